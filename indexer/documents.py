@@ -1,0 +1,70 @@
+"""The types that flow between the stages of a build.
+
+content file -> RawFile -> Document (or Problems) -> index fields.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong with one file, precise enough to fix without guessing."""
+
+    path: str
+    line: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}: {self.field}: {self.message}"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A content file split into front-matter and body; nothing checked yet."""
+
+    path: str                      # relative to the content folder, with /
+    metadata: dict
+    body: str
+    body_line: int                 # line number of the body's first line
+    lines: dict[str, int] = field(default_factory=dict)  # field -> line
+
+    def line_of(self, name: str) -> int:
+        return self.lines.get(name, 1)
+
+
+@dataclass(frozen=True)
+class Document:
+    id: str
+    title: str
+    division: str                  # slugs from the office configuration
+    type: str
+    knowledge: str
+    date: dt.date
+    path: str
+    body: str                      # Markdown source
+    html: str = ""                 # sanitised HTML, filled by render
+    text: str = ""                 # plain text for analysis and snippets
+    areas: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    summary: str = ""
+    author: str = ""
+    holder: str = ""
+    updated: dt.date | None = None
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def fiscal_year(self) -> int:
+        return fiscal_year(self.date)
+
+    @property
+    def last_changed(self) -> dt.date:
+        return self.updated or self.date
+
+
+def fiscal_year(day: dt.date) -> int:
+    """Thai government fiscal year (1 Oct - 30 Sep), named by the Buddhist
+    Era year in which it ends: 1 Oct 2023 falls in ปีงบประมาณ 2567."""
+    return day.year + 543 + (1 if day.month >= 10 else 0)

@@ -1,0 +1,361 @@
+"""The search engine: the only module that talks to Whoosh.
+
+Schema, Thai tokenizers as Whoosh sees them, writing an index into a fresh
+folder and swapping it in, and running a QuerySpec.  Replacing the engine
+means replacing this module.
+
+Whoosh pickles the schema, tokenizers included, into the index: the
+tokenizer classes must keep this import path.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from whoosh import fields, index, query, sorting
+from whoosh.analysis import Token as WhooshToken
+from whoosh.analysis import Tokenizer
+
+from . import thai
+from .documents import Document
+from .spec import Alternative, Group, QuerySpec
+
+SCHEMA_VERSION = 1
+CURRENT = "current"          # symlink to the live build inside the index folder
+LOCK = ".build.lock"
+
+# Word matches rank above sub-word matches; title above tags, summary and
+# people, all above body.
+WORD_FIELDS = {"title": 5.0, "tags": 3.0, "summary": 2.0, "people": 2.0, "body": 1.0}
+GRAMS_WEIGHT = 0.35
+FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
+MULTI_VALUED = {"area", "tag", "alias"}
+
+
+class IndexMissing(Exception):
+    pass
+
+
+class BuildLocked(Exception):
+    pass
+
+
+class _ThaiTokenizer(Tokenizer):
+    def _tokens(self, value: str) -> list[thai.Token]:
+        raise NotImplementedError
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for tok in self._tokens(value):
+            t.text = tok.text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = tok.text
+            if positions:
+                t.pos = start_pos + tok.pos
+            if chars:
+                t.startchar = start_char + tok.start
+                t.endchar = start_char + tok.end
+            yield t
+
+
+class ThaiWordTokenizer(_ThaiTokenizer):
+    def __init__(self, segmenter: thai.Segmenter):
+        self.segmenter = segmenter
+
+    def _tokens(self, value):
+        return thai.analyse(value, self.segmenter)
+
+    def __eq__(self, other):
+        return type(other) is type(self) and other.segmenter.words == self.segmenter.words
+
+
+class ThaiGramTokenizer(_ThaiTokenizer):
+    def _tokens(self, value):
+        return thai.grams(value)
+
+    def __eq__(self, other):
+        return type(other) is type(self)
+
+
+def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
+    words = ThaiWordTokenizer(segmenter)
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True),
+        title=fields.TEXT(analyzer=words, stored=True),
+        tags=fields.TEXT(analyzer=words),
+        summary=fields.TEXT(analyzer=words, stored=True),
+        people=fields.TEXT(analyzer=words),
+        body=fields.TEXT(analyzer=words, stored=True),
+        grams=fields.TEXT(analyzer=ThaiGramTokenizer()),
+        division=fields.ID(stored=True),
+        type=fields.ID(stored=True),
+        knowledge=fields.ID(stored=True),
+        area=fields.KEYWORD(stored=True, commas=True),
+        tag=fields.KEYWORD(stored=True, commas=True),
+        alias=fields.KEYWORD(stored=True, commas=True),
+        date=fields.DATETIME(stored=True, sortable=True),
+        updated=fields.DATETIME(stored=True, sortable=True),
+        fiscal_year=fields.NUMERIC(stored=True, sortable=True),
+        html=fields.STORED,
+        meta=fields.STORED,
+    )
+
+
+def to_fields(doc: Document) -> dict:
+    day = dt.datetime.combine(doc.date, dt.time())
+    return {
+        "id": doc.id,
+        "title": doc.title,
+        "tags": " \n".join(doc.tags),
+        "summary": doc.summary,
+        "people": " \n".join(p for p in (doc.author, doc.holder) if p),
+        "body": doc.text,
+        "grams": "\n".join([doc.title, *doc.tags, doc.summary, doc.holder, doc.text]),
+        "division": doc.division,
+        "type": doc.type,
+        "knowledge": doc.knowledge,
+        "area": ",".join(doc.areas),
+        "tag": ",".join(t.replace(",", " ") for t in doc.tags),
+        "alias": ",".join(doc.aliases),
+        "date": day,
+        "updated": dt.datetime.combine(doc.last_changed, dt.time()),
+        "fiscal_year": doc.fiscal_year,
+        "html": doc.html,
+        "meta": json.dumps({
+            "tags": list(doc.tags), "areas": list(doc.areas), "aliases": list(doc.aliases),
+            "author": doc.author, "holder": doc.holder, "path": doc.path,
+            "date": doc.date.isoformat(),
+            "updated": doc.updated.isoformat() if doc.updated else None,
+        }, ensure_ascii=False),
+    }
+
+
+# --- writing -----------------------------------------------------------------
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder; a second one fails at once."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"{index_dir}: another build is running; try again when it ends") from None
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_index(index_dir: str | Path, documents: Iterable[Document], segmenter: thai.Segmenter,
+                procs: int = 1) -> Path:
+    """Write a complete index into a new folder, then make it the live one.
+
+    Readers follow the ``current`` symlink, which is replaced atomically, so
+    they see the old index or the new one, never a half-written one; a build
+    that fails or is killed leaves the old one serving.
+    """
+    index_dir = Path(index_dir)
+    with build_lock(index_dir):
+        build = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+        build.mkdir()
+        try:
+            ix = index.create_in(str(build), make_schema(segmenter))
+            writer = ix.writer(procs=procs, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
+            try:
+                for doc in documents:
+                    writer.add_document(**to_fields(doc))
+            except BaseException:
+                writer.cancel()
+                raise
+            writer.commit()
+            (build / "kmsearch.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "words": list(segmenter.words)}, ensure_ascii=False))
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+        _swap(index_dir, build)
+        _prune(index_dir, keep={build.name, _previous_name(index_dir, build.name)})
+    return build
+
+
+def _swap(index_dir: Path, build: Path) -> None:
+    tmp = index_dir / f".{CURRENT}.{os.getpid()}"
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    previous = os.readlink(index_dir / CURRENT) if (index_dir / CURRENT).is_symlink() else None
+    os.symlink(build.name, tmp)
+    os.replace(tmp, index_dir / CURRENT)
+    (index_dir / ".previous").write_text(previous or "")
+
+
+def _previous_name(index_dir: Path, current: str) -> str:
+    try:
+        return (index_dir / ".previous").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _prune(index_dir: Path, keep: set[str]) -> None:
+    # The previous build stays: a server may still be reading from it.
+    for child in index_dir.glob("build-*"):
+        if child.name not in keep:
+            shutil.rmtree(child, ignore_errors=True)
+
+
+def live_path(index_dir: str | Path) -> Path | None:
+    link = Path(index_dir) / CURRENT
+    if link.is_symlink() and link.resolve().is_dir() and index.exists_in(str(link.resolve())):
+        return link.resolve()
+    return None
+
+
+# --- searching ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Hit:
+    fields: dict
+    score: float
+
+
+@dataclass(frozen=True)
+class Results:
+    total: int
+    hits: list[Hit]
+    facets: dict[str, dict[str, int]]
+
+
+def stored(fields_: dict) -> dict:
+    out = dict(fields_)
+    meta = json.loads(out.pop("meta", "{}") or "{}")
+    out.update(meta)
+    return out
+
+
+class SearchIndex:
+    """An open, read-only view of the live index.
+
+    Opened per request by the web app, so a rebuild swapped in meanwhile is
+    picked up by the next request with no restart.
+    """
+
+    def __init__(self, index_dir: str | Path):
+        path = live_path(index_dir)
+        if path is None:
+            raise IndexMissing(f"{index_dir}: no index; run 'kmsearch build' first")
+        self.path = path
+        self._ix = index.open_dir(str(path))
+        info = json.loads((path / "kmsearch.json").read_text())
+        self.segmenter = thai.Segmenter(info.get("words", ()))
+        self._searcher = self._ix.searcher()
+
+    def close(self) -> None:
+        self._searcher.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def doc_count(self) -> int:
+        return self._searcher.doc_count()
+
+    def get(self, doc_id: str) -> dict | None:
+        found = self._searcher.document(id=doc_id)
+        return stored(found) if found else None
+
+    def by_alias(self, old_id: str) -> dict | None:
+        for docnum in self._searcher.document_numbers(alias=old_id):
+            return stored(self._searcher.stored_fields(docnum))
+        return None
+
+    def all(self) -> list[dict]:
+        return [stored(f) for f in self._searcher.all_stored_fields()]
+
+    def search(self, spec: QuerySpec, page: int = 1, pagelen: int = 10,
+               facets: Iterable[str] = FACET_FIELDS) -> Results:
+        q = _build(spec)
+        kwargs = {"filter": _filters(spec.filters)}
+        facet_list = list(facets)
+        if facet_list:
+            kwargs["groupedby"] = {
+                name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED, maptype=sorting.Count)
+                for name in facet_list
+            }
+        by_date = spec.sort == "date" or spec.empty
+        if by_date:
+            kwargs["sortedby"] = [sorting.FieldFacet("updated", reverse=True), sorting.FieldFacet("id")]
+        results = self._searcher.search(q, limit=page * pagelen, **kwargs)
+        hits = [Hit(stored(h.fields()), 0.0 if by_date else (h.score or 0.0)) for h in results[(page - 1) * pagelen: page * pagelen]]
+        groups = {}
+        for name in facet_list:
+            counts = results.groups(name)
+            groups[name] = {str(k): v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))}
+        return Results(total=len(results), hits=hits, facets=groups)
+
+    def vocabulary(self, field: str = "body") -> Iterator[tuple[str, int]]:
+        """Words of a field with their document frequency (for suggestions)."""
+        reader = self._searcher.reader()
+        for term in reader.lexicon(field):
+            text = term.decode("utf-8") if isinstance(term, bytes) else term
+            yield text, reader.doc_frequency(field, text)
+
+
+def _alternative(alt: Alternative) -> query.Query:
+    parts: list[query.Query] = []
+    for name, boost in WORD_FIELDS.items():
+        b = boost * alt.weight
+        if len(alt.words) == 1:
+            parts.append(query.Term(name, alt.words[0], boost=b))
+        elif alt.words:
+            parts.append(query.Phrase(name, list(alt.words), boost=b))
+    if len(alt.grams) == 1:
+        parts.append(query.Term("grams", alt.grams[0], boost=GRAMS_WEIGHT * alt.weight))
+    elif alt.grams:
+        parts.append(query.Phrase("grams", list(alt.grams), boost=GRAMS_WEIGHT * alt.weight))
+    return query.Or(parts)
+
+
+def _group(group: Group) -> query.Query:
+    alts = [_alternative(a) for a in group.alternatives]
+    return alts[0] if len(alts) == 1 else query.Or(alts)
+
+
+def _build(spec: QuerySpec) -> query.Query:
+    if spec.empty:
+        q: query.Query = query.Every()
+    else:
+        required = [_group(g) for g in spec.groups if g.required]
+        optional = [_group(g) for g in spec.groups if not g.required]
+        # Any word may match; documents matching more of them score higher.
+        q = query.Or(optional, scale=0.9) if optional else None
+        if required:
+            q = query.And(required) if q is None else query.AndMaybe(query.And(required), q)
+    if spec.exclude:
+        q = query.AndNot(q, query.Or([_group(g) for g in spec.exclude]))
+    return q
+
+
+def _filters(filters: dict[str, tuple[str, ...]]) -> query.Query | None:
+    clauses = []
+    for name, values in filters.items():
+        if not values:
+            continue
+        if name == "fiscal_year":
+            terms = [query.Term(name, int(v)) for v in values]
+        else:
+            terms = [query.Term(name, v) for v in values]
+        clauses.append(terms[0] if len(terms) == 1 else query.Or(terms))
+    return query.And(clauses) if clauses else None

@@ -1,0 +1,141 @@
+"""The office's own configuration: ``kmsearch.yaml`` at the content root.
+
+Names of the office, its divisions, document types, kinds of knowledge and
+the knowledge map of the KM plan come from here, never from code.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .thai import normalise
+
+CONFIG_NAME = "kmsearch.yaml"
+# Other tools rely on these slugs; offices may relabel them, not rename them.
+TYPE_SLUGS = ("manual", "training-report", "regulation-note", "lesson", "plan")
+KNOWLEDGE_SLUGS = ("explicit", "tacit")
+
+
+class ConfigError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class Entry:
+    slug: str
+    name: str
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapRow:
+    issue: str
+    division: str
+    areas: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Office:
+    name: str
+    short_name: str = ""
+    address: str = ""
+    website: str = ""
+    divisions: tuple[Entry, ...] = ()
+    types: tuple[Entry, ...] = ()
+    knowledge: tuple[Entry, ...] = ()
+    areas: tuple[Entry, ...] = ()
+    knowledge_map: tuple[MapRow, ...] = ()
+    _lookup: dict = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self):
+        for kind in ("divisions", "types", "knowledge", "areas"):
+            table = {}
+            for e in getattr(self, kind):
+                for spelling in (e.slug, e.name, *e.aliases):
+                    table[_key(spelling)] = e
+            self._lookup[kind] = table
+
+    def resolve(self, kind: str, value: str) -> Entry | None:
+        """Find a division, type, kind or area by slug, name or other spelling."""
+        return self._lookup[kind].get(_key(str(value)))
+
+    def suggest(self, kind: str, value: str) -> str | None:
+        """The closest valid spelling, in the style the author used."""
+        entries = getattr(self, kind)
+        candidates = [e.slug for e in entries] if str(value).isascii() else [e.name for e in entries]
+        close = difflib.get_close_matches(str(value), candidates, n=1, cutoff=0.5)
+        return close[0] if close else None
+
+    def label(self, kind: str, slug: str) -> str:
+        e = self._lookup[kind].get(_key(slug))
+        return e.name if e else slug
+
+
+def _key(s: str) -> str:
+    return " ".join(normalise(s).split())
+
+
+def load_office(content_dir: str | Path) -> Office:
+    path = Path(content_dir) / CONFIG_NAME
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: not found; every content folder needs its office configuration") from None
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
+        raise ConfigError(f"{path}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from None
+    return parse_office(data, str(path))
+
+
+def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping at the top level")
+    office = data.get("office") or {}
+    if not office.get("name"):
+        raise ConfigError(f"{where}: office.name is required")
+
+    def entries(kind: str, required: tuple[str, ...] = ()) -> tuple[Entry, ...]:
+        out = []
+        for i, item in enumerate(data.get(kind) or []):
+            if not isinstance(item, dict) or not item.get("slug") or not item.get("name"):
+                raise ConfigError(f"{where}: {kind}[{i}] needs a slug and a name")
+            out.append(Entry(str(item["slug"]), str(item["name"]), tuple(str(a) for a in item.get("aliases") or ())))
+        slugs = [e.slug for e in out]
+        for dup in {s for s in slugs if slugs.count(s) > 1}:
+            raise ConfigError(f"{where}: {kind}: slug {dup!r} appears twice")
+        missing = [s for s in required if s not in slugs]
+        if required and not out:
+            return tuple(Entry(s, s) for s in required)
+        if missing:
+            raise ConfigError(f"{where}: {kind}: missing {', '.join(missing)}")
+        return tuple(out)
+
+    divisions = entries("divisions")
+    if not divisions:
+        raise ConfigError(f"{where}: divisions: at least one division is required")
+    areas = entries("areas")
+    area_slugs = {a.slug for a in areas}
+    rows = []
+    for i, row in enumerate(data.get("knowledge_map") or []):
+        div = row.get("division")
+        match = next((d for d in divisions if div in (d.slug, d.name, *d.aliases)), None)
+        if match is None:
+            raise ConfigError(f"{where}: knowledge_map[{i}]: unknown division {div!r}")
+        bad = [a for a in row.get("areas") or () if a not in area_slugs]
+        if bad:
+            raise ConfigError(f"{where}: knowledge_map[{i}]: unknown area {', '.join(map(repr, bad))}")
+        rows.append(MapRow(str(row.get("issue", "")), match.slug, tuple(row.get("areas") or ())))
+    return Office(
+        name=str(office["name"]),
+        short_name=str(office.get("short_name") or ""),
+        address=str(office.get("address") or ""),
+        website=str(office.get("website") or ""),
+        divisions=divisions,
+        types=entries("types", TYPE_SLUGS),
+        knowledge=entries("knowledge", KNOWLEDGE_SLUGS),
+        areas=areas,
+        knowledge_map=tuple(rows),
+    )

@@ -1,0 +1,299 @@
+"""Thai text analysis: one piece of code for index time and query time.
+
+``analyse`` turns text into word tokens and ``clusters`` into Thai character
+clusters; both report each token's offsets in the *original* text, so
+highlights land on what the reader sees even after normalisation changed the
+text (Thai digits, decomposed sara am, zero-width characters, repeated
+letters).  Nothing here knows about the search engine.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import threading
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+NIKHAHIT, SARA_AA, SARA_AM, SARA_E, SARA_AE = "\u0e4d", "\u0e32", "\u0e33", "\u0e40", "\u0e41"
+# Characters that Word and PDF exports leave inside Thai words and that a
+# reader never sees.
+INVISIBLE = frozenset("\u00ad\u180e\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff")
+TONE_MARKS = frozenset("\u0e48\u0e49\u0e4a\u0e4b")
+# Vowels written above or below the consonant; in the standard order they
+# come before the tone mark.
+UPPER_LOWER_VOWELS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47")
+THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e]")
+COMBINING = frozenset(chr(c) for c in range(0x0E31, 0x0E4F) if unicodedata.combining(chr(c)) or chr(c) in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
+
+
+def _is_thai(ch: str) -> bool:
+    return "\u0e00" <= ch <= "\u0e7f"
+
+
+@dataclass(frozen=True)
+class Token:
+    text: str    # normalised form, what the index stores
+    start: int   # offsets in the original text
+    end: int
+    pos: int = 0
+
+
+class Normalised:
+    """Normalised text with, for each character, its span in the original."""
+
+    __slots__ = ("text", "starts", "ends")
+
+    def __init__(self, text: str, starts: list[int], ends: list[int]):
+        self.text, self.starts, self.ends = text, starts, ends
+
+    def span(self, i: int, j: int) -> tuple[int, int]:
+        """Original offsets of normalised characters ``i`` up to ``j``."""
+        return self.starts[i], self.ends[j - 1]
+
+
+def normalise_spans(text: str) -> Normalised:
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+
+    def put(c: str, s: int, e: int) -> None:
+        chars.append(c)
+        starts.append(s)
+        ends.append(e)
+
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in INVISIBLE:
+            i += 1
+            continue
+        if _is_thai(ch):
+            if "\u0e50" <= ch <= "\u0e59":
+                put(chr(ord(ch) - 0x0E50 + 0x30), i, i + 1)
+            elif ch == SARA_AA and chars and chars[-1] == NIKHAHIT:
+                chars[-1] = SARA_AM
+                ends[-1] = i + 1
+            elif ch == SARA_AA and len(chars) > 1 and chars[-1] in TONE_MARKS and chars[-2] == NIKHAHIT:
+                # ก ํ ่ า: nikhahit, tone, sara aa is sara am with its tone.
+                tone = chars.pop()
+                starts.pop()
+                ends.pop()
+                chars[-1] = tone
+                put(SARA_AM, starts[-1], i + 1)
+                ends[-2] = i + 1
+            elif ch == SARA_E and chars and chars[-1] == SARA_E:
+                chars[-1] = SARA_AE
+                ends[-1] = i + 1
+            elif chars and ch == chars[-1] and (ch in COMBINING):
+                ends[-1] = i + 1  # a doubled vowel or tone mark
+            elif ch in UPPER_LOWER_VOWELS and chars and chars[-1] in TONE_MARKS:
+                # Tone marks typed before the vowel: the vowel goes first.
+                k = len(chars)
+                while k > 0 and chars[k - 1] in TONE_MARKS:
+                    k -= 1
+                for j in range(k, len(chars)):  # the reordered marks share one span
+                    starts[j], ends[j] = starts[k], i + 1
+                if k > 0 and chars[k - 1] == ch:
+                    ends[k - 1] = i + 1  # the vowel is already there
+                else:
+                    chars.insert(k, ch)
+                    starts.insert(k, starts[k])
+                    ends.insert(k, i + 1)
+            else:
+                put(ch, i, i + 1)
+        else:
+            mapped = unicodedata.normalize("NFKC", ch).casefold()
+            if mapped.isspace():
+                mapped = " "
+            for c in mapped:
+                put(c, i, i + 1)
+        i += 1
+    _collapse_repeats(chars, starts, ends)
+    return Normalised("".join(chars), starts, ends)
+
+
+def _collapse_repeats(chars: list[str], starts: list[int], ends: list[int]) -> None:
+    """มากกกก -> มาก: three or more of one Thai letter is emphasis, not spelling."""
+    out = 0
+    i, n = 0, len(chars)
+    while i < n:
+        j = i + 1
+        while j < n and chars[j] == chars[i]:
+            j += 1
+        keep = 1 if (j - i >= 3 and THAI_LETTERS.match(chars[i])) else j - i
+        for k in range(keep):
+            chars[out], starts[out] = chars[i + k], starts[i + k]
+            ends[out] = ends[j - 1] if k == keep - 1 else ends[i + k]
+            out += 1
+        i = j
+    del chars[out:], starts[out:], ends[out:]
+
+
+def normalise(text: str) -> str:
+    return normalise_spans(text).text
+
+
+# --- word segmentation -----------------------------------------------------
+
+_EDGE_PUNCT = re.compile(r"^[^\w\u0e00-\u0e7f]+|[^\w\u0e00-\u0e7f]+$")
+_LATIN_RUN = re.compile(r"[^\W_]+(?:[.\-][^\W_]+)*")
+
+
+def _is_word(tok: str) -> bool:
+    return any(c.isalnum() for c in tok)
+
+
+class Segmenter:
+    """Word segmentation with the office's own word list.
+
+    nlpO3 (the Rust newmm) with the custom dictionary loaded once per word
+    list; ``word_tokenize(engine="nlpo3", custom_dict=...)`` would silently
+    ignore the list, so the dictionary is loaded and named explicitly.
+    """
+
+    _lock = threading.Lock()
+    _loaded: dict[str, str] = {}
+
+    def __init__(self, words: Iterable[str] = ()):
+        self.words = tuple(sorted({normalise(w).strip() for w in words} - {""}))
+        self.key = hashlib.sha1("\n".join(self.words).encode()).hexdigest()[:16]
+
+    def _dict_name(self) -> str:
+        with self._lock:
+            name = self._loaded.get(self.key)
+            if name is None:
+                from pythainlp.corpus import thai_words
+                from pythainlp.tokenize import nlpo3
+
+                name = f"kmsearch-{self.key}"
+                extra = set(self.words) | {w.replace(".", "") for w in self.words}
+                fd, path = tempfile.mkstemp(prefix=name, suffix=".txt")
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    f.write("\n".join(sorted(set(thai_words()) | extra)))
+                try:
+                    nlpo3.load_dict(path, name)
+                finally:
+                    os.unlink(path)
+                self._loaded[self.key] = name
+            return name
+
+    def segment(self, text: str) -> list[str]:
+        from pythainlp.tokenize import nlpo3
+
+        return nlpo3.segment(text, custom_dict=self._dict_name())
+
+    def __getstate__(self):
+        return {"words": self.words}
+
+    def __setstate__(self, state):
+        self.__init__(state["words"])
+
+
+def analyse(text: str, segmenter: Segmenter) -> list[Token]:
+    """Word tokens of ``text``: normalised, segmented, punctuation dropped."""
+    norm = normalise_spans(text)
+    tokens: list[Token] = []
+    at = 0
+    for piece in segmenter.segment(norm.text):
+        begin, at = at, at + len(piece)
+        if not _is_word(piece):
+            continue
+        for sub_start, sub_len, sub in _word_parts(piece):
+            start, end = norm.span(begin + sub_start, begin + sub_start + sub_len)
+            tokens.append(Token(sub, start, end, len(tokens)))
+    return tokens
+
+
+def _word_parts(piece: str) -> Iterator[tuple[int, int, str]]:
+    """(offset, length, word) of the words in one segment.
+
+    Punctuation is trimmed; dots inside a Thai abbreviation are dropped so
+    that อปท. and อปท are one word; Latin and digit runs split on other
+    punctuation but keep inner dots and hyphens (3.5, e-gp).
+    """
+    if any(_is_thai(c) for c in piece):
+        trimmed = _EDGE_PUNCT.sub("", piece)
+        word = trimmed.replace(".", "")
+        if word:
+            yield piece.find(trimmed), len(trimmed), word
+        return
+    for m in _LATIN_RUN.finditer(piece):
+        yield m.start(), len(m.group()), m.group()
+
+
+def words(text: str, segmenter: Segmenter) -> list[str]:
+    return [t.text for t in analyse(text, segmenter)]
+
+
+# --- character clusters ------------------------------------------------------
+
+@lru_cache(maxsize=4096)
+def _tcc(run: str) -> tuple[str, ...]:
+    from pythainlp.tokenize import subword_tokenize
+
+    return tuple(subword_tokenize(run, engine="tcc"))
+
+
+_THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+|[^\W_\u0e00-\u0e7f]+")
+
+
+def clusters(text: str) -> list[Token]:
+    """Thai character clusters (and Latin/digit runs) with original offsets.
+
+    A cluster is a base letter with its vowels and tone marks: the unit that
+    a highlight or a sub-word match must never cut.
+    """
+    norm = normalise_spans(text)
+    out: list[Token] = []
+    for m in _THAI_RUN.finditer(norm.text):
+        run = m.group()
+        if not _is_thai(run[0]):
+            start, end = norm.span(m.start(), m.end())
+            out.append(Token(run, start, end, len(out)))
+            continue
+        at = m.start()
+        for c in (_tcc(run) if len(run) < 64 else _tcc_long(run)):
+            start, end = norm.span(at, at + len(c))
+            out.append(Token(c, start, end, len(out)))
+            at += len(c)
+    return out
+
+
+def _tcc_long(run: str) -> list[str]:
+    from pythainlp.tokenize import subword_tokenize
+
+    return subword_tokenize(run, engine="tcc")
+
+
+def grams(text: str) -> list[Token]:
+    """Overlapping pairs of clusters inside each Thai run: the sub-word field.
+
+    A fragment of a compound word, or a place name the dictionary lacks,
+    shares these pairs with the text even when word segmentation differs.
+    Latin and digit runs are kept whole.
+    """
+    cl = clusters(text)
+    out: list[Token] = []
+    for i, tok in enumerate(cl):
+        if not _is_thai(tok.text[0]):
+            out.append(Token(tok.text, tok.start, tok.end, len(out)))
+            continue
+        nxt = cl[i + 1] if i + 1 < len(cl) else None
+        if nxt is not None and _is_thai(nxt.text[0]) and nxt.start == tok.end:
+            out.append(Token(tok.text + nxt.text, tok.start, nxt.end, len(out)))
+        elif i == 0 or not (_is_thai(cl[i - 1].text[0]) and cl[i - 1].end == tok.start):
+            out.append(Token(tok.text, tok.start, tok.end, len(out)))  # a lone cluster
+    return out
+
+
+def cluster_bounds(text: str) -> set[int]:
+    """Offsets in ``text`` where a cut never splits a character cluster."""
+    bounds = {0, len(text)}
+    for tok in clusters(text):
+        bounds.add(tok.start)
+        bounds.add(tok.end)
+    return bounds

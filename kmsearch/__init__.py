@@ -1,0 +1,54 @@
+"""kmsearch: a Thai knowledge repository for local government offices."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, render_template
+
+from .config import load_settings
+from .thaidate import thai_date
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: dict | None = None) -> Flask:
+    """Build the app; ``settings`` overrides the defaults and environment
+    (tests pass their own content and index folders here)."""
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    app.config.update(load_settings(settings))
+    app.json.ensure_ascii = False
+
+    from . import api, search, views
+
+    search.init_app(app)
+    app.register_blueprint(views.bp)
+    app.register_blueprint(api.bp)
+
+    @app.template_filter("thaidate")
+    def _thaidate(value):
+        return thai_date(value)
+
+    @app.context_processor
+    def _labels():
+        repo = search.repo()
+        return {"office": repo.office, "label": repo.office.label}
+
+    @app.errorhandler(404)
+    def _not_found(e):
+        from flask import request, jsonify
+
+        if request.path.startswith("/api/"):
+            return jsonify({"error": "not found"}), 404
+        return render_template("404.html"), 404
+
+    from indexer.engine import IndexMissing
+
+    @app.errorhandler(IndexMissing)
+    def _no_index(e):
+        return render_template("error.html", message="ยังไม่มีดัชนีค้นหา: ให้ผู้ดูแลระบบสั่ง kmsearch build"), 503
+
+    return app

@@ -1,0 +1,59 @@
+"""The JSON API: /api/search and /api/articles/<id>."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, redirect, request, url_for
+
+from . import search
+from .params import BadParameter, filters_from, int_param
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+
+
+@bp.errorhandler(BadParameter)
+def bad_parameter(e: BadParameter):
+    return jsonify({"error": str(e), "parameter": e.name}), 400
+
+
+@bp.get("/search")
+def api_search():
+    settings = search.repo().settings
+    args = request.args
+    unknown = set(args) - {"q", "page", "limit", "sort", "division", "type", "knowledge", "area", "year", "tag"}
+    if unknown:
+        raise BadParameter(sorted(unknown)[0], "unknown parameter")
+    sort = args.get("sort", "relevance")
+    if sort not in ("relevance", "date"):
+        raise BadParameter("sort", "must be relevance or date")
+    page = int_param(args, "page", 1, 1, settings["MAX_PAGE"])
+    limit = int_param(args, "limit", settings["PAGE_SIZE"], 1, settings["MAX_LIMIT"])
+    filters = filters_from(args, search.repo().office)
+    result = search.run_query(args.get("q", ""), filters, page, limit, sort)
+    return jsonify({
+        "query": result.query,
+        "total": result.total,
+        "page": result.page,
+        "limit": limit,
+        "results": [h.as_json() for h in result.hits],
+        "facets": result.facets,
+    })
+
+
+@bp.get("/articles/<doc_id>")
+def api_article(doc_id: str):
+    doc, moved = search.article(doc_id)
+    if moved:
+        return redirect(url_for("api.api_article", doc_id=moved), 301)
+    if doc is None:
+        return jsonify({"error": f"no article with id {doc_id!r}"}), 404
+    return jsonify(article_json(doc))
+
+
+def article_json(doc: dict) -> dict:
+    return {
+        "id": doc["id"], "title": doc["title"], "url": f"/a/{doc['id']}",
+        "division": doc["division"], "type": doc["type"], "knowledge": doc["knowledge"],
+        "areas": doc.get("areas", []), "tags": doc.get("tags", []), "summary": doc.get("summary", ""),
+        "author": doc.get("author", ""), "holder": doc.get("holder", ""),
+        "date": doc.get("date"), "updated": doc.get("updated"), "fiscal_year": doc["fiscal_year"],
+        "aliases": doc.get("aliases", []), "html": doc.get("html", ""), "text": doc.get("body", ""),
+    }

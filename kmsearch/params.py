@@ -1,0 +1,61 @@
+"""Reading search parameters from a request, shared by the pages and the API."""
+from __future__ import annotations
+
+from werkzeug.datastructures import MultiDict
+
+from indexer.office import Office
+
+# request parameter -> (index field, office table or None)
+FILTER_PARAMS = {
+    "division": ("division", "divisions"),
+    "type": ("type", "types"),
+    "knowledge": ("knowledge", "knowledge"),
+    "area": ("area", "areas"),
+    "year": ("fiscal_year", None),
+    "tag": ("tag", None),
+}
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, message: str):
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+def filters_from(args: MultiDict, office: Office) -> dict[str, tuple[str, ...]]:
+    out: dict[str, tuple[str, ...]] = {}
+    for param, (field, table) in FILTER_PARAMS.items():
+        values = []
+        for raw in args.getlist(param):
+            for value in raw.split(","):
+                value = value.strip()
+                if not value:
+                    continue
+                if table:
+                    entry = office.resolve(table, value)
+                    if entry is None:
+                        raise BadParameter(param, f"unknown value {value!r}")
+                    value = entry.slug
+                elif param == "year":
+                    digits = value.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
+                    if not (digits.isdigit() and len(digits) == 4):
+                        raise BadParameter(param, f"{value!r} is not a year such as 2567")
+                    year = int(digits)
+                    value = str(year if year > 2400 else year + 543)
+                values.append(value)
+        if values:
+            out[field] = tuple(dict.fromkeys(values))
+    return out
+
+
+def int_param(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
+    raw = args.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(name, f"{raw!r} is not a whole number") from None
+    if not low <= value <= high:
+        raise BadParameter(name, f"must be between {low} and {high}")
+    return value

@@ -1,0 +1,152 @@
+"""Search as the pages and the API need it.
+
+The index is opened once per request and closed at teardown (like a
+database connection), so a rebuild swapped in meanwhile is served from the
+next request on, without a restart.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from flask import Flask, current_app, g
+from markupsafe import Markup
+
+from indexer import engine
+from indexer.office import Office, load_office
+from indexer.spec import QuerySpec
+
+from . import query as query_parser
+from . import snippets
+from .synonyms import FILE_NAME as SYNONYMS_FILE
+from .synonyms import SynonymFile
+from .thaidate import thai_date
+
+
+@dataclass
+class HitView:
+    id: str
+    title: str
+    title_html: Markup
+    url: str
+    division: str
+    type: str
+    knowledge: str
+    date: str
+    date_th: str
+    fiscal_year: int
+    summary: str
+    snippet: Markup
+    score: float
+    holder: str = ""
+
+    def as_json(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "url": self.url, "division": self.division,
+            "type": self.type, "knowledge": self.knowledge, "date": self.date,
+            "fiscal_year": self.fiscal_year, "snippet": str(self.snippet), "score": round(self.score, 4),
+        }
+
+
+@dataclass
+class ResultPage:
+    query: str
+    total: int
+    page: int
+    pagelen: int
+    hits: list[HitView]
+    facets: dict[str, dict[str, int]]
+    filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.pagelen))
+
+
+class Repository:
+    """What the app keeps between requests: settings, office, synonyms."""
+
+    def __init__(self, settings: dict):
+        self.content_dir = Path(settings["CONTENT_DIR"])
+        self.index_dir = Path(settings["INDEX_DIR"])
+        self.settings = settings
+        self.synonyms = SynonymFile(self.content_dir / SYNONYMS_FILE)
+        self._office: Office | None = None
+
+    @property
+    def office(self) -> Office:
+        if self._office is None:
+            self._office = load_office(self.content_dir)
+        return self._office
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["kmsearch"] = Repository(app.config)
+    app.teardown_appcontext(_close_index)
+
+
+def repo() -> Repository:
+    return current_app.extensions["kmsearch"]
+
+
+def get_index() -> engine.SearchIndex:
+    if "km_index" not in g:
+        g.km_index = engine.SearchIndex(repo().index_dir)
+    return g.km_index
+
+
+def _close_index(exc=None) -> None:
+    ix = g.pop("km_index", None)
+    if ix is not None:
+        ix.close()
+
+
+def run_query(text: str, filters: dict[str, tuple[str, ...]] | None = None, page: int = 1,
+              pagelen: int = 10, sort: str = "relevance") -> ResultPage:
+    r = repo()
+    ix = get_index()
+    text = text[: r.settings["MAX_QUERY_CHARS"]]
+    parsed = query_parser.parse(text, ix.segmenter, r.office, r.synonyms.groups(), filters, sort)
+    results = ix.search(parsed.spec, page=page, pagelen=pagelen)
+    size = r.settings["SNIPPET_CHARS"]
+    hits = [_hit_view(h.fields, h.score, parsed, ix, size) for h in results.hits]
+    return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters)
+
+
+def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10) -> ResultPage:
+    ix = get_index()
+    results = ix.search(QuerySpec(filters=filters), page=page, pagelen=pagelen)
+    hits = [_hit_view(h.fields, 0.0, None, ix, 0) for h in results.hits]
+    return ResultPage("", results.total, page, pagelen, hits, results.facets, filters)
+
+
+def _hit_view(f: dict, score: float, parsed, ix, size: int) -> HitView:
+    if parsed is not None and parsed.terms:
+        snip = snippets.snippet(f.get("body", ""), parsed.terms, parsed.texts, ix.segmenter, size)
+        title_html = snippets.highlight(f["title"], parsed.terms, parsed.texts, ix.segmenter)
+    else:
+        snip = Markup.escape(f.get("summary") or f.get("body", "")[:200])
+        title_html = Markup.escape(f["title"])
+    return HitView(
+        id=f["id"], title=f["title"], title_html=title_html, url=f"/a/{f['id']}",
+        division=f["division"], type=f["type"], knowledge=f["knowledge"],
+        date=f["date"].date().isoformat() if hasattr(f["date"], "date") else str(f["date"]),
+        date_th=thai_date(f["date"]), fiscal_year=f["fiscal_year"],
+        summary=f.get("summary", ""), snippet=snip, score=score, holder=f.get("holder", ""),
+    )
+
+
+def article(doc_id: str) -> tuple[dict | None, str | None]:
+    """(document, None), or (None, new id) when ``doc_id`` is an old alias."""
+    ix = get_index()
+    doc = ix.get(doc_id)
+    if doc is not None:
+        return doc, None
+    moved = ix.by_alias(doc_id)
+    return None, (moved["id"] if moved else None)
+
+
+def overview() -> ResultPage:
+    """Counts per division, type, kind and year, and the newest documents."""
+    return browse({}, page=1, pagelen=8)

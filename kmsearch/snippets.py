@@ -1,0 +1,102 @@
+"""Highlighted snippets that show the best passage and never cut a Thai
+character cluster (a base letter with its vowels and tone marks) in half.
+
+Matches are found with the same analysis as the index: whole words first,
+then, for query words that match no whole word (a fragment of a compound,
+a name the dictionary lacks), their normalised text inside the normalised
+body.  Offsets always point into the original text.  A snippet starts and
+ends on a word boundary; a highlight starts and ends on a cluster boundary.
+"""
+from __future__ import annotations
+
+import bisect
+
+from markupsafe import Markup, escape
+
+from indexer import thai
+
+ELLIPSIS = "…"
+
+
+def find_matches(text: str, terms: list[str], texts: list[str], tokens: list[thai.Token]) -> list[tuple[int, int, str]]:
+    """(start, end, key) of every match in ``text``; key names the query word.
+
+    Overlapping or touching matches are merged into one.
+    """
+    wanted = set(terms)
+    spans = [(t.start, t.end, t.text) for t in tokens if t.text in wanted]
+    seen = {key for _, _, key in spans}
+    missing = [s for s in texts if len(s) > 1 and s not in seen]
+    if missing:
+        norm = thai.normalise_spans(text)
+        for needle in missing:
+            at = norm.text.find(needle)
+            while at != -1:
+                spans.append((*norm.span(at, at + len(needle)), needle))
+                at = norm.text.find(needle, at + len(needle))
+    bounds = sorted(thai.cluster_bounds(text))
+    merged: list[tuple[int, int, str]] = []
+    for s, e, k in sorted(_snap(bounds, s, e) + (k,) for s, e, k in spans):
+        if merged and s <= merged[-1][1]:
+            last = merged[-1]
+            merged[-1] = (last[0], max(e, last[1]), last[2] + " " + k)
+        else:
+            merged.append((s, e, k))
+    return merged
+
+
+def _snap(bounds: list[int], lo: int, hi: int) -> tuple[int, int]:
+    """Widen [lo, hi) to the nearest boundaries in ``bounds``."""
+    i = bisect.bisect_right(bounds, lo) - 1
+    j = bisect.bisect_left(bounds, hi)
+    return bounds[max(i, 0)], bounds[min(j, len(bounds) - 1)]
+
+
+def best_window(text: str, matches, size: int) -> tuple[int, int]:
+    """The window of about ``size`` characters covering the most distinct
+    query words (then the most matches), preferring earlier text."""
+    if not matches:
+        return 0, min(len(text), size)
+    best, best_score = (0, 0), (-1, -1)
+    starts = [m[0] for m in matches]
+    for s, _, _ in matches:
+        lo = max(0, s - size // 4)
+        hi = min(len(text), lo + size)
+        inside = matches[bisect.bisect_left(starts, lo): bisect.bisect_left(starts, hi)]
+        keys = {w for *_, k in inside for w in k.split(" ")}
+        score = (len(keys), len(inside))
+        if score > best_score:
+            best, best_score = (lo, hi), score
+    return best
+
+
+def _mark(text: str, lo: int, hi: int, matches) -> Markup:
+    parts, at = [], lo
+    for s, e, _ in matches:
+        if e <= lo or s >= hi:
+            continue
+        s, e = max(s, lo), min(e, hi)
+        parts.append(escape(text[at:s]))
+        parts.append(Markup("<mark>") + escape(text[s:e]) + Markup("</mark>"))
+        at = e
+    parts.append(escape(text[at:hi]))
+    return Markup("".join(str(p) for p in parts))
+
+
+def snippet(text: str, terms: list[str], texts: list[str], segmenter: thai.Segmenter, size: int = 220) -> Markup:
+    if not text:
+        return Markup("")
+    tokens = thai.analyse(text, segmenter)
+    matches = find_matches(text, terms, texts, tokens)
+    lo, hi = best_window(text, matches, size)
+    words = sorted({0, len(text)} | {t.start for t in tokens} | {t.end for t in tokens})
+    lo, hi = _snap(words, lo, hi)
+    body = _mark(text, lo, hi, matches)
+    flat = Markup(" ").join(Markup(line) for line in str(body).split())
+    return Markup((ELLIPSIS if lo > 0 else "") + flat + (ELLIPSIS if hi < len(text) else ""))
+
+
+def highlight(text: str, terms: list[str], texts: list[str], segmenter: thai.Segmenter) -> Markup:
+    """The whole text (a title) with its matches marked."""
+    matches = find_matches(text, terms, texts, thai.analyse(text, segmenter))
+    return _mark(text, 0, len(text), matches)

@@ -1,0 +1,90 @@
+"""The Thai web pages: home, search, article, and listings."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from markupsafe import Markup
+
+from . import search
+from .params import FILTER_PARAMS, BadParameter, filters_from, int_param
+
+bp = Blueprint("pages", __name__)
+LISTINGS = {"division": "divisions", "type": "types", "knowledge": "knowledge"}
+
+
+@bp.get("/")
+def home():
+    return render_template("home.html", overview=search.overview())
+
+
+@bp.get("/search")
+def results():
+    settings = search.repo().settings
+    q = request.args.get("q", "").strip()
+    try:
+        filters = filters_from(request.args, search.repo().office)
+        page = int_param(request.args, "page", 1, 1, settings["MAX_PAGE"])
+    except BadParameter as e:
+        return render_template("search.html", result=None, q=q, error=str(e)), 400
+    sort = "date" if request.args.get("sort") == "date" else "relevance"
+    result = search.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
+    return render_template("search.html", result=result, q=q, sort=sort, error=None)
+
+
+@bp.get("/<any(division, type, knowledge):kind>/<slug>")
+def listing(kind: str, slug: str):
+    office = search.repo().office
+    entry = office.resolve(LISTINGS[kind], slug)
+    if entry is None:
+        abort(404)
+    if entry.slug != slug:
+        return redirect(url_for("pages.listing", kind=kind, slug=entry.slug), 301)
+    page = int_param(request.args, "page", 1, 1, search.repo().settings["MAX_PAGE"]) if request.args.get("page", "").isdigit() else 1
+    result = search.browse({FILTER_PARAMS[kind][0]: (entry.slug,)}, page, search.repo().settings["PAGE_SIZE"])
+    return render_template("listing.html", result=result, kind=kind, entry=entry)
+
+
+@bp.get("/a/<doc_id>")
+def article(doc_id: str):
+    doc, moved = search.article(doc_id)
+    if moved:
+        return redirect(url_for("pages.article", doc_id=moved), 301)
+    if doc is None:
+        abort(404)
+    return render_template("article.html", doc=doc, body=Markup(doc.get("html", "")))
+
+
+FACET_PARAM = {field: param for param, (field, _) in FILTER_PARAMS.items()}
+FACET_TABLE = {field: table for _, (field, table) in FILTER_PARAMS.items()}
+
+
+@bp.app_template_global()
+def search_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None,
+               page: int | None = None, **changes) -> str:
+    """This search's URL with one filter added or removed, or another page.
+
+    The URL holds the whole state, so any search can be shared or bookmarked.
+    """
+    args = request.args.copy()
+    args.pop("page", None)
+    if add:
+        param = FACET_PARAM.get(add[0], add[0])
+        if add[1] not in args.getlist(param):
+            args.add(param, add[1])
+    if remove:
+        param = FACET_PARAM.get(remove[0], remove[0])
+        args.setlist(param, [v for v in args.getlist(param) if v != remove[1]])
+    for k, v in changes.items():
+        args[k] = v
+    if page and page > 1:
+        args["page"] = str(page)
+    return url_for("pages.results", **args.to_dict(flat=False))
+
+
+@bp.app_template_global()
+def facet_label(field: str, value: str) -> str:
+    table = FACET_TABLE.get(field)
+    if table:
+        return search.repo().office.label(table, value)
+    if field == "fiscal_year":
+        return f"ปีงบประมาณ {value}"
+    return value

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import pytest
+
+from indexer import build_index
+from kmsearch import create_app
+
+from .corpus import write_corpus
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory):
+    """Content and index folders, built once: segmentation is not free."""
+    root = tmp_path_factory.mktemp("site")
+    content = write_corpus(root / "content")
+    index = root / "index"
+    report = build_index(content, index)
+    assert report.problems == []
+    return {"CONTENT_DIR": str(content), "INDEX_DIR": str(index)}
+
+
+@pytest.fixture
+def make_app(built):
+    def factory(**overrides):
+        app = create_app({**built, **overrides})
+        app.testing = True
+        return app
+    return factory
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from indexer import build_index, engine
+from indexer.engine import BuildLocked, SearchIndex, build_lock, live_path
+
+from .corpus import write_corpus
+
+
+def ids(index_dir):
+    with SearchIndex(index_dir) as ix:
+        return sorted(d["id"] for d in ix.all())
+
+
+def test_build_indexes_every_valid_document_and_reports_the_rest(tmp_path):
+    content = write_corpus(tmp_path / "c")
+    (content / "finance" / "broken.md").write_text("---\ntitle: x\n---\n", encoding="utf-8")
+    report = build_index(content, tmp_path / "ix")
+    assert report.documents == 6 and report.files == 7
+    assert {p.field for p in report.problems} >= {"division", "type", "knowledge", "date"}
+    assert "land-tax-manual" in ids(tmp_path / "ix")
+
+
+def test_rebuild_swaps_atomically_and_keeps_the_previous_build(tmp_path):
+    content = write_corpus(tmp_path / "c")
+    first = build_index(content, tmp_path / "ix").index_path
+    (content / "finance" / "egp-regulation.md").unlink()
+    second = build_index(content, tmp_path / "ix").index_path
+    assert live_path(tmp_path / "ix") == os.path.realpath(second) or str(live_path(tmp_path / "ix")) == second
+    assert "egp-regulation" not in ids(tmp_path / "ix")
+    assert os.path.isdir(first), "a server may still read the previous build"
+    third = build_index(content, tmp_path / "ix").index_path
+    assert not os.path.exists(first) and os.path.isdir(second) and os.path.isdir(third)
+
+
+def test_a_failed_build_leaves_the_old_index_serving(tmp_path, monkeypatch):
+    content = write_corpus(tmp_path / "c")
+    build_index(content, tmp_path / "ix")
+    before = live_path(tmp_path / "ix")
+
+    def explode(doc):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(engine, "to_fields", explode)
+    with pytest.raises(OSError):
+        build_index(content, tmp_path / "ix")
+    assert live_path(tmp_path / "ix") == before
+    assert len(list((tmp_path / "ix").glob("build-*"))) == 1, "the half-written build is removed"
+    monkeypatch.undo()
+    assert "land-tax-manual" in ids(tmp_path / "ix")
+
+
+def test_two_builds_at_once_do_not_share_a_folder(tmp_path):
+    content = write_corpus(tmp_path / "c")
+    with build_lock(tmp_path / "ix"):
+        with pytest.raises(BuildLocked):
+            build_index(content, tmp_path / "ix")
+
+
+def test_missing_office_configuration_is_a_clear_error(tmp_path):
+    from indexer import ConfigError
+
+    (tmp_path / "c").mkdir()
+    with pytest.raises(ConfigError, match="kmsearch.yaml: not found"):
+        build_index(tmp_path / "c", tmp_path / "ix")
+    assert live_path(tmp_path / "ix") is None

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from kmsearch.cli import cli
+
+from .corpus import write_corpus
+
+
+def test_build_check_and_search(tmp_path):
+    content = write_corpus(tmp_path / "c")
+    (content / "finance" / "bad.md").write_text("---\nid: bad\ntitle: ทดสอบ\ndivision: กองคลงั\ntype: manual\nknowledge: explicit\ndate: 2024-01-01\n---\n", encoding="utf-8")
+    runner = CliRunner()
+    args = ["--content", str(content), "--index", str(tmp_path / "ix")]
+
+    result = runner.invoke(cli, ["build", *args])
+    assert result.exit_code == 0, result.output
+    assert "finance/bad.md:4: division: unknown division 'กองคลงั'; did you mean 'กองคลัง'?" in result.output
+    assert "indexed 6 of 7 documents" in result.output
+
+    result = runner.invoke(cli, ["check", "--content", str(content)])
+    assert result.exit_code == 1
+    assert "finance/bad.md:4: division:" in result.output
+
+    result = runner.invoke(cli, ["search", "ภาษีที่ดิน", "--json", *args])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["results"][0]["id"] == "land-tax-manual"
+
+    result = runner.invoke(cli, ["search", "ภาษีที่ดิน", *args])
+    assert "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง" in result.output
+
+
+def test_check_passes_on_clean_content(tmp_path):
+    result = CliRunner().invoke(cli, ["check", "--content", str(write_corpus(tmp_path / "c"))])
+    assert result.exit_code == 0 and "6 documents, no problems" in result.output
+
+
+def test_environment_variables_name_the_folders(tmp_path):
+    content = write_corpus(tmp_path / "c")
+    env = {"KMSEARCH_CONTENT": str(content), "KMSEARCH_INDEX": str(tmp_path / "ix")}
+    assert CliRunner(env=env).invoke(cli, ["build"]).exit_code == 0
+    assert (tmp_path / "ix" / "current").is_symlink()
+
+
+def test_search_without_an_index_says_what_to_do(tmp_path):
+    content = write_corpus(tmp_path / "c")
+    result = CliRunner().invoke(cli, ["search", "x", "--content", str(content), "--index", str(tmp_path / "none")])
+    assert result.exit_code == 1 and "kmsearch build" in result.output
+
+
+def test_missing_configuration(tmp_path):
+    (tmp_path / "c").mkdir()
+    result = CliRunner().invoke(cli, ["build", "--content", str(tmp_path / "c"), "--index", str(tmp_path / "ix")])
+    assert result.exit_code == 1 and "kmsearch.yaml: not found" in result.output

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer import thai
+from kmsearch.snippets import highlight, snippet
+
+SEG = thai.Segmenter([])
+MARKED = ("ผู้สูงอายุ", "กฎหมาย", "ที่ดิน", "น้ำท่วม", "ปู่ย่า")
+
+
+def plain(markup) -> str:
+    return str(markup).replace("<mark>", "").replace("</mark>", "").replace("…", "")
+
+
+def test_best_passage_not_the_first():
+    text = "บทนำ " + "ข้อความทั่วไป " * 40 + "ผู้สูงอายุที่มีสิทธิรับเบี้ยยังชีพต้องลงทะเบียน " + "ข้อความทั่วไป " * 40
+    s = snippet(text, ["ผู้สูงอายุ", "ลงทะเบียน"], ["ผู้สูงอายุ", "ลงทะเบียน"], SEG, 120)
+    assert "<mark>ผู้สูงอายุ</mark>" in str(s) and "<mark>ลงทะเบียน</mark>" in str(s)
+    assert str(s).startswith("…") and str(s).endswith("…")
+
+
+def test_fragment_highlight_inside_a_compound():
+    s = highlight("คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง", ["ที่ดิน"], ["ที่ดิน"], SEG)
+    assert str(s) == "คู่มือการจัดเก็บภาษี<mark>ที่ดิน</mark>และสิ่งปลูกสร้าง"
+
+
+def test_thai_digits_highlighted_for_an_arabic_query():
+    s = highlight("ภายใน ๔๕ วัน", ["45"], ["45"], SEG)
+    assert str(s) == "ภายใน <mark>๔๕</mark> วัน"
+
+
+def test_html_in_text_is_escaped():
+    s = snippet("<script>alert(1)</script> ภาษีที่ดิน", ["ภาษีที่ดิน"], ["ภาษีที่ดิน"], SEG)
+    assert "<script>" not in str(s) and "&lt;script&gt;" in str(s)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(MARKED + ("และ", "ของ", "ประชาชน", "๑๒", "น้ำ")), min_size=1, max_size=80),
+       st.sampled_from(MARKED), st.integers(20, 120))
+def test_never_cuts_a_cluster(words, query, size):
+    text = "".join(words)  # no spaces, so the snippet is an exact slice
+    q = thai.words(query, SEG)
+    s = str(snippet(text, q, ["".join(q)], SEG, size)).strip("…")
+    start = text.find(plain(s))
+    assert start != -1
+    bounds = thai.cluster_bounds(text)
+    at = start
+    for i, piece in enumerate(s.replace("</mark>", "<mark>").split("<mark>")):
+        assert at in bounds, (text, s)
+        at += len(piece)
+    assert at in bounds

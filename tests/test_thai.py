@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from indexer import thai
+
+SEG = thai.Segmenter(["โคกตูม", "อปท.", "e-GP"])
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("๒๕๖๗", "2567"),
+    ("ก\u0e4d\u0e32ลัง", "กำลัง"),                 # decomposed sara am
+    ("น\u0e4d\u0e49\u0e32", "น้ำ"),                 # nikhahit, tone, sara aa
+    ("ที\u200bดิน", "ทีดิน"),                      # zero-width space dropped
+    ("ภาษี\u00adที่ดิน", "ภาษีที่ดิน"),            # soft hyphen dropped
+    ("มากกกกก", "มาก"),                            # repeated letters
+    ("ก\u0e48\u0e35", "กี่"),                        # tone mark typed before the vowel
+    ("เเปลก", "แปลก"),                             # two sara e are sara ae
+    ("e-GP ＡＢＣ", "e-gp abc"),                   # case and width
+    ("1000", "1000"),                              # repeated digits are not emphasis
+])
+def test_normalise(raw, expected):
+    assert thai.normalise(raw) == expected
+
+
+def test_custom_words_stay_whole():
+    assert "โคกตูม" in thai.words("เทศบาลตำบลโคกตูม", SEG)
+    assert "โคกตูม" not in thai.words("เทศบาลตำบลโคกตูม", thai.Segmenter([]))
+
+
+def test_analysis_drops_punctuation_and_joins_abbreviations():
+    assert thai.words("(อปท.), e-GP ๒๕๖๗!", SEG) == ["อปท", "e-gp", "2567"]
+    assert thai.words("อปท", SEG) == ["อปท"]
+
+
+def test_offsets_point_into_the_original_text():
+    text = "ภาษีที่ดิน ปี ๒๕๖๗ ก\u0e4d\u0e32หนด ท\u200bำ มากกกก"
+    for tok in thai.analyse(text, SEG):
+        assert thai.normalise(text[tok.start:tok.end]).replace(".", "") == tok.text
+
+
+def test_grams_of_a_fragment_are_a_run_of_the_compound():
+    whole = [g.text for g in thai.grams("ภาษีที่ดินและสิ่งปลูกสร้าง")]
+    part = [g.text for g in thai.grams("ที่ดิน")]
+    n = len(part)
+    assert any(whole[i:i + n] == part for i in range(len(whole)))
+
+
+def test_clusters_keep_marks_with_their_letter():
+    for word in ("ผู้สูงอายุ", "กฎหมาย", "ที่ดิน", "น้ำ"):
+        for c in thai.clusters(word):
+            assert not thai.COMBINING.__contains__(c.text[0]), (word, c.text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalise_is_idempotent_and_safe(text):
+    once = thai.normalise(text)
+    assert thai.normalise(once) == once
+    norm = thai.normalise_spans(text)
+    assert len(norm.starts) == len(norm.text) == len(norm.ends)
+    assert all(0 <= s < e <= len(text) for s, e in zip(norm.starts, norm.ends))
+
+
+thai_text = st.text(alphabet=st.sampled_from(
+    list("กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮะาำิีึืุูเแโใไ่้๊๋็์ั ๐๑๒๓๔๕๖๗๘๙") + ["\u200b", "\u0e4d", " ", "."]
+), max_size=60)
+
+
+@settings(max_examples=200, deadline=None)
+@given(thai_text)
+def test_query_and_index_analysis_agree(text):
+    """Analysing a text, or the normalised text, gives the same words."""
+    assert thai.words(text, SEG) == thai.words(thai.normalise(text), SEG)
+    for tok in thai.analyse(text, SEG):
+        assert 0 <= tok.start < tok.end <= len(text)
