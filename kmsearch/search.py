@@ -65,7 +65,10 @@ class ResultPage:
 
 
 class Repository:
-    """What the app keeps between requests: settings, office, synonyms."""
+    """What the app keeps between requests: settings, office, synonyms.
+
+    Usable without Flask (the CLI and the benchmarks search through it).
+    """
 
     def __init__(self, settings: dict):
         self.content_dir = Path(settings["CONTENT_DIR"])
@@ -80,6 +83,18 @@ class Repository:
             self._office = load_office(self.content_dir)
         return self._office
 
+    def open_index(self) -> engine.SearchIndex:
+        return engine.SearchIndex(self.index_dir)
+
+    def run_query(self, ix: engine.SearchIndex, text: str, filters: dict[str, tuple[str, ...]] | None = None,
+                  page: int = 1, pagelen: int = 10, sort: str = "relevance", snippets: bool = True) -> ResultPage:
+        text = text[: self.settings["MAX_QUERY_CHARS"]]
+        parsed = query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort)
+        results = ix.search(parsed.spec, page=page, pagelen=pagelen)
+        size = self.settings["SNIPPET_CHARS"] if snippets else 0
+        hits = [_hit_view(h.fields, h.score, parsed, ix, size) for h in results.hits]
+        return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters)
+
 
 def init_app(app: Flask) -> None:
     app.extensions["kmsearch"] = Repository(app.config)
@@ -92,7 +107,7 @@ def repo() -> Repository:
 
 def get_index() -> engine.SearchIndex:
     if "km_index" not in g:
-        g.km_index = engine.SearchIndex(repo().index_dir)
+        g.km_index = repo().open_index()
     return g.km_index
 
 
@@ -104,14 +119,7 @@ def _close_index(exc=None) -> None:
 
 def run_query(text: str, filters: dict[str, tuple[str, ...]] | None = None, page: int = 1,
               pagelen: int = 10, sort: str = "relevance") -> ResultPage:
-    r = repo()
-    ix = get_index()
-    text = text[: r.settings["MAX_QUERY_CHARS"]]
-    parsed = query_parser.parse(text, ix.segmenter, r.office, r.synonyms.groups(), filters, sort)
-    results = ix.search(parsed.spec, page=page, pagelen=pagelen)
-    size = r.settings["SNIPPET_CHARS"]
-    hits = [_hit_view(h.fields, h.score, parsed, ix, size) for h in results.hits]
-    return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters)
+    return repo().run_query(get_index(), text, filters, page, pagelen, sort)
 
 
 def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10) -> ResultPage:
@@ -122,7 +130,7 @@ def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10
 
 
 def _hit_view(f: dict, score: float, parsed, ix, size: int) -> HitView:
-    if parsed is not None and parsed.terms:
+    if parsed is not None and parsed.terms and size:
         snip = snippets.snippet(f.get("body", ""), parsed.terms, parsed.texts, ix.segmenter, size)
         title_html = snippets.highlight(f["title"], parsed.terms, parsed.texts, ix.segmenter)
     else:
