@@ -38,6 +38,7 @@ WORD_FIELDS = {"title": 5.0, "tags": 3.0, "summary": 2.0, "people": 2.0, "body":
 GRAMS_WEIGHT = 0.35
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 MULTI_VALUED = {"area", "tag", "alias"}
+VOCABULARY_FIELDS = ("title", "tags", "body")
 
 
 class IndexMissing(Exception):
@@ -105,7 +106,7 @@ def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
         tag=fields.KEYWORD(stored=True, commas=True),
         alias=fields.KEYWORD(stored=True, commas=True),
         date=fields.DATETIME(stored=True, sortable=True),
-        updated=fields.DATETIME(stored=True, sortable=True),
+        changed=fields.DATETIME(stored=True, sortable=True),   # last change, for sorting
         fiscal_year=fields.NUMERIC(stored=True, sortable=True),
         html=fields.STORED,
         meta=fields.STORED,
@@ -129,7 +130,7 @@ def to_fields(doc: Document) -> dict:
         "tag": ",".join(t.replace(",", " ") for t in doc.tags),
         "alias": ",".join(doc.aliases),
         "date": day,
-        "updated": dt.datetime.combine(doc.last_changed, dt.time()),
+        "changed": dt.datetime.combine(doc.last_changed, dt.time()),
         "fiscal_year": doc.fiscal_year,
         "html": doc.html,
         "meta": json.dumps({
@@ -296,21 +297,50 @@ class SearchIndex:
             }
         by_date = spec.sort == "date" or spec.empty
         if by_date:
-            kwargs["sortedby"] = [sorting.FieldFacet("updated", reverse=True), sorting.FieldFacet("id")]
+            kwargs["sortedby"] = [sorting.FieldFacet("changed", reverse=True), sorting.FieldFacet("id")]
         results = self._searcher.search(q, limit=page * pagelen, **kwargs)
-        hits = [Hit(stored(h.fields()), 0.0 if by_date else (h.score or 0.0)) for h in results[(page - 1) * pagelen: page * pagelen]]
+        hits = [Hit(stored(h.fields()), 0.0 if by_date else (h.score or 0.0)) for h in results[:page * pagelen]]
+        if not by_date:
+            # Equal scores: the fresher document first.
+            hits.sort(key=lambda h: (-round(h.score, 6), -h.fields["changed"].toordinal()))
+        hits = hits[(page - 1) * pagelen:]
         groups = {}
         for name in facet_list:
             counts = results.groups(name)
-            groups[name] = {str(k): v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))}
+            groups[name] = {str(k): v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
+                            if k not in (None, "")}
         return Results(total=len(results), hits=hits, facets=groups)
 
-    def vocabulary(self, field: str = "body") -> Iterator[tuple[str, int]]:
-        """Words of a field with their document frequency (for suggestions)."""
+    # --- vocabulary: spelling correction and suggestions ------------------
+
+    def frequency(self, word: str) -> int:
+        """Documents that contain ``word`` as a whole word anywhere."""
         reader = self._searcher.reader()
-        for term in reader.lexicon(field):
-            text = term.decode("utf-8") if isinstance(term, bytes) else term
-            yield text, reader.doc_frequency(field, text)
+        return max(reader.doc_frequency(f, word) for f in VOCABULARY_FIELDS)
+
+    def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
+        """Indexed words within ``maxdist`` edits, most frequent first."""
+        reader = self._searcher.reader()
+        found: dict[str, int] = {}
+        for f in VOCABULARY_FIELDS:
+            for term in reader.terms_within(f, word, maxdist):
+                if term != word:
+                    found[term] = max(found.get(term, 0), reader.doc_frequency(f, term))
+        return [w for w, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+    def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
+        """Indexed words starting with ``prefix``, most frequent first."""
+        reader = self._searcher.reader()
+        found: dict[str, int] = {}
+        for f in VOCABULARY_FIELDS:
+            for term in reader.expand_prefix(f, prefix):
+                text = term.decode("utf-8") if isinstance(term, bytes) else term
+                found[text] = max(found.get(text, 0), reader.doc_frequency(f, text))
+        return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+    def titles(self) -> list[tuple[str, str]]:
+        """(id, title) of every document."""
+        return [(f["id"], f["title"]) for f in self._searcher.all_stored_fields()]
 
 
 def _alternative(alt: Alternative) -> query.Query:

@@ -55,7 +55,54 @@ class Normalised:
         return self.starts[i], self.ends[j - 1]
 
 
+# Everything that normalisation changes, each with the context it needs, so
+# text between two matches is copied as it is.  Most text has few matches.
+_NEEDS_WORK = re.compile(
+    r"[\u0e50-\u0e59]+"                                  # Thai digits
+    "|[" + "".join(sorted(INVISIBLE)) + "]+"
+    r"|[\u0e48-\u0e4b]*\u0e4d[\u0e48-\u0e4b]?\u0e32"     # decomposed sara am
+    r"|\u0e40\u0e40+"                                    # sara e twice
+    r"|([\u0e31-\u0e4e])\1+"                            # a doubled mark
+    r"|[\u0e31\u0e34-\u0e39\u0e47]?[\u0e48-\u0e4b]+[\u0e31\u0e34-\u0e39\u0e47]+[\u0e48-\u0e4b]*"  # tone before vowel
+    r"|([\u0e01-\u0e2e])\2\2+"                         # a letter three times or more
+    r"|[A-Z]+|[^\x00-\x7f\u0e00-\u0e7f]+"               # case, width, exotic spaces
+)
+
+
 def normalise_spans(text: str) -> Normalised:
+    """Normalise ``text`` and keep, for every character, where it came from."""
+    if not _NEEDS_WORK.search(text):
+        n = len(text)
+        return Normalised(text, list(range(n)), list(range(1, n + 1)))
+    out_text: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    at = 0
+    for m in _NEEDS_WORK.finditer(text):
+        a, b = m.span()
+        if a > at:
+            out_text.append(text[at:a])
+            starts.extend(range(at, a))
+            ends.extend(range(at + 1, a + 1))
+        part = _normalise_slow(m.group())
+        out_text.append(part.text)
+        starts.extend(s + a for s in part.starts)
+        ends.extend(e + a for e in part.ends)
+        at = b
+    if at < len(text):
+        out_text.append(text[at:])
+        starts.extend(range(at, len(text)))
+        ends.extend(range(at + 1, len(text) + 1))
+    joined = "".join(out_text)
+    if joined != text and _NEEDS_WORK.search(joined):
+        # A fix can create a new case (sara e + sara e across a removed
+        # zero-width space): run again on the result, composing the spans.
+        again = _normalise_slow(joined)
+        return Normalised(again.text, [starts[s] for s in again.starts], [ends[e - 1] for e in again.ends])
+    return Normalised(joined, starts, ends)
+
+
+def _normalise_slow(text: str) -> Normalised:
     chars: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
@@ -107,7 +154,7 @@ def normalise_spans(text: str) -> Normalised:
                 put(ch, i, i + 1)
         else:
             mapped = unicodedata.normalize("NFKC", ch).casefold()
-            if mapped.isspace():
+            if mapped.isspace() and not ch.isascii():
                 mapped = " "
             for c in mapped:
                 put(c, i, i + 1)
@@ -143,8 +190,12 @@ _EDGE_PUNCT = re.compile(r"^[^\w\u0e00-\u0e7f]+|[^\w\u0e00-\u0e7f]+$")
 _LATIN_RUN = re.compile(r"[^\W_]+(?:[.\-][^\W_]+)*")
 
 
+_ALNUM = re.compile(r"[^\W_]")
+_HAS_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
 def _is_word(tok: str) -> bool:
-    return any(c.isalnum() for c in tok)
+    return _ALNUM.search(tok) is not None
 
 
 class Segmenter:
@@ -215,7 +266,7 @@ def _word_parts(piece: str) -> Iterator[tuple[int, int, str]]:
     that อปท. and อปท are one word; Latin and digit runs split on other
     punctuation but keep inner dots and hyphens (3.5, e-gp).
     """
-    if any(_is_thai(c) for c in piece):
+    if _HAS_THAI.search(piece):
         trimmed = _EDGE_PUNCT.sub("", piece)
         word = trimmed.replace(".", "")
         if word:
@@ -297,3 +348,11 @@ def cluster_bounds(text: str) -> set[int]:
         bounds.add(tok.start)
         bounds.add(tok.end)
     return bounds
+
+
+def cluster_bounds_near(text: str, start: int, end: int) -> list[int]:
+    """Cluster boundaries of the space-delimited run around [start, end):
+    enough to widen a match without analysing the whole text."""
+    lo = max(text.rfind(" ", 0, start), text.rfind("\n", 0, start)) + 1
+    hi = min([i for i in (text.find(" ", end), text.find("\n", end)) if i != -1] or [len(text)])
+    return sorted(lo + b for b in cluster_bounds(text[lo:hi]))

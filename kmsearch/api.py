@@ -35,7 +35,16 @@ def api_search():
         "limit": limit,
         "results": [h.as_json() for h in result.hits],
         "facets": result.facets,
+        "suggestion": result.suggestion,
     })
+
+
+@bp.get("/suggest")
+def api_suggest():
+    """Titles and words for what has been typed so far."""
+    q = request.args.get("q", "")[:100]
+    limit = int_param(request.args, "limit", 8, 1, 20)
+    return jsonify({"query": q, **search.suggest(q, limit)})
 
 
 @bp.get("/articles/<doc_id>")

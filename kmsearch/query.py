@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from indexer import thai
 from indexer.office import Office
@@ -21,11 +22,57 @@ FILTER_FIELDS = {
 BE_OFFSET = 543
 
 
+TYPO_WEIGHT = 0.7
+MAX_CORRECTION_WINDOW = 3
+
+
 @dataclass
 class ParsedQuery:
     spec: QuerySpec
     terms: list[str] = field(default_factory=list)   # normalised words to highlight
     texts: list[str] = field(default_factory=list)   # normalised strings for sub-word highlights
+    suggestion: str | None = None                    # the query with its typos corrected
+
+
+class Vocabulary(Protocol):
+    def frequency(self, word: str) -> int: ...
+    def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]: ...
+
+
+def corrections(words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
+    """(start, end, word): runs of query words to replace by an indexed word.
+
+    A typo inside a Thai word makes the segmenter cut it into odd pieces
+    (ที่ดืน -> ที่ + ดืน), so the pieces around an unknown one are joined and
+    looked up together, longest run first.
+    """
+    known = [vocabulary.frequency(w) > 0 for w in words]
+    out: list[tuple[int, int, str]] = []
+    i = 0
+    while i < len(words):
+        if known[i]:
+            i += 1
+            continue
+        best = None
+        for size in range(min(MAX_CORRECTION_WINDOW, len(words)), 0, -1):
+            for a in range(max(0, i - size + 1), min(i, len(words) - size) + 1):
+                if out and a < out[-1][1]:
+                    continue
+                joined = "".join(words[a:a + size])
+                if len(joined) < 3:
+                    continue
+                similar = vocabulary.similar_words(joined, 1 if len(joined) < 6 else 2, 1)
+                if similar:
+                    best = (a, a + size, similar[0])
+                    break
+            if best:
+                break
+        if best:
+            out.append(best)
+            i = best[1]
+        else:
+            i += 1
+    return out
 
 
 def alternative(text: str, segmenter: thai.Segmenter, weight: float = 1.0) -> Alternative | None:
@@ -57,7 +104,8 @@ def _synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[str]]]
     return table
 
 
-def _word_groups(text: str, segmenter, synonyms) -> list[Group]:
+def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None) -> tuple[list[Group], str]:
+    """Groups for a run of plain words, and the run with its typos corrected."""
     words = thai.words(text, segmenter)
     groups: list[Group] = []
     i = 0
@@ -74,12 +122,22 @@ def _word_groups(text: str, segmenter, synonyms) -> list[Group]:
             alts += [Alternative((y,), (y,), 0.8) for y in _year_alternatives(w)]
             groups.append(Group(tuple(alts)))
             i += 1
-    return groups
+    fixes = corrections(words, vocabulary) if vocabulary is not None and words else []
+    for _, _, word in fixes:
+        groups.append(Group((Alternative((word,), tuple(g.text for g in thai.grams(word)), TYPO_WEIGHT),)))
+    corrected = text
+    if fixes:
+        parts, at = [], 0
+        for a, b, word in fixes:
+            parts += words[at:a] + [word]
+            at = b
+        corrected = "".join(parts + words[at:]) if not any(c.isspace() for c in text) else " ".join(parts + words[at:])
+    return groups, corrected
 
 
 def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
           synonyms: list[tuple[str, ...]] = (), filters: dict | None = None,
-          sort: str = "relevance") -> ParsedQuery:
+          sort: str = "relevance", vocabulary: Vocabulary | None = None) -> ParsedQuery:
     table = _synonym_table(synonyms, segmenter)
     groups: list[Group] = []
     exclude: list[Group] = []
@@ -87,6 +145,8 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
     terms: list[str] = []
     texts: list[str] = []
     pending_or = False
+    suggestion: list[str] = []
+    corrected_any = False
 
     for m in _TOKEN.finditer(raw):
         if m.group(0) == '"':
@@ -106,8 +166,14 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
         if phrase is not None:
             alt = alternative(phrase, segmenter)
             new = [Group((alt,), required=True)] if alt else []
+            suggestion.append(m.group(0))
+        elif neg:
+            new, _ = _word_groups(text, segmenter, table, None)
+            suggestion.append(m.group(0))
         else:
-            new = _word_groups(text, segmenter, table)
+            new, fixed = _word_groups(text, segmenter, table, vocabulary)
+            corrected_any |= fixed != text
+            suggestion.append(fixed)
         if not new:
             continue
         if neg:
@@ -127,7 +193,8 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
 
     spec = QuerySpec(tuple(groups), tuple(exclude),
                      {k: tuple(dict.fromkeys(v)) for k, v in found_filters.items() if v}, sort)
-    return ParsedQuery(spec, list(dict.fromkeys(terms)), list(dict.fromkeys(texts)))
+    return ParsedQuery(spec, list(dict.fromkeys(terms)), list(dict.fromkeys(texts)),
+                       " ".join(suggestion) if corrected_any else None)
 
 
 def _filter_value(name: str, value: str, office: Office | None) -> tuple[str, str] | None:

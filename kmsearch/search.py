@@ -15,6 +15,8 @@ from markupsafe import Markup
 
 from indexer import engine
 from indexer.office import Office, load_office
+from indexer.thai import normalise
+from indexer.thai import words as words_of
 from indexer.spec import QuerySpec
 
 from . import query as query_parser
@@ -58,6 +60,7 @@ class ResultPage:
     hits: list[HitView]
     facets: dict[str, dict[str, int]]
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    suggestion: str | None = None    # "did you mean", when the query had typos
 
     @property
     def pages(self) -> int:
@@ -76,6 +79,7 @@ class Repository:
         self.settings = settings
         self.synonyms = SynonymFile(self.content_dir / SYNONYMS_FILE)
         self._office: Office | None = None
+        self._titles: tuple = (None, [])
 
     @property
     def office(self) -> Office:
@@ -86,14 +90,22 @@ class Repository:
     def open_index(self) -> engine.SearchIndex:
         return engine.SearchIndex(self.index_dir)
 
+    def titles(self, ix: engine.SearchIndex) -> list[tuple[str, str, str]]:
+        """(id, title, normalised title without spaces), cached per build."""
+        if self._titles[0] != ix.path:
+            rows = [(i, t, normalise(t).replace(" ", "")) for i, t in ix.titles()]
+            self._titles = (ix.path, rows)
+        return self._titles[1]
+
     def run_query(self, ix: engine.SearchIndex, text: str, filters: dict[str, tuple[str, ...]] | None = None,
                   page: int = 1, pagelen: int = 10, sort: str = "relevance", snippets: bool = True) -> ResultPage:
         text = text[: self.settings["MAX_QUERY_CHARS"]]
-        parsed = query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort)
+        parsed = query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort, ix)
         results = ix.search(parsed.spec, page=page, pagelen=pagelen)
         size = self.settings["SNIPPET_CHARS"] if snippets else 0
         hits = [_hit_view(h.fields, h.score, parsed, ix, size) for h in results.hits]
-        return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters)
+        return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters,
+                          parsed.suggestion)
 
 
 def init_app(app: Flask) -> None:
@@ -143,6 +155,32 @@ def _hit_view(f: dict, score: float, parsed, ix, size: int) -> HitView:
         date_th=thai_date(f["date"]), fiscal_year=f["fiscal_year"],
         summary=f.get("summary", ""), snippet=snip, score=score, holder=f.get("holder", ""),
     )
+
+
+def suggest(prefix: str, limit: int = 8) -> dict:
+    """Completions for a partly typed query: titles containing what was
+    typed, and indexed words that start with its last word."""
+    ix = get_index()
+    norm = normalise(prefix).strip()
+    if not norm:
+        return {"titles": [], "terms": []}
+    titles = repo().titles(ix)
+    squeezed = norm.replace(" ", "")
+    found = [{"id": i, "title": t, "url": f"/a/{i}"} for i, t, key in titles if squeezed in key][:limit]
+    chunks = prefix.split()
+    terms: list[str] = []
+    if chunks and not prefix[-1].isspace():
+        before = prefix.rstrip()[: len(prefix.rstrip()) - len(chunks[-1])]
+        last = normalise(chunks[-1])
+        endings = [w for w, _ in ix.words_with_prefix(last, limit)]
+        if not endings:
+            # The last run may end in a word that is not finished yet.
+            pieces = words_of(chunks[-1], ix.segmenter)
+            if pieces:
+                stem = "".join(pieces[:-1])
+                endings = [stem + w for w, _ in ix.words_with_prefix(pieces[-1], limit)]
+        terms = [before + w for w in endings]
+    return {"titles": found, "terms": list(dict.fromkeys(terms))[:limit]}
 
 
 def article(doc_id: str) -> tuple[dict | None, str | None]:

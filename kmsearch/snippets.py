@@ -34,9 +34,8 @@ def find_matches(text: str, terms: list[str], texts: list[str], tokens: list[tha
             while at != -1:
                 spans.append((*norm.span(at, at + len(needle)), needle))
                 at = norm.text.find(needle, at + len(needle))
-    bounds = sorted(thai.cluster_bounds(text))
     merged: list[tuple[int, int, str]] = []
-    for s, e, k in sorted(_snap(bounds, s, e) + (k,) for s, e, k in spans):
+    for s, e, k in sorted(_snap(thai.cluster_bounds_near(text, s, e), s, e) + (k,) for s, e, k in spans):
         if merged and s <= merged[-1][1]:
             last = merged[-1]
             merged[-1] = (last[0], max(e, last[1]), last[2] + " " + k)

@@ -74,3 +74,36 @@ def test_facets_follow_the_query(app):
     with app.test_request_context():
         result = search.run_query("ที่ดิน")
     assert result.facets["division"] == {"finance": 1, "engineering": 1}
+
+
+@pytest.mark.parametrize("typo, fixed, expected", [
+    ("ภาษีที่ดืน", "ภาษีที่ดิน", "land-tax-manual"),       # wrong vowel inside a compound
+    ("ก่อสรัาง", "ก่อสร้าง", "building-permit"),         # tone mark misplaced
+    ("ถนนลูกรง", "ถนนลูกรัง", "road-repair-lesson"),      # a vowel left out
+])
+def test_typos_are_corrected_without_drowning_exact_matches(app, typo, fixed, expected):
+    with app.test_request_context():
+        result = search.run_query(typo)
+        exact = search.run_query(fixed)
+    assert result.suggestion == fixed
+    assert result.hits[0].id == expected
+    # words found in the index are never "corrected" into something else
+    assert exact.suggestion is None
+
+
+def test_suggestions_while_typing(client):
+    data = client.get("/api/suggest?q=ภาษีที่").get_json()
+    assert "ภาษีที่ดิน" in data["terms"]
+    assert data["titles"][0]["id"] == "land-tax-manual"
+    assert client.get("/api/suggest?q=").get_json() == {"query": "", "titles": [], "terms": []}
+
+
+def test_did_you_mean_on_the_results_page(client):
+    body = client.get("/search?q=ภาษีที่ดืน").get_data(as_text=True)
+    assert "หรือคุณหมายถึง" in body and "ภาษีที่ดิน</a>" in body
+
+
+def test_documents_without_areas_add_no_empty_facet(app):
+    with app.test_request_context():
+        facets = search.run_query("").facets
+    assert set(facets["area"]) == {"law", "child-center"}

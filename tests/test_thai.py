@@ -76,3 +76,12 @@ def test_query_and_index_analysis_agree(text):
     assert thai.words(text, SEG) == thai.words(thai.normalise(text), SEG)
     for tok in thai.analyse(text, SEG):
         assert 0 <= tok.start < tok.end <= len(text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(thai_text, st.text()))
+def test_fast_path_agrees_with_the_character_loop(text):
+    fast, slow = thai.normalise_spans(text), thai._normalise_slow(text)
+    assert fast.text == thai.normalise(slow.text) or fast.text == slow.text
+    assert len(fast.starts) == len(fast.text)
+    assert all(0 <= s < e <= len(text) for s, e in zip(fast.starts, fast.ends))
