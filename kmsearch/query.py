@@ -23,6 +23,7 @@ BE_OFFSET = 543
 
 
 TYPO_WEIGHT = 0.7
+RUN_WEIGHT = 1.0
 MAX_CORRECTION_WINDOW = 3
 
 
@@ -122,6 +123,12 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None) 
             alts += [Alternative((y,), (y,), 0.8) for y in _year_alternatives(w)]
             groups.append(Group(tuple(alts)))
             i += 1
+    if len(words) > 1 and not any(c.isspace() for c in text.strip()):
+        # Typed as one run (เบี้ยยังชีพ): the run as a whole, in order, is
+        # stronger evidence than its pieces scattered over a document.
+        whole = alternative(text, segmenter, RUN_WEIGHT)
+        if whole:
+            groups.append(Group((whole,)))
     fixes = corrections(words, vocabulary) if vocabulary is not None and words else []
     for _, _, word in fixes:
         groups.append(Group((Alternative((word,), tuple(g.text for g in thai.grams(word)), TYPO_WEIGHT),)))
