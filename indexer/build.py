@@ -1,6 +1,13 @@
-"""A build: content folder -> documents -> index, one bad file never stops it."""
+"""A build: content folder -> documents -> index, one bad file never stops it.
+
+Builds are incremental: a document is analysed again only when its file
+changed (content hash); documents whose file went away are removed, and
+their ids remembered so that old links can say the article was withdrawn.
+A change to the office configuration or the word list rebuilds everything.
+"""
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from dataclasses import dataclass, field
@@ -9,7 +16,7 @@ from pathlib import Path
 from . import engine
 from .documents import Document, Problem, RawFile
 from .loader import content_files, read_file
-from .office import ConfigError, Office, load_office
+from .office import CONFIG_NAME, ConfigError, Office, load_office
 from .render import render
 from .thai import Segmenter
 from .validate import check_unique, validate
@@ -25,10 +32,23 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     index_path: str = ""
+    added: int = 0        # documents analysed in this build
+    removed: int = 0
+    full: bool = True
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+@dataclass
+class Scan:
+    """Every valid document of a folder (not rendered yet) and every problem."""
+
+    documents: list[Document]
+    problems: list[Problem]
+    files: int
+    hashes: dict[str, str]   # path -> hash of the file's bytes
 
 
 def read_word_list(path: Path) -> list[str]:
@@ -44,17 +64,18 @@ def segmenter_for(content_dir: str | Path) -> Segmenter:
     return Segmenter(read_word_list(Path(content_dir) / WORDS_FILE))
 
 
-def load_documents(content_dir: str | Path, office: Office | None = None) -> tuple[list[Document], list[Problem], int]:
-    """Every valid document of the folder, rendered; and every problem found."""
+def scan(content_dir: str | Path, office: Office) -> Scan:
     root = Path(content_dir)
-    office = office or load_office(root)
     problems: list[Problem] = []
     valid: list[Document] = []
     raws: dict[str, RawFile] = {}
+    hashes: dict[str, str] = {}
     files = 0
     for path in content_files(root):
         files += 1
+        rel = path.relative_to(root).as_posix()
         try:
+            hashes[rel] = hashlib.sha1(path.read_bytes()).hexdigest()
             raw = read_file(path, root)
             if isinstance(raw, Problem):
                 problems.append(raw)
@@ -63,31 +84,91 @@ def load_documents(content_dir: str | Path, office: Office | None = None) -> tup
             result = validate(raw, office)
             if isinstance(result, list):
                 problems.extend(result)
-                continue
-            valid.append(render(result))
+            else:
+                valid.append(result)
         except Exception as e:  # one broken file must not stop the others
             log.exception("unexpected error in %s", path)
-            problems.append(Problem(path.relative_to(root).as_posix(), 1, "file", f"could not be processed: {e}"))
+            problems.append(Problem(rel, 1, "file", f"could not be processed: {e}"))
     kept, dup_problems = check_unique(valid, raws)
-    return kept, problems + dup_problems, files
+    return Scan(kept, problems + dup_problems, files, hashes)
+
+
+def load_documents(content_dir: str | Path, office: Office | None = None) -> tuple[list[Document], list[Problem], int]:
+    """Every valid document of the folder, rendered; and every problem found."""
+    found = scan(content_dir, office or load_office(content_dir))
+    return [render(d) for d in found.documents], found.problems, found.files
 
 
 def check_content(content_dir: str | Path) -> BuildReport:
     started = time.perf_counter()
     try:
-        docs, problems, files = load_documents(content_dir)
+        found = scan(content_dir, load_office(content_dir))
     except ConfigError as e:
         return BuildReport(problems=[_config_problem(e)], seconds=time.perf_counter() - started)
-    return BuildReport(len(docs), files, problems, time.perf_counter() - started)
+    return BuildReport(len(found.documents), found.files, found.problems, time.perf_counter() - started)
 
 
-def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1) -> BuildReport:
-    """Build a fresh index; raises ConfigError when nothing can be built."""
+def _config_hash(root: Path) -> str:
+    h = hashlib.sha1(str(engine.SCHEMA_VERSION).encode())
+    for name in (CONFIG_NAME, WORDS_FILE):
+        try:
+            h.update((root / name).read_bytes())
+        except FileNotFoundError:
+            h.update(b"-")
+    return h.hexdigest()
+
+
+def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, full: bool = False) -> BuildReport:
+    """Bring the index up to date with the content folder.
+
+    Raises ConfigError when the office configuration is unusable (nothing is
+    built and the old index keeps serving) and BuildLocked when another
+    build of the same index is running.
+    """
     started = time.perf_counter()
-    office = load_office(content_dir)
-    docs, problems, files = load_documents(content_dir, office)
-    path = engine.write_index(index_dir, docs, segmenter_for(content_dir), procs=procs)
-    return BuildReport(len(docs), files, problems, time.perf_counter() - started, str(path))
+    root = Path(content_dir)
+    office = load_office(root)
+    config = _config_hash(root)
+    with engine.build_lock(Path(index_dir)):
+        found = scan(root, office)
+        live = engine.read_info(index_dir)
+        previous = live[1] if live and live[1].get("config") == config and not full else None
+        old_docs: dict[str, list[str]] = (previous or {}).get("docs", {})
+        docs = {d.path: [d.id, found.hashes[d.path]] for d in found.documents}
+        if previous is None:
+            changed = found.documents
+            removed: set[str] = set()
+        else:
+            changed = [d for d in found.documents if old_docs.get(d.path) != docs[d.path]]
+            removed = {i for i, _ in old_docs.values()} - {i for i, _ in docs.values()}
+            removed |= {old_docs[d.path][0] for d in changed if d.path in old_docs and old_docs[d.path][0] != d.id}
+        gone = _withdrawn(live[1] if live else {}, docs)
+        report = BuildReport(len(found.documents), found.files, found.problems, full=previous is None)
+        if previous is not None and not changed and not removed and gone == previous.get("gone", {}):
+            report.index_path = str(live[0])
+        else:
+            path = engine.write_index(
+                index_dir, segmenter_for(root), (render(d) for d in changed),
+                remove=sorted(removed),
+                info={"config": config, "docs": docs, "gone": gone,
+                      "titles": {d.id: d.title for d in found.documents}},
+                base=live[0] if previous is not None else None, procs=procs)
+            report.index_path = str(path)
+            report.added, report.removed = len(changed), len(removed)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _withdrawn(previous: dict, docs: dict[str, list[str]]) -> dict[str, str]:
+    """Ids that were once published and are not any more: id -> title.
+
+    Kept across builds, so a link to a deleted article can answer 410.
+    """
+    live_ids = {i for i, _ in docs.values()}
+    gone = dict(previous.get("gone", {}))
+    for doc_id, title in previous.get("titles", {}).items():
+        gone.setdefault(doc_id, title)
+    return {i: t for i, t in gone.items() if i not in live_ids}
 
 
 def _config_problem(e: ConfigError) -> Problem:

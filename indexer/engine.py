@@ -159,35 +159,62 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_index(index_dir: str | Path, documents: Iterable[Document], segmenter: thai.Segmenter,
+def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[Document],
+                remove: Iterable[str] = (), info: dict | None = None, base: Path | None = None,
                 procs: int = 1) -> Path:
-    """Write a complete index into a new folder, then make it the live one.
+    """Write an index into a new folder, then make it the live one.
 
-    Readers follow the ``current`` symlink, which is replaced atomically, so
-    they see the old index or the new one, never a half-written one; a build
-    that fails or is killed leaves the old one serving.
+    With ``base``, the new folder starts as a copy of that build (hard
+    links: Whoosh never rewrites a segment file) and only ``add`` and
+    ``remove`` are applied; otherwise it starts empty.  Readers follow the
+    ``current`` symlink, replaced atomically, so they see the old index or
+    the new one, never a half-written one; a build that fails or is killed
+    leaves the old one serving.  Call it holding ``build_lock``.
     """
     index_dir = Path(index_dir)
-    with build_lock(index_dir):
-        build = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
-        build.mkdir()
-        try:
+    index_dir.mkdir(parents=True, exist_ok=True)
+    build = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.monotonic_ns() % 10**6}"
+    try:
+        if base is None:
+            build.mkdir()
             ix = index.create_in(str(build), make_schema(segmenter))
-            writer = ix.writer(procs=procs, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
-            try:
-                for doc in documents:
+        else:
+            shutil.copytree(base, build, copy_function=os.link)
+            ix = index.open_dir(str(build))
+        writer = ix.writer(procs=procs, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
+        try:
+            for doc_id in remove:
+                writer.delete_by_term("id", doc_id)
+            for doc in add:
+                if base is None:
                     writer.add_document(**to_fields(doc))
-            except BaseException:
-                writer.cancel()
-                raise
-            writer.commit()
-            (build / "kmsearch.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION, "words": list(segmenter.words)}, ensure_ascii=False))
+                else:
+                    writer.update_document(**to_fields(doc))
         except BaseException:
-            shutil.rmtree(build, ignore_errors=True)
+            writer.cancel()
             raise
-        _swap(index_dir, build)
-        _prune(index_dir, keep={build.name, _previous_name(index_dir, build.name)})
+        writer.commit()
+        meta = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), **(info or {})}
+        tmp = build / "kmsearch.json.tmp"
+        tmp.write_text(json.dumps(meta, ensure_ascii=False))
+        os.replace(tmp, build / "kmsearch.json")  # a hard-linked copy must not change the base's file
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    _swap(index_dir, build)
+    _prune(index_dir, keep={build.name, _previous_name(index_dir, build.name)})
     return build
+
+
+def read_info(index_dir: str | Path) -> tuple[Path, dict] | None:
+    """The live build and what the build that wrote it recorded."""
+    path = live_path(index_dir)
+    if path is None:
+        return None
+    try:
+        return path, json.loads((path / "kmsearch.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def _swap(index_dir: Path, build: Path) -> None:
@@ -256,8 +283,8 @@ class SearchIndex:
             raise IndexMissing(f"{index_dir}: no index; run 'kmsearch build' first")
         self.path = path
         self._ix = index.open_dir(str(path))
-        info = json.loads((path / "kmsearch.json").read_text())
-        self.segmenter = thai.Segmenter(info.get("words", ()))
+        self.info = json.loads((path / "kmsearch.json").read_text())
+        self.segmenter = thai.Segmenter(self.info.get("words", ()))
         self._searcher = self._ix.searcher()
 
     def close(self) -> None:
@@ -281,6 +308,10 @@ class SearchIndex:
         for docnum in self._searcher.document_numbers(alias=old_id):
             return stored(self._searcher.stored_fields(docnum))
         return None
+
+    def withdrawn(self, doc_id: str) -> str | None:
+        """The title of an article that was published once and is gone."""
+        return self.info.get("gone", {}).get(doc_id)
 
     def all(self) -> list[dict]:
         return [stored(f) for f in self._searcher.all_stored_fields()]

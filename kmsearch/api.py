@@ -53,6 +53,9 @@ def api_article(doc_id: str):
     if moved:
         return redirect(url_for("api.api_article", doc_id=moved), 301)
     if doc is None:
+        gone = search.withdrawn(doc_id)
+        if gone is not None:
+            return jsonify({"error": f"article {doc_id!r} was withdrawn", "title": gone[0]}), 410
         return jsonify({"error": f"no article with id {doc_id!r}"}), 404
     return jsonify(article_json(doc))
 

@@ -6,6 +6,7 @@ messages and exit codes, never tracebacks.
 from __future__ import annotations
 
 import json
+import logging
 import sys
 
 import click
@@ -43,15 +44,17 @@ def cli():
 @content_option
 @index_option
 @click.option("--procs", default=1, show_default=True, help="Processes used to write the index.")
-def build(content, index, procs):
-    """Build the search index from the content folder."""
+@click.option("--full", is_flag=True, help="Analyse every document again, not only the changed ones.")
+def build(content, index, procs, full):
+    """Build the search index from the content folder (only what changed)."""
     s = _settings(content, index)
     try:
-        report = build_index(s["CONTENT_DIR"], s["INDEX_DIR"], procs=procs)
+        report = build_index(s["CONTENT_DIR"], s["INDEX_DIR"], procs=procs, full=full)
     except (ConfigError, BuildLocked) as e:
         raise click.ClickException(str(e)) from None
     _print_problems(report.problems)
-    click.echo(f"indexed {report.documents} of {report.files} documents in {report.seconds:.2f} s"
+    how = "full build" if report.full else f"{report.added} analysed, {report.removed} removed"
+    click.echo(f"indexed {report.documents} of {report.files} documents ({how}) in {report.seconds:.2f} s"
                f" ({len(report.problems)} problems) -> {report.index_path}")
 
 
@@ -75,7 +78,9 @@ def check(content):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger (never in production).")
 @click.option("--threads", default=8, show_default=True, help="Worker threads of the production server.")
-def serve(content, index, host, port, debug, threads):
+@click.option("--watch/--no-watch", default=True, show_default=True,
+              help="Rebuild when the content folder changes, without a restart.")
+def serve(content, index, host, port, debug, threads, watch):
     """Serve the web app (builds the index first if there is none)."""
     s = _settings(content, index)
     if live_path(s["INDEX_DIR"]) is None:
@@ -89,13 +94,24 @@ def serve(content, index, host, port, debug, threads):
     from . import create_app
 
     app = create_app(s)
-    click.echo(f"serving {s['CONTENT_DIR']} on http://{host}:{port}/")
-    if debug:
-        app.run(host=host, port=port, debug=True, use_reloader=False)
-    else:
-        from waitress import serve as waitress_serve
+    watcher = None
+    if watch:
+        from .watch import ContentWatcher
 
-        waitress_serve(app, host=host, port=port, threads=threads, ident="kmsearch")
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+        watcher = ContentWatcher(s["CONTENT_DIR"], s["INDEX_DIR"]).start()
+        watcher.rebuild()  # catch up with changes made while the server was down
+    click.echo(f"serving {s['CONTENT_DIR']} on http://{host}:{port}/")
+    try:
+        if debug:
+            app.run(host=host, port=port, debug=True, use_reloader=False)
+        else:
+            from waitress import serve as waitress_serve
+
+            waitress_serve(app, host=host, port=port, threads=threads, ident="kmsearch")
+    finally:
+        if watcher:
+            watcher.stop()
 
 
 @cli.command()

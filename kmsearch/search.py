@@ -193,6 +193,14 @@ def article(doc_id: str) -> tuple[dict | None, str | None]:
     return None, (moved["id"] if moved else None)
 
 
+def withdrawn(doc_id: str) -> tuple[str, list[HitView]] | None:
+    """For an article that was deleted: its title and articles like it."""
+    title = get_index().withdrawn(doc_id)
+    if title is None:
+        return None
+    return title, run_query(title, pagelen=5).hits
+
+
 def overview() -> ResultPage:
     """Counts per division, type, kind and year, and the newest documents."""
     return browse({}, page=1, pagelen=8)

@@ -49,7 +49,10 @@ def article(doc_id: str):
     if moved:
         return redirect(url_for("pages.article", doc_id=moved), 301)
     if doc is None:
-        abort(404)
+        gone = search.withdrawn(doc_id)
+        if gone is None:
+            abort(404)
+        return render_template("gone.html", title=gone[0], similar=gone[1], q=gone[0]), 410
     return render_template("article.html", doc=doc, body=Markup(doc.get("html", "")))
 
 

@@ -9,6 +9,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -22,34 +23,38 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(tmp_path):
-    content = write_corpus(tmp_path / "c")
+@contextmanager
+def start_server(content, index):
+    """`kmsearch serve` in its own process, as `make run` starts it."""
     port = free_port()
     kmsearch = Path(sys.executable).with_name("kmsearch")
     proc = subprocess.Popen(
-        [str(kmsearch), "serve", "--content", str(content), "--index", str(tmp_path / "ix"), "--port", str(port)],
+        [str(kmsearch), "serve", "--content", str(content), "--index", str(index), "--port", str(port)],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ},
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(base + "/", timeout=2)
-            break
-        except OSError:
-            if proc.poll() is not None:
-                output = proc.stdout.read()
-                proc.stdout.close()
-                pytest.fail(output)
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start within 60 s")
-    yield base
-    proc.terminate()
-    proc.wait(10)
-    proc.stdout.close()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(base + "/", timeout=2).close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    proc.kill()
+                    pytest.fail("server did not start: " + proc.stdout.read())
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stdout.close()
+
+
+@pytest.fixture
+def server(tmp_path):
+    with start_server(write_corpus(tmp_path / "c"), tmp_path / "ix") as base:
+        yield base
 
 
 def test_thai_search_over_http(server):

@@ -1,0 +1,88 @@
+"""Live pickup: rebuild when the content folder changes, while serving.
+
+After a ``git pull``, a commit or a copied file, the changed articles are
+indexed within a few seconds.  Searches keep answering from the old index
+until the new one is swapped in.
+"""
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+
+from indexer import ConfigError, build_index
+from indexer.engine import BuildLocked
+
+log = logging.getLogger(__name__)
+
+
+class ContentWatcher(FileSystemEventHandler):
+    """Collects change events and rebuilds once the folder has been quiet
+    for ``quiet`` seconds (a pull touches many files at once)."""
+
+    def __init__(self, content_dir: Path, index_dir: Path, quiet: float = 1.0):
+        self.content_dir = Path(content_dir).resolve()
+        self.index_dir = Path(index_dir).resolve()
+        self.quiet = quiet
+        self._changed = threading.Event()
+        self._last = 0.0
+        self._stop = threading.Event()
+        self._observer = Observer()
+        self._thread = threading.Thread(target=self._run, name="kmsearch-rebuild", daemon=True)
+        self.builds = 0
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        path = Path(str(event.src_path))
+        parts = path.relative_to(self.content_dir).parts if path.is_relative_to(self.content_dir) else ()
+        if any(p == ".git" for p in parts) or path.is_relative_to(self.index_dir):
+            return
+        if event.event_type in ("opened", "closed_no_write"):
+            return
+        self._last = time.monotonic()
+        self._changed.set()
+
+    def start(self) -> "ContentWatcher":
+        self._observer.schedule(self, str(self.content_dir), recursive=True)
+        self._observer.start()
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._changed.set()
+        self._observer.stop()
+        self._observer.join(5)
+        self._thread.join(5)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._changed.wait()
+            if self._stop.is_set():
+                return
+            while time.monotonic() - self._last < self.quiet and not self._stop.is_set():
+                time.sleep(0.1)
+            self._changed.clear()
+            self.rebuild()
+
+    def rebuild(self) -> None:
+        try:
+            report = build_index(self.content_dir, self.index_dir)
+        except BuildLocked:
+            # Someone else is building; look again shortly.
+            self._last = time.monotonic()
+            self._changed.set()
+            return
+        except ConfigError as e:
+            log.error("content changed but cannot be built: %s", e)
+            return
+        except Exception:
+            log.exception("rebuild after a content change failed; the old index keeps serving")
+            return
+        self.builds += 1
+        for p in report.problems:
+            log.warning("%s", p)
+        log.info("index updated: %d analysed, %d removed in %.2f s", report.added, report.removed, report.seconds)
