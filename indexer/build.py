@@ -10,11 +10,12 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from . import engine
+from . import engine, links
 from .documents import Document, Problem, RawFile
+from .gitmeta import last_commits
 from .loader import content_files, read_file
 from .office import CONFIG_NAME, ConfigError, Office, load_office
 from .render import render
@@ -90,7 +91,29 @@ def scan(content_dir: str | Path, office: Office) -> Scan:
             log.exception("unexpected error in %s", path)
             problems.append(Problem(rel, 1, "file", f"could not be processed: {e}"))
     kept, dup_problems = check_unique(valid, raws)
-    return Scan(kept, problems + dup_problems, files, hashes)
+    problems += dup_problems
+    if office.git_dates:
+        kept = _with_git_metadata(kept, last_commits(root))
+    ids = {i for d in kept for i in (d.id, *d.aliases)}
+    by_path = {d.path: d.id for d in kept}
+    linked = []
+    for doc in kept:
+        doc, link_problems = links.process(doc, root, ids, by_path)
+        problems += link_problems
+        linked.append(doc)
+    return Scan(linked, problems, files, hashes)
+
+
+def _with_git_metadata(docs: list[Document], commits: dict) -> list[Document]:
+    out = []
+    for doc in docs:
+        when, who = commits.get(doc.path, (None, ""))
+        if when and doc.updated is None and when > doc.date:
+            doc = replace(doc, updated=when)
+        if who and not doc.author:
+            doc = replace(doc, author=who)
+        out.append(doc)
+    return out
 
 
 def load_documents(content_dir: str | Path, office: Office | None = None) -> tuple[list[Document], list[Problem], int]:

@@ -54,6 +54,8 @@ class Document:
     holder: str = ""
     updated: dt.date | None = None
     aliases: tuple[str, ...] = ()
+    body_line: int = 1             # line of the file where the body starts
+    attachments: tuple["Attachment", ...] = ()
 
     @property
     def fiscal_year(self) -> int:
@@ -62,6 +64,21 @@ class Document:
     @property
     def last_changed(self) -> dt.date:
         return self.updated or self.date
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file beside the Markdown that the document links to (a form, an image)."""
+
+    path: str      # relative to the content folder, with /
+    name: str      # as linked from the document, relative to its folder
+    size: int
+    type: str      # MIME type
+    label: str = ""  # link text, or alt text of an image
+
+    @property
+    def is_image(self) -> bool:
+        return self.type.startswith("image/")
 
 
 def fiscal_year(day: dt.date) -> int:

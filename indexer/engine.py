@@ -138,6 +138,10 @@ def to_fields(doc: Document) -> dict:
             "author": doc.author, "holder": doc.holder, "path": doc.path,
             "date": doc.date.isoformat(),
             "updated": doc.updated.isoformat() if doc.updated else None,
+            "attachments": [
+                {"path": a.path, "name": a.name, "size": a.size, "type": a.type, "label": a.label}
+                for a in doc.attachments
+            ],
         }, ensure_ascii=False),
     }
 

@@ -48,6 +48,7 @@ class Office:
     knowledge: tuple[Entry, ...] = ()
     areas: tuple[Entry, ...] = ()
     knowledge_map: tuple[MapRow, ...] = ()
+    git_dates: bool = True     # take updated/author from git when not given
     _lookup: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -138,4 +139,5 @@ def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
         knowledge=entries("knowledge", KNOWLEDGE_SLUGS),
         areas=areas,
         knowledge_map=tuple(rows),
+        git_dates=bool(data.get("git_dates", True)),
     )

@@ -69,6 +69,10 @@ _NEEDS_WORK = re.compile(
 )
 
 
+_ONE_TO_ONE = re.compile(r"[\u0e50-\u0e59]+|[A-Z]+")
+_ONE_TO_ONE_TABLE = str.maketrans("๐๑๒๓๔๕๖๗๘๙ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789abcdefghijklmnopqrstuvwxyz")
+
+
 def normalise_spans(text: str) -> Normalised:
     """Normalise ``text`` and keep, for every character, where it came from."""
     if not _NEEDS_WORK.search(text):
@@ -84,10 +88,16 @@ def normalise_spans(text: str) -> Normalised:
             out_text.append(text[at:a])
             starts.extend(range(at, a))
             ends.extend(range(at + 1, a + 1))
-        part = _normalise_slow(m.group())
-        out_text.append(part.text)
-        starts.extend(s + a for s in part.starts)
-        ends.extend(e + a for e in part.ends)
+        if _ONE_TO_ONE.fullmatch(m.group()):
+            # Thai digits, capitals: one character for one, offsets unchanged
+            out_text.append(m.group().translate(_ONE_TO_ONE_TABLE))
+            starts.extend(range(a, b))
+            ends.extend(range(a + 1, b + 1))
+        else:
+            part = _normalise_slow(m.group())
+            out_text.append(part.text)
+            starts.extend(s + a for s in part.starts)
+            ends.extend(e + a for e in part.ends)
         at = b
     if at < len(text):
         out_text.append(text[at:])

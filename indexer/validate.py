@@ -177,7 +177,7 @@ def validate(raw: RawFile, office: Office) -> Document | list[Problem]:
     if problems:
         return problems
     values["areas"] = values.pop("area", ())
-    return Document(path=raw.path, body=raw.body, **values)
+    return Document(path=raw.path, body=raw.body, body_line=raw.body_line, **values)
 
 
 def check_unique(documents: Iterable[Document], raws: dict[str, RawFile]) -> tuple[list[Document], list[Problem]]:

@@ -22,11 +22,25 @@ def create_app(settings: dict | None = None) -> Flask:
     app.config.update(load_settings(settings))
     app.json.ensure_ascii = False
 
-    from . import api, search, views
+    from . import api, search, security, views
 
     search.init_app(app)
+    security.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+
+    from . import dashboard, usage
+
+    usage.init_app(app)                  # the usage log (kmsearch/usage.py)
+    app.register_blueprint(dashboard.bp)  # /km: KM indicators for the committee
+
+    @app.template_filter("filesize")
+    def _filesize(n: int) -> str:
+        for unit in ("ไบต์", "KB", "MB"):
+            if n < 1024 or unit == "MB":
+                return f"{n:.0f} {unit}" if unit == "ไบต์" else f"{n:.1f} {unit}"
+            n /= 1024
+        return str(n)
 
     @app.template_filter("thaidate")
     def _thaidate(value):

@@ -1,11 +1,12 @@
 """The Thai web pages: home, search, article, and listings."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_from_directory, url_for
 from markupsafe import Markup
 
-from . import search
-from .params import FILTER_PARAMS, BadParameter, filters_from, int_param
+from . import search, usage
+from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text
+from .security import valid_id
 
 bp = Blueprint("pages", __name__)
 LISTINGS = {"division": "divisions", "type": "types", "knowledge": "knowledge"}
@@ -19,7 +20,7 @@ def home():
 @bp.get("/search")
 def results():
     settings = search.repo().settings
-    q = request.args.get("q", "").strip()
+    q = query_text(request.args, settings["MAX_QUERY_CHARS"])
     try:
         filters = filters_from(request.args, search.repo().office)
         page = int_param(request.args, "page", 1, 1, settings["MAX_PAGE"])
@@ -27,6 +28,7 @@ def results():
         return render_template("search.html", result=None, q=q, error=str(e)), 400
     sort = "date" if request.args.get("sort") == "date" else "relevance"
     result = search.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
+    usage.record_search(q, result.total, filters, page)
     return render_template("search.html", result=result, q=q, sort=sort, error=None)
 
 
@@ -38,13 +40,32 @@ def listing(kind: str, slug: str):
         abort(404)
     if entry.slug != slug:
         return redirect(url_for("pages.listing", kind=kind, slug=entry.slug), 301)
-    page = int_param(request.args, "page", 1, 1, search.repo().settings["MAX_PAGE"]) if request.args.get("page", "").isdigit() else 1
+    try:
+        page = int_param(request.args, "page", 1, 1, search.repo().settings["MAX_PAGE"])
+    except BadParameter as e:
+        return render_template("error.html", message=f"หน้าที่ขอไม่ถูกต้อง: {e}"), 400
     result = search.browse({FILTER_PARAMS[kind][0]: (entry.slug,)}, page, search.repo().settings["PAGE_SIZE"])
     return render_template("listing.html", result=result, kind=kind, entry=entry)
 
 
+@bp.get("/a/<doc_id>/files/<path:name>")
+def attachment(doc_id: str, name: str):
+    """A form or image beside the article: only files the article links to."""
+    doc, moved = search.article(doc_id)
+    if moved:
+        return redirect(url_for("pages.attachment", doc_id=moved, name=name), 301)
+    found = next((a for a in (doc or {}).get("attachments", []) if a["name"] == name), None)
+    if found is None:
+        abort(404)
+    return send_from_directory(search.repo().content_dir, found["path"], mimetype=found["type"],
+                               as_attachment=not found["type"].startswith(("image/", "application/pdf")),
+                               download_name=name.rsplit("/", 1)[-1])
+
+
 @bp.get("/a/<doc_id>")
 def article(doc_id: str):
+    if not valid_id(doc_id):
+        abort(404)
     doc, moved = search.article(doc_id)
     if moved:
         return redirect(url_for("pages.article", doc_id=moved), 301)
@@ -53,6 +74,7 @@ def article(doc_id: str):
         if gone is None:
             abort(404)
         return render_template("gone.html", title=gone[0], similar=gone[1], q=gone[0]), 410
+    usage.record_view(doc)
     return render_template("article.html", doc=doc, body=Markup(doc.get("html", "")))
 
 
