@@ -28,14 +28,14 @@ from . import thai
 from .documents import Document
 from .spec import Alternative, Group, QuerySpec
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CURRENT = "current"          # symlink to the live build inside the index folder
 LOCK = ".build.lock"
 
 # Word matches rank above sub-word matches; title above tags, summary and
 # people, all above body.
 WORD_FIELDS = {"title": 5.0, "tags": 3.0, "summary": 2.0, "people": 2.0, "body": 1.0}
-GRAMS_WEIGHT = 0.35
+GRAMS_WEIGHTS = {"tgrams": 0.5, "grams": 0.3}
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 MULTI_VALUED = {"area", "tag", "alias"}
 VOCABULARY_FIELDS = ("title", "tags", "body")
@@ -81,12 +81,29 @@ class ThaiWordTokenizer(_ThaiTokenizer):
         return type(other) is type(self) and other.segmenter.words == self.segmenter.words
 
 
-class ThaiGramTokenizer(_ThaiTokenizer):
-    def _tokens(self, value):
-        return thai.grams(value)
+class ThaiGramTokenizer(Tokenizer):
+    """Sub-word pairs; positions only, since highlights come from words."""
+
+    def __init__(self, segmenter: thai.Segmenter):
+        self.segmenter = segmenter
+
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
+                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for i, text in enumerate(thai.grams(value, self.segmenter)):
+            t.text = text
+            t.boost = 1.0
+            t.stopped = False
+            if keeporiginal:
+                t.original = text
+            if positions:
+                t.pos = start_pos + i
+            if chars:
+                t.startchar = t.endchar = start_char
+            yield t
 
     def __eq__(self, other):
-        return type(other) is type(self)
+        return type(other) is type(self) and other.segmenter.words == self.segmenter.words
 
 
 def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
@@ -98,7 +115,8 @@ def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
         summary=fields.TEXT(analyzer=words, stored=True),
         people=fields.TEXT(analyzer=words),
         body=fields.TEXT(analyzer=words, stored=True),
-        grams=fields.TEXT(analyzer=ThaiGramTokenizer()),
+        grams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),    # of the body
+        tgrams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),   # title, tags, summary, holder
         division=fields.ID(stored=True),
         type=fields.ID(stored=True),
         knowledge=fields.ID(stored=True),
@@ -122,7 +140,8 @@ def to_fields(doc: Document) -> dict:
         "summary": doc.summary,
         "people": " \n".join(p for p in (doc.author, doc.holder) if p),
         "body": doc.text,
-        "grams": "\n".join([doc.title, *doc.tags, doc.summary, doc.holder, doc.text]),
+        "grams": doc.text,   # the same string as body: its analysis is reused
+        "tgrams": "\n".join([doc.title, *doc.tags, doc.summary, doc.holder]),
         "division": doc.division,
         "type": doc.type,
         "knowledge": doc.knowledge,
@@ -386,10 +405,14 @@ def _alternative(alt: Alternative) -> query.Query:
             parts.append(query.Term(name, alt.words[0], boost=b))
         elif alt.words:
             parts.append(query.Phrase(name, list(alt.words), boost=b))
-    if len(alt.grams) == 1:
-        parts.append(query.Term("grams", alt.grams[0], boost=GRAMS_WEIGHT * alt.weight))
-    elif alt.grams:
-        parts.append(query.Phrase("grams", list(alt.grams), boost=GRAMS_WEIGHT * alt.weight))
+    for name, boost in GRAMS_WEIGHTS.items():
+        b = boost * alt.weight
+        if len(alt.grams) == 1:
+            parts.append(query.Term(name, alt.grams[0], boost=b))
+        elif alt.grams:
+            # Pairs are indexed without positions (a third of the build's
+            # postings): all pairs present stands in for the phrase.
+            parts.append(query.And([query.Term(name, g) for g in dict.fromkeys(alt.grams)], boost=b))
     return query.Or(parts)
 
 

@@ -14,9 +14,8 @@ import re
 import tempfile
 import threading
 import unicodedata
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 NIKHAHIT, SARA_AA, SARA_AM, SARA_E, SARA_AE = "\u0e4d", "\u0e32", "\u0e33", "\u0e40", "\u0e41"
 # Characters that Word and PDF exports leave inside Thai words and that a
@@ -34,8 +33,7 @@ def _is_thai(ch: str) -> bool:
     return "\u0e00" <= ch <= "\u0e7f"
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     text: str    # normalised form, what the index stores
     start: int   # offsets in the original text
     end: int
@@ -255,7 +253,26 @@ class Segmenter:
 
 
 def analyse(text: str, segmenter: Segmenter) -> list[Token]:
-    """Word tokens of ``text``: normalised, segmented, punctuation dropped."""
+    """Word tokens of ``text``: normalised, segmented, punctuation dropped.
+
+    The last few results are kept: an index writes the body as words and
+    as sub-word grams, and both start from the same analysis.
+    """
+    key = (segmenter.key, text)
+    hit = _recent.get(key)
+    if hit is not None:
+        return hit
+    tokens = _analyse(text, segmenter)
+    if len(_recent) >= 8:
+        _recent.pop(next(iter(_recent)))
+    _recent[key] = tokens
+    return tokens
+
+
+_recent: dict[tuple[str, str], list[Token]] = {}
+
+
+def _analyse(text: str, segmenter: Segmenter) -> list[Token]:
     norm = normalise_spans(text)
     tokens: list[Token] = []
     at = 0
@@ -292,7 +309,7 @@ def words(text: str, segmenter: Segmenter) -> list[str]:
 
 # --- character clusters ------------------------------------------------------
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=65536)
 def _tcc(run: str) -> tuple[str, ...]:
     from pythainlp.tokenize import subword_tokenize
 
@@ -330,25 +347,40 @@ def _tcc_long(run: str) -> list[str]:
     return subword_tokenize(run, engine="tcc")
 
 
-def grams(text: str) -> list[Token]:
-    """Overlapping pairs of clusters inside each Thai run: the sub-word field.
+def grams(text: str, segmenter: Segmenter) -> list[str]:
+    """Overlapping pairs of character clusters: the sub-word field.
 
     A fragment of a compound word, or a place name the dictionary lacks,
     shares these pairs with the text even when word segmentation differs.
-    Latin and digit runs are kept whole.
+    Pairs run across words that touch (Thai writes no spaces between
+    words) but not across a space; Latin and digit words are kept whole.
+    Word boundaries are cluster boundaries, so clustering word by word (and
+    caching each word) gives the same clusters as the whole run.
     """
-    cl = clusters(text)
-    out: list[Token] = []
-    for i, tok in enumerate(cl):
-        if not _is_thai(tok.text[0]):
-            out.append(Token(tok.text, tok.start, tok.end, len(out)))
+    out: list[str] = []
+    run: list[str] = []
+    last_end = -1
+    for tok in analyse(text, segmenter):
+        if not _HAS_THAI.match(tok.text):
+            _flush_pairs(run, out)
+            run = []
+            out.append(tok.text)
+            last_end = -1
             continue
-        nxt = cl[i + 1] if i + 1 < len(cl) else None
-        if nxt is not None and _is_thai(nxt.text[0]) and nxt.start == tok.end:
-            out.append(Token(tok.text + nxt.text, tok.start, nxt.end, len(out)))
-        elif i == 0 or not (_is_thai(cl[i - 1].text[0]) and cl[i - 1].end == tok.start):
-            out.append(Token(tok.text, tok.start, tok.end, len(out)))  # a lone cluster
+        if tok.start != last_end:
+            _flush_pairs(run, out)
+            run = []
+        run.extend(_tcc(tok.text))
+        last_end = tok.end
+    _flush_pairs(run, out)
     return out
+
+
+def _flush_pairs(run: list[str], out: list[str]) -> None:
+    if len(run) == 1:
+        out.append(run[0])
+    else:
+        out.extend(a + b for a, b in zip(run, run[1:]))
 
 
 def cluster_bounds(text: str) -> set[int]:

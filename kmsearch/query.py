@@ -80,7 +80,7 @@ def alternative(text: str, segmenter: thai.Segmenter, weight: float = 1.0) -> Al
     words = tuple(thai.words(text, segmenter))
     if not words:
         return None
-    return Alternative(words, tuple(g.text for g in thai.grams(text)), weight)
+    return Alternative(words, tuple(thai.grams(text, segmenter)), weight)
 
 
 def _year_alternatives(word: str) -> list[str]:
@@ -119,7 +119,7 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None) 
                 break
         else:
             w = words[i]
-            alts = [Alternative((w,), tuple(g.text for g in thai.grams(w)))]
+            alts = [Alternative((w,), tuple(thai.grams(w, segmenter)))]
             alts += [Alternative((y,), (y,), 0.8) for y in _year_alternatives(w)]
             groups.append(Group(tuple(alts)))
             i += 1
@@ -131,7 +131,7 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None) 
             groups.append(Group((whole,)))
     fixes = corrections(words, vocabulary) if vocabulary is not None and words else []
     for _, _, word in fixes:
-        groups.append(Group((Alternative((word,), tuple(g.text for g in thai.grams(word)), TYPO_WEIGHT),)))
+        groups.append(Group((Alternative((word,), tuple(thai.grams(word, segmenter)), TYPO_WEIGHT),)))
     corrected = text
     if fixes:
         parts, at = [], 0

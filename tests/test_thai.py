@@ -42,8 +42,8 @@ def test_offsets_point_into_the_original_text():
 
 
 def test_grams_of_a_fragment_are_a_run_of_the_compound():
-    whole = [g.text for g in thai.grams("ภาษีที่ดินและสิ่งปลูกสร้าง")]
-    part = [g.text for g in thai.grams("ที่ดิน")]
+    whole = thai.grams("ภาษีที่ดินและสิ่งปลูกสร้าง", SEG)
+    part = thai.grams("ที่ดิน", SEG)
     n = len(part)
     assert any(whole[i:i + n] == part for i in range(len(whole)))
 
@@ -85,3 +85,10 @@ def test_fast_path_agrees_with_the_character_loop(text):
     assert fast.text == thai.normalise(slow.text) or fast.text == slow.text
     assert len(fast.starts) == len(fast.text)
     assert all(0 <= s < e <= len(text) for s, e in zip(fast.starts, fast.ends))
+
+
+def test_grams_by_word_equal_grams_of_the_whole_run():
+    text = "การจัดเก็บภาษีที่ดินและสิ่งปลูกสร้างของเทศบาลตำบลโคกตูม"
+    clusters = [c.text for c in thai.clusters(text)]
+    assert thai.grams(text, SEG) == [a + b for a, b in zip(clusters, clusters[1:])]
+    assert thai.grams("ที่ดิน ภาษี", SEG) == ["ที่ดิ", "ดิน", "ภาษี"]   # no pair across a space
