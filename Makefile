@@ -6,8 +6,11 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
+# The browser tests drive Debian's Chromium through Playwright; Playwright's
+# own browser download is never used.
+CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test build check install clean
+.PHONY: run test build check install clean browser
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -28,8 +31,32 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/kmsearch check
 
-test: $(STAMP)
-	$(BIN)/python -m pytest
+test: $(STAMP) browser
+	KMSEARCH_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+
+# Chromium for tests/browser: installed from Debian when missing and we are
+# root (as in CI); otherwise say how, and the browser tests fail saying so too.
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium for the browser tests"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+	else \
+		echo "*** The browser tests need Chromium at $(CHROMIUM): install it with" \
+		     "'sudo apt-get install -y chromium' (Debian/Ubuntu) or run make test CHROMIUM=/path/to/chromium." >&2; \
+	fi
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache *.egg-info
+
+# Ranking quality against peers on ../shared/data/thai-qa-dev (benchmarks/README.md).
+.PHONY: bench-relevance
+bench-relevance: $(STAMP)
+	$(BIN)/python -m benchmarks.relevance
+
+# Load on the real server over loopback: 16 clients for 30 s with a rebuild
+# half way; prints p50/p95/p99 and writes benchmarks/out/load.json.
+.PHONY: bench-load
+bench-load: $(STAMP)
+	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)

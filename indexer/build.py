@@ -18,7 +18,7 @@ from .documents import Document, Problem, RawFile
 from .gitmeta import last_commits
 from .loader import content_files, read_file
 from .office import CONFIG_NAME, ConfigError, Office, load_office
-from .render import render
+from .render import RENDER_VERSION, render
 from .thai import Segmenter
 from .validate import check_unique, validate
 
@@ -132,7 +132,7 @@ def check_content(content_dir: str | Path) -> BuildReport:
 
 
 def _config_hash(root: Path) -> str:
-    h = hashlib.sha1(str(engine.SCHEMA_VERSION).encode())
+    h = hashlib.sha1(f"{engine.SCHEMA_VERSION}/{RENDER_VERSION}".encode())
     for name in (CONFIG_NAME, WORDS_FILE):
         try:
             h.update((root / name).read_bytes())

@@ -63,6 +63,8 @@ def _inside(root: Path, rel: str) -> Path | None:
         return None
     if not real.is_relative_to(root.resolve()) or not real.is_file():
         return None
+    if any(part.startswith((".", "_")) for part in real.relative_to(root.resolve()).parts):
+        return None  # drafts, templates, .git: never published
     return real
 
 

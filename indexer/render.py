@@ -4,8 +4,10 @@ The only module that imports the Markdown library.
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import re
+import unicodedata
 from dataclasses import replace
 
 import markdown
@@ -14,10 +16,32 @@ import nh3
 from .documents import Document
 
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "def_list", "sane_lists", "toc", "attr_list"]
+# Bump when the HTML for the same Markdown changes (heading ids, say): the
+# build then re-renders every document instead of only the changed ones.
+RENDER_VERSION = 2
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
+
+
+def heading_id(value: str, separator: str = "-") -> str:
+    """A heading's anchor, from the heading's own text.
+
+    An explicit ``{#id}`` (attr_list) wins; otherwise ASCII headings get a
+    plain slug (``e-gp-step``) and headings with Thai get their ASCII words,
+    if any, and a short hash of the whole text (``h-3f9a2c``,
+    ``e-gp-5d01e7``). So a link to a heading keeps working when sections
+    are added, removed or reordered around it, and changes only when that
+    heading's own words change (not its spacing or invisible characters).
+    """
+    text = " ".join(unicodedata.normalize("NFC", value).translate(_INVISIBLE).split()).casefold()
+    slug = re.sub(r"[^a-z0-9]+", separator, text).strip(separator)[:48].strip(separator)
+    if text.isascii() and slug:
+        return slug
+    digest = hashlib.blake2s(text.encode("utf-8"), digest_size=3).hexdigest()
+    return f"{slug or 'h'}{separator}{digest}"
+
+
 EXTENSION_CONFIGS = {
-    # Thai headings have no ASCII slug; numbered ids keep anchors stable
-    # however the heading text is edited.
-    "toc": {"slugify": lambda value, sep: "", "permalink": False},
+    "toc": {"slugify": heading_id, "permalink": False},
     # align="..." rather than style="text-align: ...": the Content-Security-
     # Policy allows no inline style, so a style attribute would be ignored.
     "tables": {"use_align_attribute": True},

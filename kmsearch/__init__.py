@@ -28,6 +28,8 @@ def create_app(settings: dict | None = None) -> Flask:
     security.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
+    from . import feeds
+    app.register_blueprint(feeds.bp)     # Atom feeds, sitemap.xml, robots.txt
 
     from . import dashboard, usage
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 
-from . import search
-from .params import BadParameter, filters_from, int_param
+from . import search, usage
+from .params import BadParameter, filters_from, int_param, query_text
+from .security import valid_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -27,7 +28,8 @@ def api_search():
     page = int_param(args, "page", 1, 1, settings["MAX_PAGE"])
     limit = int_param(args, "limit", settings["PAGE_SIZE"], 1, settings["MAX_LIMIT"])
     filters = filters_from(args, search.repo().office)
-    result = search.run_query(args.get("q", ""), filters, page, limit, sort)
+    result = search.run_query(query_text(args, settings["MAX_QUERY_CHARS"]), filters, page, limit, sort)
+    usage.record_search(result.query, result.total, filters, page, channel="api")
     return jsonify({
         "query": result.query,
         "total": result.total,
@@ -42,13 +44,15 @@ def api_search():
 @bp.get("/suggest")
 def api_suggest():
     """Titles and words for what has been typed so far."""
-    q = request.args.get("q", "")[:100]
+    q = query_text(request.args, 100, strip=False)   # a trailing space ends a word
     limit = int_param(request.args, "limit", 8, 1, 20)
     return jsonify({"query": q, **search.suggest(q, limit)})
 
 
 @bp.get("/articles/<doc_id>")
 def api_article(doc_id: str):
+    if not valid_id(doc_id):
+        return jsonify({"error": "not a valid article id"}), 404
     doc, moved = search.article(doc_id)
     if moved:
         return redirect(url_for("api.api_article", doc_id=moved), 301)

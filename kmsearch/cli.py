@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from pathlib import Path
 
 import click
 
@@ -140,3 +141,92 @@ def search(query, content, index, as_json, limit):
         for i, h in enumerate(result.hits, 1):
             snippet = str(h.snippet).replace("<mark>", "[").replace("</mark>", "]")
             click.echo(f"{i:2}. {h.title}  ({h.id}, {h.score:.2f})\n    {snippet}")
+
+
+@cli.command()
+@click.option("--fiscal-year", "year", help="ปีงบประมาณ, e.g. 2567 (or 2024) [default: the current one]")
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "html"]), default="md", show_default=True)
+@content_option
+@index_option
+@click.option("--usage-db", "usage_db", envvar="KMSEARCH_USAGE_DB",
+              help="Usage log [default: usage.sqlite3 next to the index folder; env KMSEARCH_USAGE_DB]")
+@click.option("--division", help="Only this division (slug or name).")
+@click.option("--no-queries", is_flag=True, help="Leave out what people searched for (for a public copy).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the terminal.")
+def report(year, fmt, content, index, usage_db, division, no_queries, output):
+    """The KM plan's indicators for one fiscal year, for the committee."""
+    from . import indicators
+    from .usage import UsageLog, usage_path
+
+    try:
+        s = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index, "USAGE_DB": usage_db})
+        fiscal_year = indicators.parse_fiscal_year(year) if year else indicators.current_fiscal_year()
+    except (SettingsError, indicators.BadYear) as e:
+        raise click.ClickException(str(e)) from None
+    from indexer.engine import SearchIndex
+    from indexer.office import load_office
+
+    try:
+        office = load_office(s["CONTENT_DIR"])
+        with SearchIndex(s["INDEX_DIR"]) as ix:
+            documents = ix.all()
+        ind = indicators.compute(documents, office, UsageLog(usage_path(s)), fiscal_year, division,
+                                 show_queries=not no_queries)
+    except (ConfigError, IndexMissing, ValueError) as e:
+        raise click.ClickException(str(e)) from None
+    if fmt == "html":
+        from . import create_app
+        from .dashboard import render_report
+
+        app = create_app({**s, "USAGE_DB": "off"})
+        with app.test_request_context():
+            text = render_report(ind, fmt)
+    else:
+        text = indicators.to_markdown(ind) if fmt == "md" else indicators.to_csv(ind)
+    if output:
+        with open(output, "w", encoding="utf-8", newline="") as fh:
+            fh.write(text)
+        click.echo(f"wrote {output}", err=True)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("new")
+@click.argument("title")
+@click.option("--type", "type_name", required=True, help="manual, training-report, regulation-note, lesson or plan (or the Thai label)")
+@click.option("--division", required=True, help="Division by slug or Thai name, e.g. กองคลัง")
+@click.option("--author", default="", help="Who writes it (and, for a lesson, who holds the knowledge).")
+@click.option("--id", "doc_id", default=None, help="Permalink id; a fresh one is made when omitted.")
+@content_option
+@index_option
+def new(title, type_name, division, author, doc_id, content, index):
+    """Start a new document from the office's template for its type."""
+    from indexer import ConfigError, load_office
+
+    from .publish import PublishError, new_document
+
+    s = _settings(content, index)
+    try:
+        path = new_document(s["CONTENT_DIR"], load_office(s["CONTENT_DIR"]), type_name, division, title,
+                            author=author, doc_id=doc_id, index_dir=s["INDEX_DIR"])
+    except (ConfigError, PublishError, FileExistsError) as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(path)
+
+
+@cli.command("install-hook")
+@content_option
+@index_option
+def install_hook(content, index):
+    """Install git hooks in the content repository: check before each
+    commit, rebuild the index after each pull."""
+    from .publish import PublishError, install_hooks
+
+    s = _settings(content, index)
+    kmsearch = sys.argv[0] if sys.argv and sys.argv[0].endswith("kmsearch") else "kmsearch"
+    try:
+        for path in install_hooks(s["CONTENT_DIR"], str(Path(kmsearch).resolve()) if "/" in kmsearch else kmsearch,
+                                  s["INDEX_DIR"]):
+            click.echo(f"installed {path}")
+    except PublishError as e:
+        raise click.ClickException(str(e)) from None

@@ -27,6 +27,14 @@ SETTINGS = (
     Setting("SNIPPET_CHARS", 220, int, "Approximate length of a result snippet, in characters.", None),
     Setting("MAX_QUERY_CHARS", 500, int, "Longer queries are cut to this length.", None),
     Setting("MAX_PAGE", 100, int, "Highest results page served.", None),
+    Setting("PUBLIC_URL", "", str, "Address the site is reached at (https://km.example.go.th) for canonical links, "
+            "share cards, feeds and the sitemap; empty: the address of each request.", "KMSEARCH_PUBLIC_URL"),
+    Setting("USAGE_DB", "", str, "Usage log (SQLite): a path, 'off', or empty for usage.sqlite3 next to the index folder.",
+            "KMSEARCH_USAGE_DB"),
+    Setting("USAGE_RETENTION_DAYS", 90, int, "Days raw usage rows are kept before being rolled up per day.",
+            "KMSEARCH_USAGE_RETENTION_DAYS"),
+    Setting("KM_TOKEN", "", str, "Password of the KM committee for /km; empty: counts open to all, search terms hidden.",
+            "KMSEARCH_KM_TOKEN"),
 )
 DEFAULTS = {s.name: s.default for s in SETTINGS}
 

@@ -14,6 +14,8 @@ FILTER_PARAMS = {
     "year": ("fiscal_year", None),
     "tag": ("tag", None),
 }
+MAX_FILTER_VALUES = 20       # values per filter parameter
+MAX_FILTER_CHARS = 100       # characters per filter value
 
 
 class BadParameter(ValueError):
@@ -31,6 +33,10 @@ def filters_from(args: MultiDict, office: Office) -> dict[str, tuple[str, ...]]:
                 value = value.strip()
                 if not value:
                     continue
+                if len(value) > MAX_FILTER_CHARS:
+                    raise BadParameter(param, f"a value may have at most {MAX_FILTER_CHARS} characters")
+                if len(values) >= MAX_FILTER_VALUES:
+                    raise BadParameter(param, f"at most {MAX_FILTER_VALUES} values")
                 if table:
                     entry = office.resolve(table, value)
                     if entry is None:
@@ -46,6 +52,17 @@ def filters_from(args: MultiDict, office: Office) -> dict[str, tuple[str, ...]]:
         if values:
             out[field] = tuple(dict.fromkeys(values))
     return out
+
+
+# Control characters (other than tab and newline) only ever come from
+# hostile or broken clients; they are dropped before a query is used or shown.
+_CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A)) | {0x7F: None}
+
+
+def query_text(args: MultiDict, max_chars: int, name: str = "q", strip: bool = True) -> str:
+    """The query as typed, cut to ``max_chars``, without control characters."""
+    text = args.get(name, "")[: max_chars * 2].translate(_CONTROL)[:max_chars]
+    return text.strip() if strip else text
 
 
 def int_param(args: MultiDict, name: str, default: int, low: int, high: int) -> int:

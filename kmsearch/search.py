@@ -42,6 +42,9 @@ class HitView:
     snippet: Markup
     score: float
     holder: str = ""
+    changed: str = ""                 # last change (updated, else date), ISO
+    areas: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
 
     def as_json(self) -> dict:
         return {
@@ -154,7 +157,12 @@ def _hit_view(f: dict, score: float, parsed, ix, size: int) -> HitView:
         date=f["date"].date().isoformat() if hasattr(f["date"], "date") else str(f["date"]),
         date_th=thai_date(f["date"]), fiscal_year=f["fiscal_year"],
         summary=f.get("summary", ""), snippet=snip, score=score, holder=f.get("holder", ""),
+        changed=_iso(f.get("changed") or f["date"]), areas=tuple(f.get("areas", ())), tags=tuple(f.get("tags", ())),
     )
+
+
+def _iso(value) -> str:
+    return value.date().isoformat() if hasattr(value, "date") else str(value)
 
 
 def suggest(prefix: str, limit: int = 8) -> dict:
@@ -204,3 +212,26 @@ def withdrawn(doc_id: str) -> tuple[str, list[HitView]] | None:
 def overview() -> ResultPage:
     """Counts per division, type, kind and year, and the newest documents."""
     return browse({}, page=1, pagelen=8)
+
+
+def related(doc: dict, limit: int = 4) -> list[HitView]:
+    """Articles like ``doc``: words of its title and tags found in theirs,
+    ranked up for each knowledge area and tag they share with it."""
+    ix = get_index()
+    areas, tags = set(doc.get("areas", ())), set(doc.get("tags", ()))
+    text = " ".join([doc["title"], *sorted(tags)])[:200]
+    found = repo().run_query(ix, text, None, 1, 20, snippets=False).hits
+    top = max((h.score for h in found), default=0.0) or 1.0
+    hits = {h.id: h for h in found}
+    scores = {h.id: h.score / top for h in found}
+    for name, values in (("area", areas), ("tag", tags)):
+        if values:
+            for h in browse({name: tuple(sorted(values))}, 1, 20).hits:
+                hits.setdefault(h.id, h)
+                scores.setdefault(h.id, 0.0)
+    for i, h in hits.items():
+        scores[i] += 0.5 * len(areas & set(h.areas)) + 0.3 * len(tags & set(h.tags))
+    scores.pop(doc["id"], None)
+    # Equal scores: the fresher article first.
+    ranked = sorted((i for i in scores if scores[i] > 0.05), key=lambda i: (scores[i], hits[i].changed), reverse=True)
+    return [hits[i] for i in ranked[:limit]]

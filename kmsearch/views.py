@@ -1,6 +1,9 @@
 """The Thai web pages: home, search, article, and listings."""
 from __future__ import annotations
 
+import re
+from html.parser import HTMLParser
+
 from flask import Blueprint, abort, redirect, render_template, request, send_from_directory, url_for
 from markupsafe import Markup
 
@@ -75,7 +78,62 @@ def article(doc_id: str):
             abort(404)
         return render_template("gone.html", title=gone[0], similar=gone[1], q=gone[0]), 410
     usage.record_view(doc)
-    return render_template("article.html", doc=doc, body=Markup(doc.get("html", "")))
+    html = doc.get("html", "")
+    return render_template("article.html", doc=doc, body=Markup(scrollable_tables(html)),
+                           toc=headings(html), related=search.related(doc))
+
+
+TOC_MIN_HEADINGS = 3     # a table of contents only for manuals that need one
+_TABLE_OPEN = re.compile(r"<table\b[^>]*>")
+
+
+def scrollable_tables(html: str) -> str:
+    """Each table in a box that scrolls sideways on a phone; the box takes
+    the keyboard focus so it can be scrolled without a mouse."""
+    html = _TABLE_OPEN.sub(lambda m: '<div class="table-scroll" role="region" tabindex="0" '
+                           'aria-label="ตาราง (เลื่อนซ้าย–ขวาได้)">' + m.group(0), html)
+    return html.replace("</table>", "</table></div>")
+
+
+class _Headings(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[tuple[int, str, str]] = []
+        self._open: tuple[str, str | None, list[str]] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("h2", "h3") and self._open is None:
+            self._open = (tag, dict(attrs).get("id"), [])
+
+    def handle_endtag(self, tag):
+        if self._open and tag == self._open[0]:
+            level, anchor, parts = self._open
+            self._open = None
+            text = " ".join("".join(parts).split())
+            if anchor and text:
+                self.found.append((int(level[1]), anchor, text))
+
+    def handle_data(self, data):
+        if self._open:
+            self._open[2].append(data)
+
+
+def headings(html: str) -> list[dict]:
+    """The article's table of contents: its h2, each with the h3 under it,
+    as {"id", "text", "children"}; empty for a short article."""
+    parser = _Headings()
+    parser.feed(html)
+    parser.close()
+    if len(parser.found) < TOC_MIN_HEADINGS:
+        return []
+    toc: list[dict] = []
+    for level, anchor, text in parser.found:
+        entry = {"id": anchor, "text": text, "children": []}
+        if level == 3 and toc:
+            toc[-1]["children"].append(entry)
+        else:
+            toc.append(entry)
+    return toc
 
 
 FACET_PARAM = {field: param for param, (field, _) in FILTER_PARAMS.items()}
@@ -91,6 +149,12 @@ def search_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | Non
     """
     args = request.args.copy()
     args.pop("page", None)
+    try:    # filters as the search understood them: slugs, years in พ.ศ., one value a parameter
+        current = filters_from(request.args, search.repo().office)
+    except BadParameter:
+        current = {}
+    for param, (field, _) in FILTER_PARAMS.items():
+        args.setlist(param, list(current.get(field, ())))
     if add:
         param = FACET_PARAM.get(add[0], add[0])
         if add[1] not in args.getlist(param):
@@ -100,9 +164,27 @@ def search_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | Non
         args.setlist(param, [v for v in args.getlist(param) if v != remove[1]])
     for k, v in changes.items():
         args[k] = v
+    if args.get("sort") == "relevance":     # the default
+        args.pop("sort")
     if page and page > 1:
         args["page"] = str(page)
     return url_for("pages.results", **args.to_dict(flat=False))
+
+
+@bp.app_template_global()
+def search_state() -> list[tuple[str, str]]:
+    """On a results page, the filters and sort as (parameter, value), so a
+    new query typed in the search box keeps them (the chips show them)."""
+    if request.endpoint != "pages.results":
+        return []
+    try:
+        current = filters_from(request.args, search.repo().office)
+    except BadParameter:
+        return []
+    state = [(FACET_PARAM[f], v) for f, values in current.items() for v in values]
+    if request.args.get("sort") == "date":
+        state.append(("sort", "date"))
+    return state
 
 
 @bp.app_template_global()

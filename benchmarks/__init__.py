@@ -1,0 +1,1 @@
+"""Benchmarks of kmsearch; run them from the repository root (see README.md)."""

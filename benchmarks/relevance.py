@@ -1,0 +1,292 @@
+"""Relevance benchmark: kmsearch and its peers on judged Thai questions.
+
+    .venv/bin/python -m benchmarks.relevance [--sample 600] [--workers N]
+
+Indexes thai-qa-dev (and its perturbed copies) with every system, runs
+every query family, and prints MRR@10, Recall@10 and nDCG@10; also scores
+kmsearch on benchmarks/queries-content.jsonl over the bundled content/.
+Writes benchmarks/out/relevance.json and relevance-queries.jsonl.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import platform
+import shlex
+import sqlite3
+import sys
+import tempfile
+import time
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from pathlib import Path
+
+from . import families as fam
+from .metrics import read_judged, score
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data" / "thai-qa-dev"
+CONTENT = ROOT / "content"
+CONTENT_QUERIES = ROOT / "benchmarks" / "queries-content.jsonl"
+OUT = ROOT / "benchmarks" / "out"
+CHUNK = 40
+
+# --- worker side: each process keeps the indexes it opened ---------------------
+
+_searches: dict[str, object] = {}
+
+
+def _build(system: str, variant: str, data_dir: str, work: str) -> float:
+    from .systems import SYSTEMS
+
+    docs = fam.variant_docs(data_dir, variant)
+    started = time.perf_counter()
+    SYSTEMS[system].build(docs, Path(work) / f"{system}-{variant}")
+    return time.perf_counter() - started
+
+
+def _run(system: str, variant: str, work: str, texts: list[str]) -> tuple[dict[str, list[str]], float]:
+    from .systems import SYSTEMS
+
+    folder = Path(work) / f"{system}-{variant}"
+    search = _searches.get(str(folder))
+    if search is None:
+        search = _searches[str(folder)] = SYSTEMS[system].open(folder)
+    started = time.perf_counter()
+    ranked = {t: search(t) for t in texts}
+    return ranked, time.perf_counter() - started
+
+
+def _content_set(content_dir: str, work: str, queries: list[str]) -> tuple[dict[str, list[str]], float]:
+    from indexer import build_index
+    from kmsearch.config import load_settings
+    from kmsearch.search import Repository
+
+    index_dir = Path(work) / "content-index"
+    started = time.perf_counter()
+    build_index(content_dir, index_dir)
+    seconds = time.perf_counter() - started
+    repo = Repository(load_settings({"CONTENT_DIR": content_dir, "INDEX_DIR": str(index_dir)}))
+    with repo.open_index() as ix:
+        return {q: [h.id for h in repo.run_query(ix, q, snippets=False).hits] for q in queries}, seconds
+
+
+# --- the run -------------------------------------------------------------------
+
+def run(args) -> dict:
+    from .systems import SYSTEMS
+
+    started = time.perf_counter()
+    families = fam.families(str(args.data), args.sample)
+    wanted: dict[str, set[str]] = {v: set() for v in fam.VARIANTS}
+    for f in families:
+        wanted[f.docs].update(q.text for q in f.queries)
+        wanted["clean"].update(q.text for q in f.clean)
+    judged = read_judged(args.content_queries) if args.content_queries.exists() else []
+
+    ranked = {s: {v: {} for v in fam.VARIANTS} for s in SYSTEMS}
+    build_s = {s: {} for s in SYSTEMS}
+    query_s = {s: 0.0 for s in SYSTEMS}
+    content_ranked, content_build_s = {}, None
+    with tempfile.TemporaryDirectory(prefix="kmsearch-relevance-") as work, \
+            ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        # Longest builds first, so that the short ones fill the gaps.
+        jobs = {pool.submit(_build, s, v, str(args.data), work): ("build", s, v)
+                for s in sorted(SYSTEMS, key=lambda s: s != "kmsearch") for v in fam.VARIANTS}
+        if judged:
+            jobs[pool.submit(_content_set, str(args.content), work, [j["query"] for j in judged])] = ("content",)
+        while jobs:
+            done, _ = wait(jobs, return_when=FIRST_COMPLETED)
+            for job in done:
+                kind, *key = jobs.pop(job)
+                if job.exception() is not None:
+                    pool.shutdown(cancel_futures=True)  # fail now, not after every other job
+                result = job.result()
+                if kind == "build":
+                    s, v = key
+                    build_s[s][v] = result
+                    texts = sorted(wanted[v])
+                    for i in range(0, len(texts), CHUNK):
+                        jobs[pool.submit(_run, s, v, work, texts[i:i + CHUNK])] = ("run", s, v)
+                    _progress(f"built {s} on {v} in {result:.1f}s; {len(texts)} queries queued")
+                elif kind == "run":
+                    s, v = key
+                    ranked[s][v].update(result[0])
+                    query_s[s] += result[1]
+                else:
+                    content_ranked, content_build_s = result
+    n_queries = {s: sum(len(r) for r in ranked[s].values()) for s in SYSTEMS}
+    return {
+        "families": families, "ranked": ranked, "build_s": build_s,
+        "query_ms": {s: 1000 * query_s[s] / max(1, n_queries[s]) for s in SYSTEMS},
+        "n_queries": n_queries, "judged": judged, "content_ranked": content_ranked,
+        "content_build_s": content_build_s, "seconds": time.perf_counter() - started,
+    }
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- report --------------------------------------------------------------------
+
+def machine() -> dict:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
+            "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
+
+
+def evaluate(result: dict) -> list[dict]:
+    from .systems import SYSTEMS
+
+    ranked = result["ranked"]
+    rows = []
+    for f in result["families"]:
+        row = {"family": f.name, "docs": f.docs, "note": f.note, "n": len(f.queries), "baseline": f.baseline,
+               "scores": {}, "baseline_scores": {}, "mrr_ratio": {}}
+        for s in SYSTEMS:
+            got = score((ranked[s][f.docs][q.text], q.relevant) for q in f.queries)
+            row["scores"][s] = got.as_dict()
+            if f.clean:
+                base = score((ranked[s]["clean"][q.text], q.relevant) for q in f.clean)
+                row["baseline_scores"][s] = base.as_dict()
+                row["mrr_ratio"][s] = got.mrr / base.mrr if base.mrr else None
+        rows.append(row)
+    return rows
+
+
+def _table(title: str, header: list[str], lines: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    fmt = lambda cells: "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+    return "\n".join([title, fmt(header), *map(fmt, lines)])
+
+
+def render(result: dict, rows: list[dict], content: dict | None, meta: dict) -> str:
+    systems = list(rows[0]["scores"])
+    m = meta["machine"]
+    out = [
+        "kmsearch relevance benchmark",
+        f"machine: {m['cpu']}, {m['cores']} cores, Python {m['python']}, SQLite {m['sqlite']}",
+        f"command: {meta['command']}",
+        f"data: {meta['data']} ({meta['passages']} passages, {meta['questions']} questions); "
+        f"sample {meta['sample']} questions, seed {fam.SEED!r}; cut-off 10",
+        "",
+    ]
+    for key, title in (("mrr@10", "MRR@10"), ("recall@10", "Recall@10"), ("ndcg@10", "nDCG@10")):
+        lines = [[r["family"], str(r["n"])] + [f"{r['scores'][s][key]:.3f}" for s in systems] for r in rows]
+        out += [_table(title, ["family", "N", *systems], lines), ""]
+    lines = [[r["family"], r["baseline"], str(r["n"])]
+             + [f"{r['baseline_scores'][s]['mrr@10']:.3f}->{r['scores'][s]['mrr@10']:.3f} ({r['mrr_ratio'][s]:.2f})"
+                if r["mrr_ratio"][s] is not None else "-" for s in systems]
+             for r in rows if r["baseline"]]
+    out += [_table("MRR@10 against the clean counterpart, same questions: clean->perturbed (ratio)",
+                   ["family", "clean", "N", *systems], lines), ""]
+    out += ["families:"] + [f"  {r['family']:<14} {r['note']}" for r in rows] + [""]
+    out += ["systems:"] + [f"  {s:<24} {note}" for s, note in meta["systems"].items()] + [""]
+    lines = [[s] + [f"{result['build_s'][s][v]:.1f}" for v in fam.VARIANTS]
+             + [str(result["n_queries"][s]), f"{result['query_ms'][s]:.1f}"] for s in systems]
+    out += [_table(f"timings ({meta['workers']} worker processes in parallel)",
+                   ["system", *(f"build {v} s" for v in fam.VARIANTS), "queries", "mean query ms"], lines), ""]
+    if content:
+        sc = content["scores"]
+        out += [f"content set: {content['path']} over {content['content']} "
+                f"(build {content['build_s']:.1f}s)",
+                f"  kmsearch  N {sc['n']}  MRR@10 {sc['mrr@10']:.3f}  Recall@10 {sc['recall@10']:.3f}  "
+                f"nDCG@10 {sc['ndcg@10']:.3f}"]
+        for miss in content["misses"]:
+            out.append(f"  rank {miss['rank'] or '>10'}: {miss['query']!r} expected {miss['relevant']} got {miss['top3']}")
+    else:
+        out.append(f"content set: {meta['content_queries']} not found; skipped")
+    out += ["", f"total {result['seconds']:.0f}s"]
+    return "\n".join(out)
+
+
+def content_report(result: dict, args) -> dict | None:
+    judged = result["judged"]
+    if not judged:
+        return None
+    ranked = result["content_ranked"]
+    misses = []
+    for j in judged:
+        got = ranked[j["query"]]
+        hit = next((i + 1 for i, d in enumerate(got[:10]) if d in j["relevant"]), None)
+        if hit != 1:
+            misses.append({"query": j["query"], "relevant": j["relevant"], "rank": hit, "top3": got[:3]})
+    return {"path": _rel(args.content_queries), "content": _rel(args.content), "build_s": result["content_build_s"],
+            "scores": score((ranked[j["query"]], j["relevant"]) for j in judged).as_dict(), "misses": misses}
+
+
+def _command(argv: list[str]) -> str:
+    exe = os.path.relpath(sys.executable)
+    return shlex.join([exe if not exe.startswith("..") else sys.executable, "-m", "benchmarks.relevance", *argv])
+
+
+def _rel(path: Path) -> str:
+    return os.path.relpath(path, ROOT)
+
+
+def per_query(result: dict) -> list[dict]:
+    from .systems import SYSTEMS
+
+    out = []
+    for f in result["families"]:
+        for i, q in enumerate(f.queries):
+            rec = {"family": f.name, "qid": q.qid, "query": q.text, "relevant": list(q.relevant), "ranks": {}, "top3": {}}
+            if f.clean:
+                rec["clean_query"] = f.clean[i].text
+            for s in SYSTEMS:
+                got = result["ranked"][s][f.docs][q.text]
+                rec["ranks"][s] = next((k + 1 for k, d in enumerate(got) if d in q.relevant), None)
+                rec["top3"][s] = got[:3]
+                if f.clean:
+                    clean = result["ranked"][s]["clean"][f.clean[i].text]
+                    rec.setdefault("clean_ranks", {})[s] = next((k + 1 for k, d in enumerate(clean) if d in q.relevant), None)
+            out.append(rec)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.relevance", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sample", type=int, default=600, help="questions per family (default 600)")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2, help="worker processes")
+    parser.add_argument("--data", type=Path, default=DATA, help="folder with docs.jsonl and queries.jsonl")
+    parser.add_argument("--content", type=Path, default=CONTENT, help="content folder of the content set")
+    parser.add_argument("--content-queries", type=Path, default=CONTENT_QUERIES, help="judged queries over --content")
+    parser.add_argument("--out", type=Path, default=OUT, help="folder for relevance.json")
+    args = parser.parse_args(argv)
+    args.data, args.content = args.data.resolve(), args.content.resolve()
+    from .systems import SYSTEMS
+
+    result = run(args)
+    rows = evaluate(result)
+    content = content_report(result, args)
+    meta = {
+        "machine": machine(),
+        "command": _command(sys.argv[1:] if argv is None else argv),
+        "data": _rel(args.data), "passages": len(fam.load_docs(str(args.data))),
+        "questions": len(fam.load_queries(str(args.data))), "sample": args.sample, "workers": args.workers,
+        "content_queries": _rel(args.content_queries),
+        "systems": {s: sys_.note for s, sys_ in SYSTEMS.items()},
+    }
+    text = render(result, rows, content, meta)
+    print(text)
+    args.out.mkdir(parents=True, exist_ok=True)
+    report = {**meta, "seconds": result["seconds"], "families": rows, "content": content,
+              "timings": {"build_s": result["build_s"], "query_ms": result["query_ms"], "queries": result["n_queries"]}}
+    (args.out / "relevance.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    with open(args.out / "relevance-queries.jsonl", "w", encoding="utf-8") as fh:
+        for rec in per_query(result):
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

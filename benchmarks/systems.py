@@ -1,0 +1,191 @@
+"""The systems compared: kmsearch through its real build and search path, and peers.
+
+Each system builds an index of a list of Docs into a folder it owns and
+opens it as a function from query text to the ids of the top hits.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sqlite3
+from pathlib import Path
+from typing import Callable
+
+import yaml
+from whoosh import fields, index, query
+from whoosh.analysis import LowercaseFilter, Tokenizer
+from whoosh.analysis import Token as WhooshToken
+
+from indexer import build_index
+from indexer.thai import normalise
+from kmsearch.config import load_settings
+from kmsearch.search import Repository
+
+from .families import Doc, synonyms_file
+from .metrics import K
+
+Search = Callable[[str], list[str]]
+
+# The shape of tests/data/kmsearch.yaml; every passage is the same kind of document.
+OFFICE = {
+    "office": {"name": "สำนักงานทดสอบความเกี่ยวข้อง"},
+    "divisions": [{"slug": "wiki", "name": "วิกิพีเดีย"}],
+    "types": [
+        {"slug": "manual", "name": "คู่มือปฏิบัติงาน"},
+        {"slug": "training-report", "name": "รายงานผลการฝึกอบรม"},
+        {"slug": "regulation-note", "name": "สรุประเบียบ/กฎหมาย"},
+        {"slug": "lesson", "name": "บทเรียน/เรื่องเล่า"},
+        {"slug": "plan", "name": "แผน"},
+    ],
+    "knowledge": [
+        {"slug": "explicit", "name": "ความรู้ที่ชัดแจ้ง"},
+        {"slug": "tacit", "name": "ความรู้ที่ฝังอยู่ในตัวคน"},
+    ],
+}
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
+
+
+def slug(doc_id: str) -> str:
+    """The dataset id if the project accepts it as a document id, else a stable stand-in."""
+    if _SLUG.match(doc_id):
+        return doc_id
+    return "d-" + hashlib.sha1(doc_id.encode()).hexdigest()[:16]
+
+
+def write_content(folder: Path, docs: list[Doc]) -> dict[str, str]:
+    """A content folder of the passages; returns project id -> dataset id."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "kmsearch.yaml").write_text(yaml.safe_dump(OFFICE, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    (folder / "words.txt").write_text("", encoding="utf-8")
+    (folder / "synonyms.txt").write_text(synonyms_file(), encoding="utf-8")
+    ids: dict[str, str] = {}
+    for d in docs:
+        sid = slug(d.id)
+        if sid in ids:
+            raise ValueError(f"{d.id} and {ids[sid]} map to the same id {sid}")
+        ids[sid] = d.id
+        head = {"id": sid, "title": d.title, "division": "wiki", "type": "manual",
+                "knowledge": "explicit", "date": "2024-01-01"}
+        text = "---\n" + yaml.safe_dump(head, allow_unicode=True, sort_keys=False) + "---\n" + d.text + "\n"
+        (folder / f"{sid}.md").write_text(text, encoding="utf-8")
+    return ids
+
+
+class Project:
+    name = "kmsearch"
+    note = "the project: Markdown content folder -> indexer.build_index -> Repository.run_query"
+
+    def build(self, docs: list[Doc], folder: Path) -> None:
+        ids = write_content(folder / "content", docs)
+        (folder / "ids.json").write_text(json.dumps(ids))
+        report = build_index(folder / "content", folder / "index")
+        if report.problems or report.documents != len(docs):
+            shown = "; ".join(map(str, report.problems[:5]))
+            raise RuntimeError(f"kmsearch indexed {report.documents} of {len(docs)} passages: {shown}")
+
+    def open(self, folder: Path) -> Search:
+        ids = json.loads((folder / "ids.json").read_text())
+        repo = Repository(load_settings({"CONTENT_DIR": str(folder / "content"), "INDEX_DIR": str(folder / "index")}))
+        ix = repo.open_index()
+
+        def search(text: str) -> list[str]:
+            page = repo.run_query(ix, text, pagelen=K, snippets=False)
+            return [ids[h.id] for h in page.hits]
+        return search
+
+
+class Fts5Trigram:
+    """SQLite FTS5, trigram tokenizer, bm25; the query is an OR of quoted pieces."""
+
+    def __init__(self, name: str, note: str, normalised: bool = False, grams: bool = False):
+        self.name, self.note, self.normalised, self.grams = name, note, normalised, grams
+
+    def _prepare(self, text: str) -> str:
+        return normalise(text) if self.normalised else text
+
+    def build(self, docs: list[Doc], folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(folder / "fts.db")
+        db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tokenize='trigram')")
+        db.executemany("INSERT INTO docs VALUES (?, ?, ?)",
+                       ((d.id, self._prepare(d.title), self._prepare(d.text)) for d in docs))
+        db.commit()
+        db.close()
+
+    def pieces(self, text: str) -> list[str]:
+        """What a user of FTS5 trigram would send: the words, or with ``grams`` every trigram."""
+        words = [w for w in self._prepare(text).split() if len(w) >= 3]
+        if self.grams:
+            words = list(dict.fromkeys(w[i:i + 3] for w in words for i in range(len(w) - 2)))
+        return words
+
+    def open(self, folder: Path) -> Search:
+        db = sqlite3.connect(folder / "fts.db")
+
+        def search(text: str) -> list[str]:
+            pieces = self.pieces(text)
+            if not pieces:
+                return []
+            match = " OR ".join('"' + p.replace('"', '""') + '"' for p in pieces)
+            rows = db.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?", (match, K))
+            return [r[0] for r in rows]
+        return search
+
+
+def newmm_words(text: str) -> list[str]:
+    from pythainlp.tokenize import word_tokenize
+
+    return [w for w in word_tokenize(text, engine="newmm") if w.strip()]
+
+
+class NewmmTokenizer(Tokenizer):
+    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
+                 start_pos=0, start_char=0, mode="", **kwargs):
+        t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, word in enumerate(newmm_words(value)):
+            t.text = word
+            t.boost, t.stopped = 1.0, False
+            if keeporiginal:
+                t.original = word
+            if positions:
+                t.pos = start_pos + pos
+            yield t
+
+
+class WhooshNewmm:
+    """What a quick implementation would do: one TEXT field of newmm words, default BM25F."""
+
+    name = "whoosh-newmm"
+    note = "Whoosh, one TEXT field of PyThaiNLP newmm words, default BM25F; query = OR of newmm words"
+
+    def build(self, docs: list[Doc], folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        analyzer = NewmmTokenizer() | LowercaseFilter()
+        schema = fields.Schema(id=fields.ID(stored=True), body=fields.TEXT(analyzer=analyzer))
+        ix = index.create_in(str(folder), schema)
+        with ix.writer(limitmb=256) as w:
+            for d in docs:
+                w.add_document(id=d.id, body=d.title + "\n" + d.text)
+
+    def open(self, folder: Path) -> Search:
+        searcher = index.open_dir(str(folder)).searcher()
+
+        def search(text: str) -> list[str]:
+            terms = list(dict.fromkeys(w.lower() for w in newmm_words(text)))
+            if not terms:
+                return []
+            hits = searcher.search(query.Or([query.Term("body", w) for w in terms]), limit=K)
+            return [h["id"] for h in hits]
+        return search
+
+
+SYSTEMS = {s.name: s for s in (
+    Project(),
+    Fts5Trigram("fts5-trigram", "SQLite FTS5 trigram, bm25; query = OR of the quoted whitespace pieces of >= 3 chars"),
+    Fts5Trigram("fts5-trigram-norm", "as fts5-trigram, documents and queries through indexer.thai.normalise",
+                normalised=True),
+    Fts5Trigram("fts5-trigram-norm-grams", "as fts5-trigram-norm, query = OR of every trigram of those pieces",
+                normalised=True, grams=True),
+    WhooshNewmm(),
+)}

@@ -1,0 +1,141 @@
+/* kmsearch: the little the pages do in the browser. Loaded with `defer` from
+ * base.html; the Content-Security-Policy allows no inline script, so all of
+ * it lives here and nothing in the HTML calls it. Every page works without
+ * it: this only adds copy-link buttons, folds the filters on a phone and
+ * lets "/" jump to the search box. */
+(function () {
+  "use strict";
+
+  var NARROW = "(max-width: 49.99rem)";
+
+  /* Filters take a whole screen on a phone: start them folded there. */
+  function foldFilters() {
+    var filters = document.querySelector("details.filters");
+    if (filters && window.matchMedia && window.matchMedia(NARROW).matches) {
+      filters.removeAttribute("open");
+    }
+  }
+
+  /* One polite live region per page says what a copy button did. */
+  var statusBox = null;
+  function announce(text) {
+    if (!statusBox) {
+      statusBox = document.createElement("p");
+      statusBox.className = "copy-status";
+      statusBox.setAttribute("role", "status");
+      document.body.appendChild(statusBox);
+    }
+    statusBox.textContent = text;
+    statusBox.classList.add("shown");
+    window.clearTimeout(announce.timer);
+    announce.timer = window.setTimeout(function () {
+      statusBox.classList.remove("shown");
+      statusBox.textContent = "";
+    }, 4000);
+  }
+
+  /* navigator.clipboard needs https or localhost; an office intranet on
+   * plain http gets the older execCommand, and failing that a prompt with
+   * the link selected. */
+  function copyText(text) {
+    if (navigator.clipboard && window.isSecureContext) {
+      return navigator.clipboard.writeText(text).then(function () { return true; }, function () { return legacyCopy(text); });
+    }
+    return Promise.resolve(legacyCopy(text));
+  }
+
+  function legacyCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.className = "offscreen";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+
+  var SVG = "http://www.w3.org/2000/svg";
+  function linkIcon() {
+    var svg = document.createElementNS(SVG, "svg");
+    svg.setAttribute("viewBox", "0 0 24 24");
+    svg.setAttribute("aria-hidden", "true");
+    svg.setAttribute("focusable", "false");
+    svg.setAttribute("class", "icon");
+    ["M10 14a5 5 0 0 0 7 0l3-3a5 5 0 0 0-7-7l-1 1", "M14 10a5 5 0 0 0-7 0l-3 3a5 5 0 0 0 7 7l1-1"].forEach(function (d) {
+      var path = document.createElementNS(SVG, "path");
+      path.setAttribute("d", d);
+      svg.appendChild(path);
+    });
+    return svg;
+  }
+
+  /* A button that copies ``url``; ``text`` is shown beside the icon, or
+   * only read out (``label``) when the button is an icon alone. */
+  function copyButton(url, label, text) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = text ? "copylink" : "copylink icon-only";
+    button.setAttribute("data-copy", url);
+    button.setAttribute("aria-label", label);
+    button.title = label;
+    button.appendChild(linkIcon());
+    if (text) button.appendChild(document.createTextNode(" " + text));
+    return button;
+  }
+
+  function addCopyLinks() {
+    var article = document.querySelector("article.doc[data-url]");
+    if (!article) return;
+    var base = article.getAttribute("data-url");
+    var title = article.querySelector("h1");
+    if (title) {
+      var share = document.createElement("p");
+      share.className = "share";
+      share.appendChild(copyButton(base, "คัดลอกลิงก์ของเอกสารนี้", "คัดลอกลิงก์"));
+      title.parentNode.insertBefore(share, title.nextSibling);
+    }
+    var heads = article.querySelectorAll(".body h2[id], .body h3[id], .body h4[id]");
+    Array.prototype.forEach.call(heads, function (h) {
+      /* Beside the heading, not in it: its name stays the heading's own words. */
+      var row = document.createElement("div");
+      row.className = "heading-row";
+      h.parentNode.insertBefore(row, h);
+      row.appendChild(h);
+      row.appendChild(copyButton(base + "#" + encodeURIComponent(h.id), "คัดลอกลิงก์หัวข้อ " + h.textContent.trim(), ""));
+    });
+    article.addEventListener("click", function (event) {
+      var button = event.target.closest ? event.target.closest("button.copylink") : null;
+      if (!button) return;
+      var url = button.getAttribute("data-copy");
+      copyText(url).then(function (ok) {
+        if (ok) {
+          announce("คัดลอกลิงก์แล้ว: " + url);
+        } else {
+          window.prompt("คัดลอกลิงก์นี้", url);
+        }
+      });
+    });
+  }
+
+  /* "/" jumps to the search box, as on many search sites. */
+  function slashToSearch() {
+    document.addEventListener("keydown", function (event) {
+      if (event.key !== "/" || event.ctrlKey || event.metaKey || event.altKey) return;
+      var t = event.target;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      var box = document.getElementById("q");
+      if (box) {
+        event.preventDefault();
+        box.focus();
+        box.select();
+      }
+    });
+  }
+
+  foldFilters();
+  addCopyLinks();
+  slashToSearch();
+}());
