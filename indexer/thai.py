@@ -71,6 +71,18 @@ _ONE_TO_ONE = re.compile(r"[\u0e50-\u0e59]+|[A-Z]+")
 _ONE_TO_ONE_TABLE = str.maketrans("๐๑๒๓๔๕๖๗๘๙ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789abcdefghijklmnopqrstuvwxyz")
 
 
+@lru_cache(maxsize=8192)
+def _fold(ch: str) -> str:
+    """Compatibility form, case folded; a wide or odd space is a space;
+    an invisible character is nothing."""
+    if ch in INVISIBLE:
+        return ""
+    if ch.isupper() and ch.isascii():
+        return ch.lower()
+    mapped = unicodedata.normalize("NFKC", ch).casefold()
+    return " " if mapped.isspace() and not ch.isascii() else mapped
+
+
 def normalise_spans(text: str) -> Normalised:
     """Normalise ``text`` and keep, for every character, where it came from."""
     if not _NEEDS_WORK.search(text):
@@ -86,7 +98,14 @@ def normalise_spans(text: str) -> Normalised:
             out_text.append(text[at:a])
             starts.extend(range(at, a))
             ends.extend(range(at + 1, a + 1))
-        if _ONE_TO_ONE.fullmatch(m.group()):
+        if not _HAS_THAI.match(m.group()):
+            # Other scripts, symbols, exotic spaces: fold each character.
+            for k, ch in enumerate(m.group()):
+                folded = _fold(ch)
+                out_text.append(folded)
+                starts.extend([a + k] * len(folded))
+                ends.extend([a + k + 1] * len(folded))
+        elif _ONE_TO_ONE.fullmatch(m.group()):
             # Thai digits, capitals: one character for one, offsets unchanged
             out_text.append(m.group().translate(_ONE_TO_ONE_TABLE))
             starts.extend(range(a, b))
