@@ -38,7 +38,7 @@ WORD_FIELDS = {"title": 5.0, "tags": 3.0, "summary": 2.0, "people": 2.0, "body":
 GRAMS_WEIGHTS = {"tgrams": 0.5, "grams": 0.3}
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 MULTI_VALUED = {"area", "tag", "alias"}
-VOCABULARY_FIELDS = ("title", "tags", "body")
+VOCABULARY_FIELDS = ("title", "body")   # tags are nearly always in the body too
 
 
 class IndexMissing(Exception):

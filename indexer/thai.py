@@ -41,16 +41,27 @@ class Token(NamedTuple):
 
 
 class Normalised:
-    """Normalised text with, for each character, its span in the original."""
+    """Normalised text with, for each character, its span in the original.
+
+    Most text only changes character for character (Thai digits, capitals)
+    or not at all; then the offsets are the same and no table is kept.
+    """
 
     __slots__ = ("text", "starts", "ends")
 
-    def __init__(self, text: str, starts: list[int], ends: list[int]):
+    def __init__(self, text: str, starts: list[int] | None = None, ends: list[int] | None = None):
         self.text, self.starts, self.ends = text, starts, ends
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original offsets of normalised characters ``i`` up to ``j``."""
+        if self.starts is None:
+            return i, j
         return self.starts[i], self.ends[j - 1]
+
+    def offsets(self) -> tuple[list[int], list[int]]:
+        if self.starts is None:
+            return list(range(len(self.text))), list(range(1, len(self.text) + 1))
+        return self.starts, self.ends
 
 
 # Everything that normalisation changes, each with the context it needs, so
@@ -67,6 +78,11 @@ _NEEDS_WORK = re.compile(
 )
 
 
+# The cases a fix can newly create, e.g. by removing an invisible character.
+_THAI_WORK = re.compile(
+    r"\u0e4d[\u0e48-\u0e4b]?\u0e32|\u0e40\u0e40|([\u0e31-\u0e4e])\1"
+    r"|[\u0e48-\u0e4b][\u0e31\u0e34-\u0e39\u0e47]|([\u0e01-\u0e2e])\2\2"
+)
 _ONE_TO_ONE = re.compile(r"[\u0e50-\u0e59]+|[A-Z]+")
 _ONE_TO_ONE_TABLE = str.maketrans("๐๑๒๓๔๕๖๗๘๙ABCDEFGHIJKLMNOPQRSTUVWXYZ", "0123456789abcdefghijklmnopqrstuvwxyz")
 
@@ -83,33 +99,47 @@ def _fold(ch: str) -> str:
     return " " if mapped.isspace() and not ch.isascii() else mapped
 
 
+def _one_for_one(part: str) -> str | None:
+    """``part`` normalised, when that changes it character for character."""
+    if _ONE_TO_ONE.fullmatch(part):
+        return part.translate(_ONE_TO_ONE_TABLE)
+    if not _HAS_THAI.match(part):
+        folded = [_fold(c) for c in part]
+        if all(len(f) == 1 for f in folded):
+            return "".join(folded)
+    return None
+
+
 def normalise_spans(text: str) -> Normalised:
     """Normalise ``text`` and keep, for every character, where it came from."""
-    if not _NEEDS_WORK.search(text):
-        n = len(text)
-        return Normalised(text, list(range(n)), list(range(1, n + 1)))
+    matches = [(m, _one_for_one(m.group())) for m in _NEEDS_WORK.finditer(text)]
+    if all(same is not None for _, same in matches):
+        # Offsets do not move: no table needed (the common case).
+        pieces, at = [], 0
+        for m, same in matches:
+            pieces += [text[at:m.start()], same]
+            at = m.end()
+        return Normalised("".join(pieces) + text[at:])
     out_text: list[str] = []
     starts: list[int] = []
     ends: list[int] = []
     at = 0
-    for m in _NEEDS_WORK.finditer(text):
+    for m, same in matches:
         a, b = m.span()
         if a > at:
             out_text.append(text[at:a])
             starts.extend(range(at, a))
             ends.extend(range(at + 1, a + 1))
-        if not _HAS_THAI.match(m.group()):
-            # Other scripts, symbols, exotic spaces: fold each character.
-            for k, ch in enumerate(m.group()):
+        if same is not None:
+            out_text.append(same)
+            starts.extend(range(a, b))
+            ends.extend(range(a + 1, b + 1))
+        elif not _HAS_THAI.match(m.group()):
+            for k, ch in enumerate(m.group()):  # a fold that changes length
                 folded = _fold(ch)
                 out_text.append(folded)
                 starts.extend([a + k] * len(folded))
                 ends.extend([a + k + 1] * len(folded))
-        elif _ONE_TO_ONE.fullmatch(m.group()):
-            # Thai digits, capitals: one character for one, offsets unchanged
-            out_text.append(m.group().translate(_ONE_TO_ONE_TABLE))
-            starts.extend(range(a, b))
-            ends.extend(range(a + 1, b + 1))
         else:
             part = _normalise_slow(m.group())
             out_text.append(part.text)
@@ -121,7 +151,7 @@ def normalise_spans(text: str) -> Normalised:
         starts.extend(range(at, len(text)))
         ends.extend(range(at + 1, len(text) + 1))
     joined = "".join(out_text)
-    if joined != text and _NEEDS_WORK.search(joined):
+    if _THAI_WORK.search(joined):
         # A fix can create a new case (sara e + sara e across a removed
         # zero-width space): run again on the result, composing the spans.
         again = _normalise_slow(joined)

@@ -24,7 +24,7 @@ BE_OFFSET = 543
 
 TYPO_WEIGHT = 0.7
 RUN_WEIGHT = 1.0
-MAX_CORRECTION_WINDOW = 3
+MAX_CORRECTION_WINDOW = 4
 
 
 @dataclass
@@ -62,7 +62,8 @@ def corrections(words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int
                 joined = "".join(words[a:a + size])
                 if len(joined) < 3:
                     continue
-                similar = vocabulary.similar_words(joined, 1 if len(joined) < 6 else 2, 1)
+                # Two edits only for long runs: the lookup costs 4x more.
+                similar = vocabulary.similar_words(joined, 1 if len(joined) < 10 else 2, 1)
                 if similar:
                     best = (a, a + size, similar[0])
                     break
@@ -94,7 +95,22 @@ def _year_alternatives(word: str) -> list[str]:
     return []
 
 
+_tables: dict[tuple, list] = {}
+
+
 def _synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[str]]]:
+    """Each synonym as a word sequence, longest first; cached until the
+    synonyms file or the word list changes."""
+    key = (segmenter.key, tuple(groups))
+    table = _tables.get(key)
+    if table is None:
+        if len(_tables) > 8:
+            _tables.clear()
+        table = _tables[key] = _build_synonym_table(groups, segmenter)
+    return table
+
+
+def _build_synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[str]]]:
     table = []
     for members in groups:
         for m in members:

@@ -85,14 +85,59 @@ def _mark(text: str, lo: int, hi: int, matches) -> Markup:
 def snippet(text: str, terms: list[str], texts: list[str], segmenter: thai.Segmenter, size: int = 220) -> Markup:
     if not text:
         return Markup("")
-    tokens = thai.analyse(text, segmenter)
-    matches = find_matches(text, terms, texts, tokens)
-    lo, hi = best_window(text, matches, size)
-    words = sorted({0, len(text)} | {t.start for t in tokens} | {t.end for t in tokens})
-    lo, hi = _snap(words, lo, hi)
-    body = _mark(text, lo, hi, matches)
+    lo, hi = _region(text, terms, texts, size)
+    part = text[lo:hi]
+    tokens = thai.analyse(part, segmenter)
+    matches = find_matches(part, terms, texts, tokens)
+    a, b = best_window(part, matches, size)
+    words = sorted({0, len(part)} | {t.start for t in tokens} | {t.end for t in tokens})
+    a, b = _snap(words, a, b)
+    body = _mark(part, a, b, matches)
     flat = Markup(" ").join(Markup(line) for line in str(body).split())
-    return Markup((ELLIPSIS if lo > 0 else "") + flat + (ELLIPSIS if hi < len(text) else ""))
+    return Markup((ELLIPSIS if lo + a > 0 else "") + flat + (ELLIPSIS if lo + b < len(text) else ""))
+
+
+def _region(text: str, terms: list[str], texts: list[str], size: int) -> tuple[int, int]:
+    """The stretch of a long text worth analysing: around the place where
+    most query words occur close together, found by plain search in the
+    normalised text, so a 20 KB manual is not segmented for one snippet."""
+    if len(text) <= 3 * size:
+        return 0, len(text)
+    norm = thai.normalise_spans(text)
+    hits: list[tuple[int, str]] = []
+    for needle in dict.fromkeys(n for n in (*terms, *texts) if n):
+        at = norm.text.find(needle)
+        for _ in range(50):
+            if at == -1:
+                break
+            hits.append((at, needle))
+            at = norm.text.find(needle, at + len(needle))
+    if not hits:
+        return 0, _space_after(text, min(len(text), 2 * size))
+    hits.sort()
+    best, best_score = hits[0][0], (0, 0)
+    for i, (pos, _) in enumerate(hits):
+        near = [n for p, n in hits[i:] if p < pos + size]
+        score = (len(set(near)), len(near))
+        if score > best_score:
+            best, best_score = pos, score
+    anchor = norm.span(best, best + 1)[0]
+    return _space_before(text, max(0, anchor - size)), _space_after(text, min(len(text), anchor + 2 * size))
+
+
+def _space_before(text: str, at: int) -> int:
+    cut = max(text.rfind(" ", 0, at), text.rfind("\n", 0, at))
+    return cut + 1 if cut != -1 and at - cut < 80 else at if at == 0 else _cluster_edge(text, at)
+
+
+def _space_after(text: str, at: int) -> int:
+    found = [i for i in (text.find(" ", at), text.find("\n", at)) if i != -1 and i - at < 80]
+    return min(found) if found else (len(text) if at >= len(text) else _cluster_edge(text, at))
+
+
+def _cluster_edge(text: str, at: int) -> int:
+    bounds = thai.cluster_bounds_near(text, at, at)
+    return bounds[max(0, bisect.bisect_right(bounds, at) - 1)]
 
 
 def highlight(text: str, terms: list[str], texts: list[str], segmenter: thai.Segmenter) -> Markup:

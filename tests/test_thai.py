@@ -60,8 +60,9 @@ def test_normalise_is_idempotent_and_safe(text):
     once = thai.normalise(text)
     assert thai.normalise(once) == once
     norm = thai.normalise_spans(text)
-    assert len(norm.starts) == len(norm.text) == len(norm.ends)
-    assert all(0 <= s < e <= len(text) for s, e in zip(norm.starts, norm.ends))
+    starts, ends = norm.offsets()
+    assert len(starts) == len(norm.text) == len(ends)
+    assert all(0 <= s < e <= len(text) for s, e in zip(starts, ends))
 
 
 thai_text = st.text(alphabet=st.sampled_from(
@@ -83,8 +84,9 @@ def test_query_and_index_analysis_agree(text):
 def test_fast_path_agrees_with_the_character_loop(text):
     fast, slow = thai.normalise_spans(text), thai._normalise_slow(text)
     assert fast.text == thai.normalise(slow.text) or fast.text == slow.text
-    assert len(fast.starts) == len(fast.text)
-    assert all(0 <= s < e <= len(text) for s, e in zip(fast.starts, fast.ends))
+    starts, ends = fast.offsets()
+    assert len(starts) == len(fast.text)
+    assert all(0 <= s < e <= len(text) for s, e in zip(starts, ends))
 
 
 def test_grams_by_word_equal_grams_of_the_whole_run():
