@@ -36,6 +36,7 @@ def facet(page, group: str, name: str):
 def test_search_filter_and_page_through(visit):
     page = visit.go("/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("ค้นหาความรู้ของเทศบาลตำบลทดสอบ")
+    visit.shot("home", full_page=False)
     box = page.get_by_role("searchbox", name="ค้นหาความรู้")
     box.fill("ภาษี")
     box.press("Enter")
