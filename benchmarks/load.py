@@ -236,6 +236,7 @@ def main(argv: list[str] | None = None) -> int:
              "--port", str(port), "--threads", str(args.threads)]
     log = tmp / "server.log"
     server = None
+    host = machine()                    # the load average before anything runs
     try:
         started = time.perf_counter()
         first = subprocess.run(build, capture_output=True, text=True)
@@ -280,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
     kinds = {k: summarise([s for s in samples if s.kind == k], elapsed) for k, _ in KINDS}
     window = [s for s in samples if rebuilt.at <= s.started <= rebuilt.at + rebuilt.seconds]
     report = {
-        "machine": machine(),
+        "machine": host,
         "command": {"server": show(serve), "build": show(build), "rebuild": show([*build, "--full"]),
                     "load": f"{args.clients} clients x {args.seconds:g} s, loopback, keep-alive, "
                             f"mix {', '.join(f'{k} {w}%' for k, w in KINDS)}"},

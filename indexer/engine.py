@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from whoosh import fields, index, query, sorting
+from whoosh import collectors, fields, index, query, searching, sorting
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
@@ -284,6 +284,7 @@ class Results:
     total: int
     hits: list[Hit]
     facets: dict[str, dict[str, int]]
+    timed_out: bool = False
 
 
 def stored(fields_: dict) -> dict:
@@ -340,7 +341,9 @@ class SearchIndex:
         return [stored(f) for f in self._searcher.all_stored_fields()]
 
     def search(self, spec: QuerySpec, page: int = 1, pagelen: int = 10,
-               facets: Iterable[str] = FACET_FIELDS) -> Results:
+               facets: Iterable[str] = FACET_FIELDS, timelimit: float | None = None) -> Results:
+        """One page of hits, facet counts over all hits; with ``timelimit``
+        (seconds) a slow search stops and returns what it found so far."""
         q = _build(spec)
         kwargs = {"filter": _filters(spec.filters)}
         facet_list = list(facets)
@@ -352,7 +355,20 @@ class SearchIndex:
         by_date = spec.sort == "date" or spec.empty
         if by_date:
             kwargs["sortedby"] = [sorting.FieldFacet("changed", reverse=True), sorting.FieldFacet("id")]
-        results = self._searcher.search(q, limit=page * pagelen, **kwargs)
+        collector = self._searcher.collector(limit=page * pagelen, **kwargs)
+        if timelimit:
+            # use_alarm=False: a stray SIGALRM would hit the main thread.
+            collector = collectors.TimeLimitCollector(collector, timelimit=timelimit, use_alarm=False)
+        timed_out = False
+        try:
+            self._searcher.search_with_collector(q, collector)
+        except searching.TimeLimit:
+            timed_out = True
+        finally:
+            timer = getattr(collector, "timer", None)
+            if timer is not None:
+                timer.cancel()
+        results = collector.results()
         hits = [Hit(stored(h.fields()), 0.0 if by_date else (h.score or 0.0)) for h in results[:page * pagelen]]
         if not by_date:
             # Equal scores: the fresher document first.
@@ -363,7 +379,7 @@ class SearchIndex:
             counts = results.groups(name)
             groups[name] = {str(k): v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
                             if k not in (None, "")}
-        return Results(total=len(results), hits=hits, facets=groups)
+        return Results(total=len(results), hits=hits, facets=groups, timed_out=timed_out)
 
     # --- vocabulary: spelling correction and suggestions ------------------
 

@@ -65,6 +65,7 @@ def create_app(settings: dict | None = None) -> Flask:
 
     @app.errorhandler(IndexMissing)
     def _no_index(e):
-        return render_template("error.html", message="ยังไม่มีดัชนีค้นหา: ให้ผู้ดูแลระบบสั่ง kmsearch build"), 503
+        return render_template("error.html", heading="ระบบยังไม่พร้อม",
+                               message="ยังไม่มีดัชนีค้นหา: ให้ผู้ดูแลระบบสั่ง kmsearch build"), 503
 
     return app

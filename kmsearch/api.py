@@ -38,6 +38,7 @@ def api_search():
         "results": [h.as_json() for h in result.hits],
         "facets": result.facets,
         "suggestion": result.suggestion,
+        "partial": result.partial,
     })
 
 

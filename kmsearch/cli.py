@@ -30,6 +30,12 @@ def _settings(content: str | None, index: str | None) -> dict:
         raise click.ClickException(str(e)) from None
 
 
+def _cannot_write(s: dict, e: OSError) -> click.ClickException:
+    """A full disk or a read-only folder: one line, no traceback."""
+    return click.ClickException(f"cannot write the index in {s['INDEX_DIR']}: {e.strerror or e}; "
+                                "the previous index keeps serving")
+
+
 def _print_problems(problems) -> None:
     for p in problems:
         click.echo(str(p), err=True)
@@ -53,6 +59,8 @@ def build(content, index, procs, full):
         report = build_index(s["CONTENT_DIR"], s["INDEX_DIR"], procs=procs, full=full)
     except (ConfigError, BuildLocked) as e:
         raise click.ClickException(str(e)) from None
+    except OSError as e:
+        raise _cannot_write(s, e) from None
     _print_problems(report.problems)
     how = "full build" if report.full else f"{report.added} analysed, {report.removed} removed"
     click.echo(f"indexed {report.documents} of {report.files} documents ({how}) in {report.seconds:.2f} s"
@@ -90,6 +98,8 @@ def serve(content, index, host, port, debug, threads, watch):
             report = build_index(s["CONTENT_DIR"], s["INDEX_DIR"])
         except (ConfigError, BuildLocked) as e:
             raise click.ClickException(str(e)) from None
+        except OSError as e:
+            raise _cannot_write(s, e) from None
         _print_problems(report.problems)
         click.echo(f"indexed {report.documents} documents in {report.seconds:.2f} s")
     from . import create_app

@@ -27,6 +27,7 @@ SETTINGS = (
     Setting("SNIPPET_CHARS", 220, int, "Approximate length of a result snippet, in characters.", None),
     Setting("MAX_QUERY_CHARS", 500, int, "Longer queries are cut to this length.", None),
     Setting("MAX_PAGE", 100, int, "Highest results page served.", None),
+    Setting("SEARCH_TIME_LIMIT", 2.0, float, "Seconds a search may run before it stops and says the results are partial.", "KMSEARCH_SEARCH_TIME_LIMIT"),
     Setting("PUBLIC_URL", "", str, "Address the site is reached at (https://km.example.go.th) for canonical links, "
             "share cards, feeds and the sitemap; empty: the address of each request.", "KMSEARCH_PUBLIC_URL"),
     Setting("USAGE_DB", "", str, "Usage log (SQLite): a path, 'off', or empty for usage.sqlite3 next to the index folder.",

@@ -7,6 +7,7 @@ malformed falls back to plain words; parsing never fails.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -23,6 +24,11 @@ BE_OFFSET = 543
 
 
 TYPO_WEIGHT = 0.7
+# Correction looks words up one by one: a long query of unknown text must
+# not hold a server thread, so the work per query is bounded.
+MAX_LOOKUPS = 24
+MAX_CORRECTED_CHARS = 20
+CORRECTION_SECONDS = 0.25
 RUN_WEIGHT = 1.0
 MAX_CORRECTION_WINDOW = 4
 
@@ -40,7 +46,21 @@ class Vocabulary(Protocol):
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]: ...
 
 
-def corrections(words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int, str]]:
+class Budget:
+    """Work left for spelling correction in one query."""
+
+    def __init__(self, lookups: int = MAX_LOOKUPS, seconds: float = CORRECTION_SECONDS):
+        self.lookups = lookups
+        self.deadline = time.monotonic() + seconds
+
+    def take(self) -> bool:
+        if self.lookups <= 0 or time.monotonic() > self.deadline:
+            return False
+        self.lookups -= 1
+        return True
+
+
+def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None = None) -> list[tuple[int, int, str]]:
     """(start, end, word): runs of query words to replace by an indexed word.
 
     A typo inside a Thai word makes the segmenter cut it into odd pieces
@@ -49,8 +69,9 @@ def corrections(words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int
     """
     known = [vocabulary.frequency(w) > 0 for w in words]
     out: list[tuple[int, int, str]] = []
+    budget = budget or Budget()
     i = 0
-    while i < len(words):
+    while i < len(words) and budget.lookups > 0:
         if known[i]:
             i += 1
             continue
@@ -60,8 +81,10 @@ def corrections(words: list[str], vocabulary: Vocabulary) -> list[tuple[int, int
                 if out and a < out[-1][1]:
                     continue
                 joined = "".join(words[a:a + size])
-                if len(joined) < 3:
+                if not 3 <= len(joined) <= MAX_CORRECTED_CHARS:
                     continue
+                if not budget.take():
+                    return out
                 # Two edits only for long runs: the lookup costs 4x more.
                 similar = vocabulary.similar_words(joined, 1 if len(joined) < 10 else 2, 1)
                 if similar:
@@ -121,7 +144,8 @@ def _build_synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[
     return table
 
 
-def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None) -> tuple[list[Group], str]:
+def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
+                 budget: Budget | None = None) -> tuple[list[Group], str]:
     """Groups for a run of plain words, and the run with its typos corrected."""
     words = thai.words(text, segmenter)
     groups: list[Group] = []
@@ -145,7 +169,7 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None) 
         whole = alternative(text, segmenter, RUN_WEIGHT)
         if whole:
             groups.append(Group((whole,)))
-    fixes = corrections(words, vocabulary) if vocabulary is not None and words else []
+    fixes = corrections(words, vocabulary, budget) if vocabulary is not None and words else []
     for _, _, word in fixes:
         groups.append(Group((Alternative((word,), tuple(thai.grams(word, segmenter)), TYPO_WEIGHT),)))
     corrected = text
@@ -170,6 +194,7 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
     pending_or = False
     suggestion: list[str] = []
     corrected_any = False
+    budget = Budget()
 
     for m in _TOKEN.finditer(raw):
         if m.group(0) == '"':
@@ -194,7 +219,7 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
             new, _ = _word_groups(text, segmenter, table, None)
             suggestion.append(m.group(0))
         else:
-            new, fixed = _word_groups(text, segmenter, table, vocabulary)
+            new, fixed = _word_groups(text, segmenter, table, vocabulary, budget)
             corrected_any |= fixed != text
             suggestion.append(fixed)
         if not new:

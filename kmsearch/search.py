@@ -64,6 +64,7 @@ class ResultPage:
     facets: dict[str, dict[str, int]]
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     suggestion: str | None = None    # "did you mean", when the query had typos
+    partial: bool = False            # the search hit its time limit
 
     @property
     def pages(self) -> int:
@@ -101,14 +102,17 @@ class Repository:
         return self._titles[1]
 
     def run_query(self, ix: engine.SearchIndex, text: str, filters: dict[str, tuple[str, ...]] | None = None,
-                  page: int = 1, pagelen: int = 10, sort: str = "relevance", snippets: bool = True) -> ResultPage:
+                  page: int = 1, pagelen: int = 10, sort: str = "relevance", snippets: bool = True,
+                  facets: tuple[str, ...] = engine.FACET_FIELDS, correct: bool = True) -> ResultPage:
         text = text[: self.settings["MAX_QUERY_CHARS"]]
-        parsed = query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort, ix)
-        results = ix.search(parsed.spec, page=page, pagelen=pagelen)
+        parsed = query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort,
+                                    ix if correct else None)
+        results = ix.search(parsed.spec, page=page, pagelen=pagelen, facets=facets,
+                            timelimit=self.settings.get("SEARCH_TIME_LIMIT"))
         size = self.settings["SNIPPET_CHARS"] if snippets else 0
         hits = [_hit_view(h.fields, h.score, parsed, ix, size) for h in results.hits]
         return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters,
-                          parsed.suggestion)
+                          parsed.suggestion, results.timed_out)
 
 
 def init_app(app: Flask) -> None:
@@ -137,9 +141,10 @@ def run_query(text: str, filters: dict[str, tuple[str, ...]] | None = None, page
     return repo().run_query(get_index(), text, filters, page, pagelen, sort)
 
 
-def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10) -> ResultPage:
+def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10,
+           facets: tuple[str, ...] = engine.FACET_FIELDS) -> ResultPage:
     ix = get_index()
-    results = ix.search(QuerySpec(filters=filters), page=page, pagelen=pagelen)
+    results = ix.search(QuerySpec(filters=filters), page=page, pagelen=pagelen, facets=facets)
     hits = [_hit_view(h.fields, 0.0, None, ix, 0) for h in results.hits]
     return ResultPage("", results.total, page, pagelen, hits, results.facets, filters)
 
@@ -220,13 +225,13 @@ def related(doc: dict, limit: int = 4) -> list[HitView]:
     ix = get_index()
     areas, tags = set(doc.get("areas", ())), set(doc.get("tags", ()))
     text = " ".join([doc["title"], *sorted(tags)])[:200]
-    found = repo().run_query(ix, text, None, 1, 20, snippets=False).hits
+    found = repo().run_query(ix, text, None, 1, 20, snippets=False, facets=(), correct=False).hits
     top = max((h.score for h in found), default=0.0) or 1.0
     hits = {h.id: h for h in found}
     scores = {h.id: h.score / top for h in found}
     for name, values in (("area", areas), ("tag", tags)):
         if values:
-            for h in browse({name: tuple(sorted(values))}, 1, 20).hits:
+            for h in browse({name: tuple(sorted(values))}, 1, 20, facets=()).hits:
                 hits.setdefault(h.id, h)
                 scores.setdefault(h.id, 0.0)
     for i, h in hits.items():

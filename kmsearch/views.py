@@ -46,7 +46,7 @@ def listing(kind: str, slug: str):
     try:
         page = int_param(request.args, "page", 1, 1, search.repo().settings["MAX_PAGE"])
     except BadParameter as e:
-        return render_template("error.html", message=f"หน้าที่ขอไม่ถูกต้อง: {e}"), 400
+        return render_template("error.html", heading="คำขอไม่ถูกต้อง", message=f"หน้าที่ขอไม่ถูกต้อง: {e}"), 400
     result = search.browse({FILTER_PARAMS[kind][0]: (entry.slug,)}, page, search.repo().settings["PAGE_SIZE"])
     return render_template("listing.html", result=result, kind=kind, entry=entry)
 

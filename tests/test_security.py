@@ -212,10 +212,6 @@ def test_the_content_folder_itself_may_be_a_link(walled, tmp_path):
     assert raw.metadata["id"] == "land-tax-manual"
 
 
-NOT_CONTENT = pytest.mark.xfail(
-    reason="indexer/links.py makes a linked file in a _ or . folder (drafts, .git) an attachment and the app "
-           "serves it; described in the issue-8 report", strict=False)
-
 TRAVERSALS = [
     "/secret.txt", "/content/secret.txt", "/kmsearch.yaml", "/.git/config", "/_drafts/draft.md",
     "/static/../secret.txt", "/static/%2e%2e/%2e%2e/content/secret.txt", "/static/..%2f..%2fsecret.txt",
@@ -226,9 +222,8 @@ TRAVERSALS = [
     "/a/with-form/files/forms/evil.pdf", "/a/with-form/files/../secret.txt", "/a/with-form/files/..%2f..%2fsecret.txt",
     "/a/with-form/files/%2e%2e/%2e%2e/secret.txt", "/a/with-form/files//etc/passwd", "/a/with-form/files/secret.txt",
     "/a/with-form/files/../../.git/config", "/a/land-tax-manual/files/land-tax-manual.md",
-    pytest.param("/a/with-form/files/../_drafts/notes.txt", marks=NOT_CONTENT),
-    pytest.param("/a/with-form/files/..%2f_drafts%2fnotes.txt", marks=NOT_CONTENT),
-    pytest.param("/a/with-form/files/../.git/notes.txt", marks=NOT_CONTENT),
+    "/a/with-form/files/../_drafts/notes.txt", "/a/with-form/files/..%2f_drafts%2fnotes.txt",
+    "/a/with-form/files/../.git/notes.txt",
     "/a/with-form/files/../kmsearch.yaml", "/a/with-form/files/../_drafts/draft.md",
     "/a/land-tax-manual/files/../../kmsearch.yaml", "/a/land-tax-manual/files/%00",
     "/division/..%2f..%2fsecret.txt", "/search?q=../../secret.txt&tag=../../../etc/passwd",
@@ -315,8 +310,6 @@ def test_filters_are_bounded(client):
     assert client.get("/api/search?limit=0").status_code == 400
 
 
-@pytest.mark.xfail(reason="needs a search time limit in indexer/engine.py (Whoosh TimeLimitCollector) and a "
-                          "`partial` flag through kmsearch/search.py; described in the issue-8 report", strict=False)
 def test_a_slow_search_is_cut_and_says_so(make_app, monkeypatch):
     from whoosh import collectors
 
@@ -348,9 +341,6 @@ class _CountingVocabulary:
         return []
 
 
-@pytest.mark.xfail(reason="kmsearch/query.py corrections() has no work budget: a 500-character query of "
-                          "unknown Thai makes ~270 fuzzy vocabulary lookups (35 s on the bundled content); "
-                          "described in the issue-8 report", strict=False)
 def test_spelling_correction_work_is_bounded():
     rnd = random.Random("kmsearch-dos")
     letters = [chr(c) for c in range(0x0E01, 0x0E2F)] + list("ะาิีุู่้เแ")
