@@ -1,8 +1,8 @@
 /* kmsearch: the little the pages do in the browser. Loaded with `defer` from
  * base.html; the Content-Security-Policy allows no inline script, so all of
  * it lives here and nothing in the HTML calls it. Every page works without
- * it: this only adds copy-link buttons, folds the filters on a phone and
- * lets "/" jump to the search box. */
+ * it: this only adds copy-link buttons, folds the filters on a phone,
+ * lets "/" jump to the search box and suggests words while typing. */
 (function () {
   "use strict";
 
@@ -135,7 +135,44 @@
     });
   }
 
+  /* Suggestions while typing, from /api/suggest, in the browser's own
+   * list under the search box (a <datalist>: keyboard and screen readers
+   * already know how to use it). */
+  function suggestWhileTyping() {
+    var box = document.getElementById("q");
+    if (!box || !window.fetch) return;
+    var list = document.createElement("datalist");
+    list.id = "q-suggestions";
+    box.parentNode.appendChild(list);
+    box.setAttribute("list", list.id);
+    var timer = null, last = "";
+    box.addEventListener("input", function () {
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        var typed = box.value;
+        if (typed === last || typed.trim().length < 2) return;
+        last = typed;
+        fetch("/api/suggest?limit=6&q=" + encodeURIComponent(typed), {headers: {Accept: "application/json"}})
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (data) {
+            if (!data || box.value !== typed) return;
+            list.textContent = "";
+            var seen = {};
+            data.terms.concat(data.titles.map(function (t) { return t.title; })).forEach(function (text) {
+              if (seen[text]) return;
+              seen[text] = true;
+              var option = document.createElement("option");
+              option.value = text;
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* suggestions are a convenience */ });
+      }, 150);
+    });
+  }
+
   foldFilters();
   addCopyLinks();
   slashToSearch();
+  suggestWhileTyping();
 }());

@@ -76,7 +76,7 @@ def test_keyboard_only(visit):
     expect(page.locator("main")).to_be_focused()
     # "/" jumps to the search box from anywhere
     page.keyboard.press("/")
-    box = page.get_by_role("searchbox", name="ค้นหาความรู้")
+    box = page.get_by_role("combobox", name="ค้นหาความรู้")
     expect(box).to_be_focused()
     page.keyboard.type("ภาษีป้าย")
     page.keyboard.press("Enter")

@@ -37,7 +37,7 @@ def test_search_filter_and_page_through(visit):
     page = visit.go("/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("ค้นหาความรู้ของเทศบาลตำบลทดสอบ")
     visit.shot("home", full_page=False)
-    box = page.get_by_role("searchbox", name="ค้นหาความรู้")
+    box = page.get_by_role("combobox", name="ค้นหาความรู้")
     box.fill("ภาษี")
     box.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("ผลการค้นหา “ภาษี”")
@@ -240,3 +240,14 @@ def test_share_card_tags_as_link_previews_read_them(visit):
     image = page.request.get(meta("og:image"))
     assert image.ok and image.headers["content-type"] == "image/png"
     assert page.locator("link[rel=canonical]").get_attribute("href") == visit.base + "/a/tax-collection-handbook"
+
+
+def test_suggestions_while_typing(visit):
+    page = visit.go("/")
+    box = page.get_by_role("combobox", name="ค้นหาความรู้")   # a search box with a list is a combobox
+    box.press_sequentially("ภาษีป", delay=30)
+    options = page.locator("datalist#q-suggestions option")
+    expect(options.first).to_be_attached()
+    values = [o.get_attribute("value") for o in options.all()]
+    assert any(v.startswith("ภาษีป") for v in values), values
+    assert HANDBOOK in values
