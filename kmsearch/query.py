@@ -29,7 +29,12 @@ TYPO_WEIGHT = 0.7
 MAX_LOOKUPS = 24
 MAX_CORRECTED_CHARS = 20
 CORRECTION_SECONDS = 0.25
-RUN_WEIGHT = 1.0
+# A run typed without spaces counts as a whole (a phrase, and all of its
+# sub-word pairs) above its pieces: a fragment or a misspelt word breaks
+# into short common pieces that match everywhere.  Tuned on the dev set:
+# fragment MRR@10 0.61 -> 0.68, typo 0.66 -> 0.70, others unchanged.
+RUN_WEIGHT = 1.75
+PIECE_WEIGHT = 0.5
 MAX_CORRECTION_WINDOW = 4
 
 
@@ -149,6 +154,8 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
     """Groups for a run of plain words, and the run with its typos corrected."""
     words = thai.words(text, segmenter)
     groups: list[Group] = []
+    one_run = len(words) > 1 and not any(c.isspace() for c in text.strip())
+    piece = PIECE_WEIGHT if one_run else 1.0
     i = 0
     while i < len(words):
         for seq, members in synonyms:
@@ -159,11 +166,11 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
                 break
         else:
             w = words[i]
-            alts = [Alternative((w,), tuple(thai.grams(w, segmenter)))]
+            alts = [Alternative((w,), tuple(thai.grams(w, segmenter)), piece)]
             alts += [Alternative((y,), (y,), 0.8) for y in _year_alternatives(w)]
             groups.append(Group(tuple(alts)))
             i += 1
-    if len(words) > 1 and not any(c.isspace() for c in text.strip()):
+    if one_run:
         # Typed as one run (เบี้ยยังชีพ): the run as a whole, in order, is
         # stronger evidence than its pieces scattered over a document.
         whole = alternative(text, segmenter, RUN_WEIGHT)
