@@ -91,8 +91,21 @@ class Project:
 
         def search(text: str) -> list[str]:
             page = repo.run_query(ix, text, pagelen=K, snippets=False)
+            if getattr(page, "partial", False):
+                search.partial.add(text)
             return [ids[h.id] for h in page.hits]
+        # Searches cut short by the project's time limit: on a busy machine
+        # they are the ones whose ranking is not reproducible.
+        search.partial = set()
         return search
+
+
+def require_fts5_trigram() -> None:
+    """SQLite 3.34+ built with FTS5 has the trigram tokenizer; say so plainly if not."""
+    try:
+        sqlite3.connect(":memory:").execute("CREATE VIRTUAL TABLE t USING fts5(x, tokenize='trigram')")
+    except sqlite3.OperationalError as e:
+        raise SystemExit(f"this Python's SQLite {sqlite3.sqlite_version} lacks FTS5 with trigram: {e}") from None
 
 
 class Fts5Trigram:
