@@ -65,8 +65,16 @@ def segmenter_for(content_dir: str | Path) -> Segmenter:
     return Segmenter(read_word_list(Path(content_dir) / WORDS_FILE))
 
 
-def scan(content_dir: str | Path, office: Office) -> Scan:
+def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | None = None) -> Scan:
+    """Read, validate and link-check the content folder.
+
+    ``unchanged`` (an incremental build) maps paths whose bytes have not
+    changed since the last build to what that build recorded, [id, hash,
+    aliases, title]: those files are not read again, only their ids are
+    kept so new files cannot take them.
+    """
     root = Path(content_dir)
+    unchanged = unchanged or {}
     problems: list[Problem] = []
     valid: list[Document] = []
     raws: dict[str, RawFile] = {}
@@ -75,6 +83,9 @@ def scan(content_dir: str | Path, office: Office) -> Scan:
     for path in content_files(root):
         files += 1
         rel = path.relative_to(root).as_posix()
+        if rel in unchanged:
+            hashes[rel] = unchanged[rel][1]
+            continue
         try:
             hashes[rel] = hashlib.sha1(path.read_bytes()).hexdigest()
             raw = read_file(path, root)
@@ -90,18 +101,39 @@ def scan(content_dir: str | Path, office: Office) -> Scan:
         except Exception as e:  # one broken file must not stop the others
             log.exception("unexpected error in %s", path)
             problems.append(Problem(rel, 1, "file", f"could not be processed: {e}"))
-    kept, dup_problems = check_unique(valid, raws)
+    claimed = {}
+    for rel, (doc_id, _, aliases, _) in unchanged.items():
+        claimed[doc_id] = (rel, True)
+        claimed.update({a: (rel, False) for a in aliases})
+    kept, dup_problems = check_unique(valid, raws, claimed)
     problems += dup_problems
     if office.git_dates:
         kept = _with_git_metadata(kept, last_commits(root))
-    ids = {i for d in kept for i in (d.id, *d.aliases)}
-    by_path = {d.path: d.id for d in kept}
+    ids = set(claimed) | {i for d in kept for i in (d.id, *d.aliases)}
+    by_path = {rel: entry[0] for rel, entry in unchanged.items()} | {d.path: d.id for d in kept}
     linked = []
     for doc in kept:
         doc, link_problems = links.process(doc, root, ids, by_path)
         problems += link_problems
         linked.append(doc)
     return Scan(linked, problems, files, hashes)
+
+
+def _unchanged(root: Path, previous: dict | None) -> dict[str, list]:
+    """Files whose bytes match what the previous build recorded."""
+    if previous is None:
+        return {}
+    out = {}
+    for rel, entry in previous.get("docs", {}).items():
+        if len(entry) < 4:
+            continue  # recorded by an older version: read it again
+        try:
+            digest = hashlib.sha1((root / rel).read_bytes()).hexdigest()
+        except OSError:
+            continue
+        if digest == entry[1]:
+            out[rel] = entry
+    return out
 
 
 def _with_git_metadata(docs: list[Document], commits: dict) -> list[Document]:
@@ -153,20 +185,20 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
     office = load_office(root)
     config = _config_hash(root)
     with engine.build_lock(Path(index_dir)):
-        found = scan(root, office)
         live = engine.read_info(index_dir)
         previous = live[1] if live and live[1].get("config") == config and not full else None
-        old_docs: dict[str, list[str]] = (previous or {}).get("docs", {})
-        docs = {d.path: [d.id, found.hashes[d.path]] for d in found.documents}
-        if previous is None:
-            changed = found.documents
-            removed: set[str] = set()
-        else:
-            changed = [d for d in found.documents if old_docs.get(d.path) != docs[d.path]]
-            removed = {i for i, _ in old_docs.values()} - {i for i, _ in docs.values()}
+        unchanged = _unchanged(root, previous)
+        found = scan(root, office, unchanged)
+        old_docs: dict[str, list] = (previous or {}).get("docs", {})
+        docs = dict(unchanged)
+        docs.update({d.path: [d.id, found.hashes[d.path], list(d.aliases), d.title] for d in found.documents})
+        changed = [d for d in found.documents if old_docs.get(d.path) != docs[d.path]]
+        removed: set[str] = set()
+        if previous is not None:
+            removed = {e[0] for e in old_docs.values()} - {e[0] for e in docs.values()}
             removed |= {old_docs[d.path][0] for d in changed if d.path in old_docs and old_docs[d.path][0] != d.id}
         gone = _withdrawn(live[1] if live else {}, docs)
-        report = BuildReport(len(found.documents), found.files, found.problems, full=previous is None)
+        report = BuildReport(len(docs), found.files, found.problems, full=previous is None)
         if previous is not None and not changed and not removed and gone == previous.get("gone", {}):
             report.index_path = str(live[0])
         else:
@@ -174,7 +206,7 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
                 index_dir, segmenter_for(root), (render(d) for d in changed),
                 remove=sorted(removed),
                 info={"config": config, "docs": docs, "gone": gone,
-                      "titles": {d.id: d.title for d in found.documents}},
+                      "titles": {e[0]: e[3] for e in docs.values()}},
                 base=live[0] if previous is not None else None, procs=procs)
             report.index_path = str(path)
             report.added, report.removed = len(changed), len(removed)
@@ -182,12 +214,12 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
     return report
 
 
-def _withdrawn(previous: dict, docs: dict[str, list[str]]) -> dict[str, str]:
+def _withdrawn(previous: dict, docs: dict[str, list]) -> dict[str, str]:
     """Ids that were once published and are not any more: id -> title.
 
     Kept across builds, so a link to a deleted article can answer 410.
     """
-    live_ids = {i for i, _ in docs.values()}
+    live_ids = {entry[0] for entry in docs.values()}
     gone = dict(previous.get("gone", {}))
     for doc_id, title in previous.get("titles", {}).items():
         gone.setdefault(doc_id, title)

@@ -180,25 +180,27 @@ def validate(raw: RawFile, office: Office) -> Document | list[Problem]:
     return Document(path=raw.path, body=raw.body, body_line=raw.body_line, **values)
 
 
-def check_unique(documents: Iterable[Document], raws: dict[str, RawFile]) -> tuple[list[Document], list[Problem]]:
+def check_unique(documents: Iterable[Document], raws: dict[str, RawFile],
+                 claimed: dict[str, tuple[str, bool]] | None = None) -> tuple[list[Document], list[Problem]]:
     """Reject a document whose id or alias another file already claims.
 
     The first file (in path order) keeps the id, so one careless copy never
-    takes a published article offline.
+    takes a published article offline.  ``claimed`` holds ids of documents
+    not read again (an incremental build): name -> (path, is its id).
     """
-    owner: dict[str, Document] = {}
+    owner: dict[str, tuple[str, bool]] = dict(claimed or {})
     kept, problems = [], []
     for doc in documents:
         clash = next((n for n in (doc.id, *doc.aliases) if n in owner), None)
         if clash is None:
             kept.append(doc)
             for name in (doc.id, *doc.aliases):
-                owner[name] = doc
+                owner[name] = (doc.path, name == doc.id)
             continue
-        other = owner[clash]
+        other_path, other_is_id = owner[clash]
         field = "id" if clash == doc.id else "aliases"
-        used = "id" if clash == other.id else "an alias"
+        used = "id" if other_is_id else "an alias"
         raw = raws.get(doc.path)
         line = raw.line_of(field) if raw else 1
-        problems.append(Problem(doc.path, line, field, f"duplicate id {clash!r}: {other.path} already uses it as {used}"))
+        problems.append(Problem(doc.path, line, field, f"duplicate id {clash!r}: {other_path} already uses it as {used}"))
     return kept, problems
