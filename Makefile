@@ -60,3 +60,11 @@ bench-relevance: $(STAMP)
 .PHONY: bench-load
 bench-load: $(STAMP)
 	$(BIN)/python -m benchmarks.load $(LOAD_ARGS)
+
+# Scale: corpora of 1 000, 10 000 and 50 000 documents built from
+# ../shared/data; full and one-document builds, the segmentation ceiling,
+# query latency in-process and over HTTP, memory and index size, beside
+# plain Whoosh + newmm.  BENCH_ARGS=--quick for 1 000 only; resumable.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.scale $(BENCH_ARGS)

@@ -90,7 +90,7 @@ def proc_status(pid: int | str = "self") -> dict:
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM", "VmPeak", "VmSize"):
+            if key in ("VmRSS", "VmHWM", "VmPeak", "VmSize", "RssAnon", "RssFile", "RssShmem"):
                 out[key] = int(value.split()[0])  # kB
     except OSError:
         pass
@@ -123,13 +123,15 @@ def proc_meminfo() -> dict:
     return out
 
 
+HARNESS_VERSION = 3   # bump when what a phase measures changes
+
+
 def code_fingerprint() -> str:
-    """The code under test and the harness: cached results are reused only
-    while these are unchanged."""
-    h = hashlib.sha1()
+    """The code under test, the corpus and query generators and the
+    harness version: saved results are reused only while these are unchanged."""
+    h = hashlib.sha1(str(HARNESS_VERSION).encode())
     files = sorted([*(ROOT / "indexer").glob("*.py"), *(ROOT / "kmsearch").glob("*.py"),
-                    ROOT / "benchmarks" / "scale.py", ROOT / "benchmarks" / "corpus.py",
-                    ROOT / "benchmarks" / "querymix.py"])
+                    ROOT / "benchmarks" / "corpus.py", ROOT / "benchmarks" / "querymix.py"])
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())
@@ -303,15 +305,17 @@ def child_queries(p: dict) -> dict:
         for s in mix[:10]:
             run(s)
         result["warmup_ms"] = 1000 * (time.perf_counter() - t)
-        lat, cpu, by_kind = [], [], {}
+        lat, cpu, by_kind, partial = [], [], {}, 0
         for s in mix:
             t, c = time.perf_counter(), time.process_time()
-            run(s)
+            page = run(s)
+            partial += bool(getattr(page, "partial", False))
             ms, cms = 1000 * (time.perf_counter() - t), 1000 * (time.process_time() - c)
             lat.append(ms)
             cpu.append(cms)
             by_kind.setdefault(s.kind, []).append(ms)
-        result["snippets"], result["snippets_cpu"] = lat, cpu
+        result["snippets"], result["snippets_cpu"], result["partial"] = lat, cpu, partial
+        result["time_limit_s"] = repo.settings.get("SEARCH_TIME_LIMIT")
         result["snippets_by_kind"] = {k: percentiles(v) for k, v in by_kind.items()}
         sub = mix[: p.get("subset", 60)]
         result["subset"] = len(sub)
@@ -432,8 +436,13 @@ class Run:
         if name in self.state["phases"]:
             return
         log(f"{self.size}: {name} ...")
+        code = code_fingerprint()
         started = time.perf_counter()
         result = fn()
+        result["code"] = code
+        if code != self.fingerprint or code_fingerprint() != code:
+            result["code_changed_during_run"] = True
+            log(f"{self.size}: {name}: the code under test changed during the run; its figures mix versions")
         result["phase_s"] = time.perf_counter() - started
         result["loadavg"] = os.getloadavg()
         self.state["phases"][name] = result
@@ -571,19 +580,21 @@ class Run:
             mix = querymix.load(self.mix_path())
             for s in mix[:10]:
                 _get(conn, s.api_path(PAGELEN))
-            lat, errors, by_kind = [], 0, {}
+            lat, errors, by_kind, partial = [], 0, {}, 0
             cpu0 = _proc_cpu_s(proc.pid)
             for s in mix:
                 t = time.perf_counter()
-                status, _ = _get(conn, s.api_path(PAGELEN))
+                status, body = _get(conn, s.api_path(PAGELEN))
                 ms = 1000 * (time.perf_counter() - t)
                 errors += status != 200
+                partial += bool(body.get("partial"))
                 lat.append(ms)
                 by_kind.setdefault(s.kind, []).append(ms)
             out["server_cpu_ms_per_query"] = 1000 * (_proc_cpu_s(proc.pid) - cpu0) / len(mix)
             out["http_ms"] = percentiles(lat)
             out["http_by_kind"] = {k: percentiles(v) for k, v in by_kind.items()}
             out["errors"] = errors
+            out["partial"] = partial
             out["rss_after_mix"] = proc_status(proc.pid)
             # two clients at once (waitress has 8 threads; the GIL and 2 cores bound it)
             out["concurrent"] = _concurrent(port, mix[:80], clients=4)
@@ -804,6 +815,7 @@ def summarise(state: dict) -> dict:
         s["query"] = {"snippets": q["snippets_ms"], "snippets_cpu": q["snippets_cpu_ms"],
                       "no_snippets_subset": q["no_snippets_subset_ms"], "stages_cpu": q.get("stages_cpu_ms"),
                       "open_index_ms": q["open_index_ms"], "by_kind": q["snippets_by_kind"],
+                      "partial": q.get("partial", 0), "n": q["snippets_ms"]["n"],
                       "process_rss_mb": q["status"].get("VmRSS", 0) / 1024,
                       "process_hwm_mb": q["status"].get("VmHWM", 0) / 1024}
     if "baseline-queries" in ph:
@@ -818,7 +830,9 @@ def summarise(state: dict) -> dict:
     if "server" in ph:
         sv = ph["server"]
         s["server"] = {"http": sv["http_ms"], "errors": sv["errors"], "startup_s": sv["startup_s"],
-                       "cpu_ms_per_query": sv.get("server_cpu_ms_per_query"),
+                       "cpu_ms_per_query": sv.get("server_cpu_ms_per_query"), "partial": sv.get("partial", 0),
+                       "rss_anon_mb": sv["rss_after_mix"].get("RssAnon", 0) / 1024,
+                       "rss_file_mb": sv["rss_after_mix"].get("RssFile", 0) / 1024,
                        "rss_idle_mb": sv["rss_after_first_query"].get("VmRSS", 0) / 1024,
                        "rss_mb": sv["rss_after_mix"].get("VmRSS", 0) / 1024,
                        "hwm_mb": max(sv.get(k, {}).get("VmHWM", 0) for k in
@@ -936,12 +950,16 @@ def table(summaries: dict[int, dict]) -> str:
                                                    f"{_f(g(s, 'query', 'p95_vs_baseline'), 1)}x")
     row("  kmsearch / baseline p50, p95 (CPU)", lambda s: f"{_f(g(s, 'query', 'p50_cpu_vs_baseline'), 1)}x, "
                                                    f"{_f(g(s, 'query', 'p95_cpu_vs_baseline'), 1)}x")
+    row("  cut by SEARCH_TIME_LIMIT in-process / HTTP", lambda s: f"{_f(g(s, 'query', 'partial'))} / "
+                                                            f"{_f(g(s, 'server', 'partial'))} of {_f(g(s, 'query', 'n'))}")
     row("HTTP /api/search ms p50/p95/p99", lambda s: "/".join(_f(g(s, "server", "http", k)) for k in ("p50", "p95", "p99")))
     row("  server CPU ms per query", lambda s: _f(g(s, "server", "cpu_ms_per_query")))
     row("  4 clients: queries/s, p95 ms", lambda s: f"{_f(g(s, 'server', 'concurrent', 'queries_per_s'))}, "
                                                    f"{_f(g(s, 'server', 'concurrent', 'latency_ms', 'p95'))}")
     row("server RSS MB idle / after mix / HWM", lambda s: f"{_f(g(s, 'server', 'rss_idle_mb'), 0)} / "
         f"{_f(g(s, 'server', 'rss_mb'), 0)} / {_f(g(s, 'server', 'hwm_mb'), 0)}")
+    row("  server RSS after mix: anon / file-backed MB", lambda s: f"{_f(g(s, 'server', 'rss_anon_mb'), 0)} / "
+                                                                  f"{_f(g(s, 'server', 'rss_file_mb'), 0)}")
     row("  search process HWM kmsearch / baseline", lambda s: f"{_f(g(s, 'query', 'process_hwm_mb'), 0)} / "
                                                             f"{_f(g(s, 'baseline_query', 'process_hwm_mb'), 0)}")
     width = max(len(r[0]) for r in rows)
