@@ -22,7 +22,6 @@ import argparse
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
 import socket
@@ -34,6 +33,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from .machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out" / "load.json"
@@ -87,16 +88,9 @@ def free_port() -> int:
 
 
 def machine() -> dict:
-    model = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "system": platform.platform(),
-            "python": platform.python_version(), "load_average_at_start": _loadavg()}
+    about = describe()
+    return {"cpu": about["cpu"], "cores": about["cores"], "system": about["platform"],
+            "python": about["python"], "load_average_at_start": _loadavg()}
 
 
 def _loadavg() -> list[float] | None:

@@ -13,7 +13,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import platform
 import resource
 import shlex
 import sqlite3
@@ -24,6 +23,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from pathlib import Path
 
 from . import families as fam
+from .machine import describe
 from .metrics import read_judged, score
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -161,16 +161,7 @@ def _progress(message: str) -> None:
 # --- report --------------------------------------------------------------------
 
 def machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return {"cpu": model, "cores": os.cpu_count(), "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "platform": platform.platform()}
+    return {**describe(), "sqlite": sqlite3.sqlite_version}
 
 
 def evaluate(result: dict) -> list[dict]:

@@ -24,7 +24,6 @@ import json
 import math
 import multiprocessing
 import os
-import platform
 import pstats
 import shutil
 import socket
@@ -36,6 +35,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
+from .machine import describe
 from . import corpus as corpus_mod
 from . import querymix
 
@@ -98,18 +98,8 @@ def proc_status(pid: int | str = "self") -> dict:
 
 
 def machine() -> dict:
-    model = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
     mem = proc_meminfo()
-    return {"cpu": model, "cores": os.cpu_count(), "memory_mb": mem.get("MemTotal", 0) // 1024,
-            "python": platform.python_version(), "platform": platform.platform(),
-            "loadavg_start": os.getloadavg()}
+    return {**describe(), "memory_mb": mem.get("MemTotal", 0) // 1024, "loadavg_start": os.getloadavg()}
 
 
 def proc_meminfo() -> dict:
@@ -217,7 +207,7 @@ def top_functions(stats: pstats.Stats, n: int = 15) -> dict:
     rows = [(k, v) for k, v in stats.stats.items()]
 
     def row(k, v):
-        (file, line, func), (cc, nc, tt, ct, _) = k, v
+        (file, line, func), (_, nc, tt, ct, _) = k, v
         return {"function": f"{_short(file)}:{line}({func})", "calls": nc, "tottime_s": round(tt, 4),
                 "cumtime_s": round(ct, 4), "self_share": round(tt / total, 4), "cum_share": round(ct / total, 4)}
 
@@ -1010,7 +1000,7 @@ def svg_plot(summaries: dict[int, dict], path: Path, title: str) -> None:
     ]
     W, H, pad_l, pad_r, pad_t, pad_b = 300, 240, 52, 12, 28, 40
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{3 * W}" height="{H + 46}" font-family="sans-serif" font-size="11">',
-             f'<rect width="100%" height="100%" fill="white"/>',
+             '<rect width="100%" height="100%" fill="white"/>',
              f'<text x="8" y="16" font-size="13">{_esc(title)}</text>']
     xs = [math.log10(n) for n in sizes]
     xlo, xhi = (min(xs) - 0.15, max(xs) + 0.15) if xs else (0, 1)

@@ -16,7 +16,7 @@ from indexer import build_index
 from kmsearch import create_app
 
 from .corpus import write_corpus
-from .test_server import free_port, start_server
+from .test_server import start_server
 
 NEW_MANUAL = """---
 id: streetlight-manual

@@ -92,7 +92,7 @@ def test_no_personal_data_is_kept(logged, db):
 
 
 def test_database_is_in_wal_mode_next_to_the_index_by_default(make_app, built, tmp_path):
-    app = make_app(USAGE_DB=str(tmp_path / "u.db"))
+    make_app(USAGE_DB=str(tmp_path / "u.db"))  # creating the app creates the log
     with closing(sqlite3.connect(tmp_path / "u.db")) as con:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     from pathlib import Path
