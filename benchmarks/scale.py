@@ -45,7 +45,7 @@ PLOT = ROOT / "benchmarks" / "scale.svg"
 KMSEARCH = ROOT / ".venv" / "bin" / "kmsearch"
 PAGELEN = 10
 PHASES = ("ceiling", "build-p1", "build-p2", "baseline-build", "queries", "baseline-queries",
-          "server", "incremental", "profile-build")
+          "server", "incremental", "profile-build", "bounds")
 TARGETS_NOTE = {
     "procs2_speedup": "build procs=2 at least 1.6x procs=1",
     "vs_baseline": "build procs=2 no slower than the one-process plain baseline",
@@ -389,7 +389,90 @@ def _stages(repo, ix, mix) -> dict:
         return {"error": repr(e)}
 
 
-CHILDREN = {"build": child_build, "baseline-build": child_baseline_build, "queries": child_queries}
+def child_bounds(p: dict) -> dict:
+    """Experiments that say what bounds a query, with public calls only
+    (the code under test is not changed; two module-level tables are
+    varied in this process): the fixed cost of each facet, and the query
+    mix as built, without the sub-word alternatives, and without facets.
+    No time limit, so that slow searches are measured whole."""
+    import dataclasses
+
+    from indexer import engine
+    from kmsearch import query as query_parser
+    from kmsearch.config import load_settings
+    from kmsearch.search import Repository
+
+    repo = Repository(load_settings({"CONTENT_DIR": p["content"], "INDEX_DIR": p["index"], "USAGE_DB": "off"}))
+    ix = repo.open_index()
+    out: dict = {"doc_count": ix.doc_count}
+    nothing = query_parser.parse("zqnothingzq", ix.segmenter, repo.office, [], None, "relevance", None).spec
+
+    def cpu_ms(fn, repeat=5):
+        times = []
+        for _ in range(repeat):
+            c = time.process_time()
+            fn()
+            times.append(1000 * (time.process_time() - c))
+        return statistics.median(times)
+
+    # a search that matches nothing: what every request pays whatever it asks
+    out["no_match_ms"] = {"all_facets_new_searcher": cpu_ms(lambda: repo.open_index().search(nothing)),
+                          "no_facets": cpu_ms(lambda: ix.search(nothing, facets=())),
+                          "open_index": cpu_ms(lambda: repo.open_index().close())}
+    for name in engine.FACET_FIELDS:
+        out["no_match_ms"]["facet_" + name] = cpu_ms(lambda: repo.open_index().search(nothing, facets=(name,)))
+    mix = querymix.load(Path(p["mix"]))[: p.get("subset", 60)]
+    specs = [(query_parser.parse(s.q, ix.segmenter, repo.office, repo.synonyms.groups(), dict(s.filters) or None,
+                                 s.sort, ix).spec, s) for s in mix]
+
+    def no_grams(spec):
+        strip = lambda g: dataclasses.replace(g, alternatives=tuple(dataclasses.replace(a, grams=()) for a in g.alternatives))
+        return dataclasses.replace(spec, groups=tuple(map(strip, spec.groups)), exclude=tuple(map(strip, spec.exclude)))
+
+    def common_dropped(spec, share=0.25):
+        keep = [g for g in spec.groups if g.required or not all(
+            len(a.words) == 1 and ix.frequency(a.words[0]) > share * ix.doc_count for a in g.alternatives)]
+        return dataclasses.replace(spec, groups=tuple(keep or spec.groups))
+
+    variants = {
+        "as built": (lambda sp: sp, engine.FACET_FIELDS),
+        "no sub-word grams": (no_grams, engine.FACET_FIELDS),
+        "words in >25% of documents dropped": (common_dropped, engine.FACET_FIELDS),
+        "no grams, common words dropped": (lambda sp: common_dropped(no_grams(sp)), engine.FACET_FIELDS),
+        "no facets": (lambda sp: sp, ()),
+        "no facets, no grams, common words dropped": (lambda sp: common_dropped(no_grams(sp)), ()),
+    }
+    out["search_cpu_ms"] = {}
+    for name, (transform, facets) in variants.items():
+        times, hits = [], []
+        for spec, s in specs:
+            c = time.process_time()
+            r = ix.search(transform(spec), page=s.page, pagelen=PAGELEN, facets=facets)
+            times.append(1000 * (time.process_time() - c))
+            hits.append(r.total)
+        out["search_cpu_ms"][name] = {**percentiles(times), "mean_hits": statistics.fmean(hits)}
+    return out
+
+
+def child_build_multisegment(p: dict) -> dict:
+    """The full build with procs=2 as it would run if engine.write_index
+    asked Whoosh for ``multisegment=True`` (each sub-writer keeps its own
+    segment instead of the main process merging them alone)."""
+    from whoosh import index as whoosh_index
+
+    original = whoosh_index.FileIndex.writer
+
+    def writer(self, procs=1, **kwargs):
+        if procs > 1:
+            kwargs["multisegment"] = True
+        return original(self, procs=procs, **kwargs)
+
+    whoosh_index.FileIndex.writer = writer
+    return child_build(p)
+
+
+CHILDREN = {"bounds": child_bounds, "build-multisegment": child_build_multisegment,
+            "build": child_build, "baseline-build": child_baseline_build, "queries": child_queries}
 
 
 # --- phases of one size -----------------------------------------------------------------
@@ -677,6 +760,17 @@ class Run:
                 "searchable_s_max": max(t["searchable_s"] for t in changes),
                 "cli_build_s": cli, "cli_searchable_s": cli_seen, "profile": prof}
 
+    def bounds(self) -> dict:
+        out = run_child("bounds", {"content": str(self.content), "index": str(self.kmsearch_index()),
+                                   "mix": str(self.mix_path())}, self.logs / "bounds")
+        if self.size == min(self.args.sizes):
+            index = self.work / "index-multisegment"
+            shutil.rmtree(index, ignore_errors=True)
+            out["build_p2_multisegment"] = run_child(
+                "build-multisegment", {"content": str(self.content), "index": str(index), "procs": 2, "full": True},
+                self.logs / "multisegment")
+        return out
+
     def profile_build(self) -> dict:
         index = self.work / "index-profile"
         shutil.rmtree(index, ignore_errors=True)
@@ -699,6 +793,8 @@ class Run:
         self.phase("server", self.server)
         if self.size == min(self.args.sizes) and not self.args.no_profile:
             self.phase("profile-build", self.profile_build)
+        if self.args.bounds:
+            self.phase("bounds", self.bounds)
         self.state["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
         self.save()
         return self.state
@@ -831,6 +927,16 @@ def summarise(state: dict) -> dict:
         if "baseline_query" in s:
             s["server"]["p95_vs_baseline"] = sv["http_ms"]["p95"] / s["baseline_query"]["plain"]["p95"]
             s["server"]["rss_vs_baseline_process"] = s["server"]["hwm_mb"] / s["baseline_query"]["process_hwm_mb"]
+    if "bounds" in ph:
+        b = ph["bounds"]
+        s["bounds"] = {"no_match_ms": b["no_match_ms"],
+                       "search_cpu_ms": {k: {kk: v[kk] for kk in ("p50", "p95", "mean", "mean_hits")}
+                                         for k, v in b["search_cpu_ms"].items()}}
+        if "build_p2_multisegment" in b:
+            m = b["build_p2_multisegment"]
+            s["bounds"]["build_p2_multisegment"] = {"s": m["seconds"], "cpu_s": m["child_cpu_s"]}
+            if "build-p1" in s:
+                s["bounds"]["build_p2_multisegment"]["speedup_over_p1"] = s["build-p1"]["s"] / m["seconds"]
     if "incremental" in ph:
         inc = ph["incremental"]
         s["incremental"] = {k: inc[k] for k in ("nochange_build_s", "build_s_median", "searchable_s_median",
@@ -1061,6 +1167,22 @@ def render(result: dict) -> str:
     for t in result["targets"]:
         lines.append(f"  [{'met ' if t['met'] else 'MISS'}] {t['target']} @ {t['size']:,}: "
                      f"{t['value']:.2f} {t['unit']} (limit {t['limit']})")
+    for n, summ in sorted(result["summaries"].items()):
+        bo = summ.get("bounds")
+        if not bo:
+            continue
+        lines.append("")
+        lines.append(f"what bounds a query @ {n:,} (CPU ms of SearchIndex.search, no time limit):")
+        nm = bo["no_match_ms"]
+        lines.append("  a search matching nothing (facet_* include opening the index): " + ", ".join(f"{k.replace('facet_', 'facet ')} {v:.1f}"
+                                                            for k, v in nm.items()))
+        for name, v in bo["search_cpu_ms"].items():
+            lines.append(f"  {name:45s} p50 {v['p50']:8.1f}  p95 {v['p95']:8.1f}  mean {v['mean']:8.1f}"
+                         f"  (hits {v['mean_hits']:.0f})")
+        if "build_p2_multisegment" in bo:
+            m = bo["build_p2_multisegment"]
+            lines.append(f"  full build procs=2 with multisegment=True: {m['s']:.1f} s, {m['cpu_s']:.1f} CPU s, "
+                         f"{_f(m.get('speedup_over_p1'), 2)}x procs=1 of this run")
     lines.append("")
     lines.append("growth (cost ~ N^b):")
     for name, steps in result["growth"].items():
@@ -1083,6 +1205,8 @@ def main(argv: list[str] | None = None) -> int:
                                                "('baseline' leaves out both baseline phases)")
     ap.add_argument("--fresh", action="store_true", help="measure everything again, ignoring saved results")
     ap.add_argument("--no-profile", action="store_true", help="no cProfile runs")
+    ap.add_argument("--bounds", action="store_true",
+                    help="also run the experiments that say what bounds queries and the procs=2 build")
     ap.add_argument("--json", default=str(OUT / "scale.json"), help="where the results go [benchmarks/out/scale.json]")
     args = ap.parse_args(argv)
     args.sizes = [1000] if args.quick else sorted({int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()})
