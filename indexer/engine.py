@@ -207,7 +207,11 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
         else:
             shutil.copytree(base, build, copy_function=os.link)
             ix = index.open_dir(str(build))
-        writer = ix.writer(procs=procs, limitmb=256) if procs > 1 else ix.writer(limitmb=256)
+        # compound=False: each segment stays a set of plain files that a
+        # reader maps as they are; a compound file is copied into memory
+        # (BytesIO) on every open, about 92 MB at 10 000 documents.
+        writer = ix.writer(procs=procs, limitmb=256, compound=False) if procs > 1 \
+            else ix.writer(limitmb=256, compound=False)
         try:
             for doc_id in remove:
                 writer.delete_by_term("id", doc_id)
