@@ -24,6 +24,9 @@ from .validate import check_unique, validate
 
 log = logging.getLogger(__name__)
 WORDS_FILE = "words.txt"
+# Fewer changed documents than this are written by one process whatever
+# ``procs`` says: starting workers costs more than analysing a few documents.
+PROCS_MIN_DOCS = 100
 
 
 @dataclass
@@ -207,7 +210,8 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
                 remove=sorted(removed),
                 info={"config": config, "docs": docs, "gone": gone,
                       "titles": {e[0]: e[3] for e in docs.values()}},
-                base=live[0] if previous is not None else None, procs=procs)
+                base=live[0] if previous is not None else None,
+                procs=procs if len(changed) >= PROCS_MIN_DOCS else 1)
             report.index_path = str(path)
             report.added, report.removed = len(changed), len(removed)
     report.seconds = time.perf_counter() - started

@@ -31,6 +31,7 @@ from .spec import Alternative, Group, QuerySpec
 SCHEMA_VERSION = 2
 CURRENT = "current"          # symlink to the live build inside the index folder
 LOCK = ".build.lock"
+PROCS_BATCH = 50             # documents per job of a worker when writing with procs > 1
 
 # Word matches rank above sub-word matches; title above tags, summary and
 # people, all above body.  Measured on the relevance benchmark's dev set
@@ -170,6 +171,9 @@ def to_fields(doc: Document) -> dict:
 
 # --- writing -----------------------------------------------------------------
 
+_HELD_LOCKS: set[int] = set()   # descriptors of the build locks this process holds
+
+
 @contextmanager
 def build_lock(index_dir: Path) -> Iterator[None]:
     """One build at a time per index folder; a second one fails at once."""
@@ -179,10 +183,39 @@ def build_lock(index_dir: Path) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             raise BuildLocked(f"{index_dir}: another build is running; try again when it ends") from None
+        _HELD_LOCKS.add(fh.fileno())
         try:
             yield
         finally:
+            _HELD_LOCKS.discard(fh.fileno())
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _after_fork_in_child() -> None:
+    """A worker forked by a build (procs > 1) must neither keep the build
+    lock nor outlive the build: a flock belongs to the open file, which a
+    forked child shares, so a worker left behind by a killed build would
+    hold the lock and refuse every later build."""
+    if not _HELD_LOCKS:
+        return
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    for fd in _HELD_LOCKS:
+        os.dup2(devnull, fd)    # this process's reference to the lock is gone; the number stays valid
+    os.close(devnull)
+    _HELD_LOCKS.clear()
+    parent = os.getppid()
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: die with the build
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:   # the build died before prctl took effect
+        os._exit(1)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[Document],
@@ -210,8 +243,15 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
         # compound=False: each segment stays a set of plain files that a
         # reader maps as they are; a compound file is copied into memory
         # (BytesIO) on every open, about 92 MB at 10 000 documents.
-        writer = ix.writer(procs=procs, limitmb=256, compound=False) if procs > 1 \
-            else ix.writer(limitmb=256, compound=False)
+        options = {"limitmb": 256, "compound": False}
+        if procs > 1:
+            # Each worker analyses its share and writes its own segment
+            # (multisegment): merging their postings would leave the main
+            # process working alone for half of the build.  The dictionary
+            # is loaded before the workers fork, so they share it.
+            segmenter.segment("")
+            options.update(procs=procs, multisegment=True, batchsize=PROCS_BATCH)
+        writer = ix.writer(**options)
         try:
             for doc_id in remove:
                 writer.delete_by_term("id", doc_id)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -21,6 +22,17 @@ content_option = click.option("--content", "content", type=click.Path(file_okay=
                               help="Content folder [default: content; env KMSEARCH_CONTENT]")
 index_option = click.option("--index", "index", type=click.Path(file_okay=False), envvar="KMSEARCH_INDEX",
                             help="Index folder [default: instance/index; env KMSEARCH_INDEX]")
+
+
+def usable_cores(cap: int = 4) -> int:
+    """Cores this process may run on (a container or taskset may allow fewer
+    than the machine has), at most ``cap``: each worker of a build holds its
+    own posting buffer and writes its own segment."""
+    try:
+        n = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, min(cap, n))
 
 
 def _settings(content: str | None, index: str | None) -> dict:
@@ -50,7 +62,8 @@ def cli():
 @cli.command()
 @content_option
 @index_option
-@click.option("--procs", default=1, show_default=True, help="Processes used to write the index.")
+@click.option("--procs", default=usable_cores, show_default="the usable cores, at most 4", type=click.IntRange(min=1),
+              help="Processes used to write the index (a build of few changed documents uses one).")
 @click.option("--full", is_flag=True, help="Analyse every document again, not only the changed ones.")
 def build(content, index, procs, full):
     """Build the search index from the content folder (only what changed)."""

@@ -29,3 +29,68 @@ def test_segments_are_plain_files_not_one_compound_file(tmp_path):
     assert len(ids(tmp_path / "ix")) == 6
     with SearchIndex(tmp_path / "ix") as live:
         assert "คำใหม่ทดสอบ" in live.get("road-repair-lesson")["body"]
+
+
+CONTENT = Path(__file__).resolve().parent.parent / "content"
+QUERIES = ["ภาษีที่ดิน", "การจัดซื้อจัดจ้าง", "ขออนุญาตก่อสร้างอาคาร", "เบี้ยยังชีพผู้สูงอายุ",
+           "น้ำประปา", "ขยะ", "e-GP", "ซ่อมถนน"]
+
+
+def _answers(index):
+    from kmsearch.config import load_settings
+    from kmsearch.search import Repository
+
+    repo = Repository(load_settings({"CONTENT_DIR": str(CONTENT), "INDEX_DIR": str(index)}))
+    out = {}
+    with repo.open_index() as ix:
+        for q in QUERIES:
+            page = repo.run_query(ix, q, pagelen=50, snippets=False)
+            # documents of equal score may come in either order: compare by score, then id
+            out[q] = (page.total, sorted(((round(h.score, 6), h.id) for h in page.hits), key=lambda p: (-p[0], p[1])),
+                      page.facets)
+    return out
+
+
+def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
+    from whoosh import index as whoosh_index
+
+    from indexer import build as build_mod
+
+    from indexer import engine
+
+    # the bundled content is small: let it reach both workers
+    monkeypatch.setattr(build_mod, "PROCS_MIN_DOCS", 1)
+    monkeypatch.setattr(engine, "PROCS_BATCH", 5)
+    one = build_index(CONTENT, tmp_path / "p1", procs=1, full=True)
+    two = build_index(CONTENT, tmp_path / "p2", procs=2, full=True)
+    assert one.documents == two.documents > 20 and not one.problems and not two.problems
+    assert len(whoosh_index.open_dir(two.index_path)._segments()) == 2, "each worker writes its own segment"
+    assert ids(tmp_path / "p1") == ids(tmp_path / "p2")
+    a, b = _answers(tmp_path / "p1"), _answers(tmp_path / "p2")
+    assert sum(total for total, _, _ in a.values()) > 0
+    for q in QUERIES:
+        (total_a, hits_a, facets_a), (total_b, hits_b, facets_b) = a[q], b[q]
+        assert (total_a, facets_a) == (total_b, facets_b), q
+        assert {i for _, i in hits_a} == {i for _, i in hits_b}, q
+        # The first hits in the same order.  Lower down, scores may move by a
+        # few percent: Whoosh chooses how to evaluate an OR per segment from
+        # the clauses present in it (an array or a tree of unions), and the
+        # two weigh boosts differently; an incremental build, which adds a
+        # segment, does the same.
+        assert [i for _, i in hits_a[:3]] == [i for _, i in hits_b[:3]], q
+        assert hits_a[0] == hits_b[0], q
+
+
+def test_a_few_changed_documents_are_written_by_one_process(tmp_path, monkeypatch):
+    from indexer import engine
+
+    content = write_corpus(tmp_path / "c")
+    build_index(content, tmp_path / "ix", procs=2)
+    seen = []
+    original = engine.write_index
+    monkeypatch.setattr("indexer.build.engine.write_index",
+                        lambda *a, **k: seen.append(k["procs"]) or original(*a, **k))
+    doc = content / "engineering" / "road-repair-lesson.md"
+    doc.write_text(doc.read_text() + "\nอีกบรรทัด\n", encoding="utf-8")
+    assert build_index(content, tmp_path / "ix", procs=2).added == 1
+    assert seen == [1]
