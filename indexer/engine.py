@@ -14,32 +14,29 @@ import fcntl
 import json
 import os
 import shutil
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from whoosh import collectors, fields, index, query, searching, sorting
+import numpy as np
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from whoosh import fields, index, query, searching
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
-from . import thai
+from . import scoring, thai
 from .documents import Document
-from .spec import Alternative, Group, QuerySpec
+from .spec import QuerySpec
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 CURRENT = "current"          # symlink to the live build inside the index folder
 LOCK = ".build.lock"
 PROCS_BATCH = 50             # documents per job of a worker when writing with procs > 1
 
-# Word matches rank above sub-word matches; title above tags, summary and
-# people, all above body.  Measured on the relevance benchmark's dev set
-# (benchmarks/relevance.py): steeper field boosts (title 5) cost 2-6 points
-# of MRR@10 on every query family, so the steps are small.
-WORD_FIELDS = {"title": 1.3, "tags": 1.15, "summary": 1.15, "people": 1.15, "body": 1.0}
-COORDINATION = 0.9   # bonus for matching more of the query's words
-GRAMS_WEIGHTS = {"tgrams": 0.5, "grams": 0.3}
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 MULTI_VALUED = {"area", "tag", "alias"}
 VOCABULARY_FIELDS = ("title", "body")   # tags are nearly always in the body too
@@ -113,7 +110,7 @@ class ThaiGramTokenizer(Tokenizer):
 def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
     words = ThaiWordTokenizer(segmenter)
     return fields.Schema(
-        id=fields.ID(stored=True, unique=True),
+        id=fields.ID(stored=True, unique=True, sortable=True),
         title=fields.TEXT(analyzer=words, stored=True),
         tags=fields.TEXT(analyzer=words),
         summary=fields.TEXT(analyzer=words, stored=True),
@@ -342,10 +339,12 @@ def stored(fields_: dict) -> dict:
 
 
 class SearchIndex:
-    """An open, read-only view of the live index.
+    """An open, read-only view of one build of the index.
 
-    Opened per request by the web app, so a rebuild swapped in meanwhile is
-    picked up by the next request with no restart.
+    Cheap to share: the web app keeps one per build and opens the next when
+    the ``current`` symlink moves.  Each thread reads through a Whoosh
+    searcher of its own; postings, lengths and facet values read once are
+    shared by all of them (see ``indexer/scoring.py``).
     """
 
     def __init__(self, index_dir: str | Path):
@@ -356,16 +355,43 @@ class SearchIndex:
         self._ix = index.open_dir(str(path))
         self.info = json.loads((path / "kmsearch.json").read_text())
         self.segmenter = thai.Segmenter(self.info.get("words", ()))
-        self._searcher = self._ix.searcher()
+        self._local = threading.local()
+        self._searchers: list[searching.Searcher] = []
+        self._lock = threading.Lock()
+        first = self._searcher
+        self._source = _Source(self, first)
+        self._scorer = scoring.Scorer(self._source)
+        self._facets: dict[str, _Facet] = {}
+
+    @property
+    def _searcher(self) -> searching.Searcher:
+        s = getattr(self._local, "searcher", None)
+        if s is None:
+            s = self._local.searcher = self._ix.searcher()
+            with self._lock:
+                self._searchers.append(s)
+        return s
 
     def close(self) -> None:
-        self._searcher.close()
+        with self._lock:
+            for s in self._searchers:
+                s.close()
+            self._searchers.clear()
+        self._local = threading.local()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+    def __del__(self):
+        # A replaced build is dropped, not closed, while requests may still
+        # read it: its files close with the last reference.
+        try:
+            self.close()
+        except Exception:
+            pass
 
     @property
     def doc_count(self) -> int:
@@ -391,42 +417,69 @@ class SearchIndex:
                facets: Iterable[str] = FACET_FIELDS, timelimit: float | None = None) -> Results:
         """One page of hits, facet counts over all hits; with ``timelimit``
         (seconds) a slow search stops and returns what it found so far."""
-        q = _build(spec)
-        kwargs = {"filter": _filters(spec.filters)}
-        facet_list = list(facets)
-        if facet_list:
-            kwargs["groupedby"] = {
-                name: sorting.FieldFacet(name, allow_overlap=name in MULTI_VALUED, maptype=sorting.Count)
-                for name in facet_list
-            }
+        deadline = time.monotonic() + timelimit if timelimit else None
+        score, timed_out = self._scorer.score(spec, deadline)
+        matched = score > 0
+        for name, values in spec.filters.items():
+            if values:
+                matched &= self._facet(name).having(values)
+        total = int(np.count_nonzero(matched))
         by_date = spec.sort == "date" or spec.empty
-        if by_date:
-            kwargs["sortedby"] = [sorting.FieldFacet("changed", reverse=True), sorting.FieldFacet("id")]
-        collector = self._searcher.collector(limit=page * pagelen, **kwargs)
-        if timelimit:
-            # use_alarm=False: a stray SIGALRM would hit the main thread.
-            collector = collectors.TimeLimitCollector(collector, timelimit=timelimit, use_alarm=False)
-        timed_out = False
-        try:
-            self._searcher.search_with_collector(q, collector)
-        except searching.TimeLimit:
-            timed_out = True
-        finally:
-            timer = getattr(collector, "timer", None)
-            if timer is not None:
-                timer.cancel()
-        results = collector.results()
-        hits = [Hit(stored(h.fields()), 0.0 if by_date else (h.score or 0.0)) for h in results[:page * pagelen]]
-        if not by_date:
-            # Equal scores: the fresher document first.
-            hits.sort(key=lambda h: (-round(h.score, 6), -h.fields["changed"].toordinal()))
-        hits = hits[(page - 1) * pagelen:]
+        top = self._top(np.flatnonzero(matched), score, page * pagelen, by_date)
+        top = top[(page - 1) * pagelen:]
+        searcher = self._searcher
+        hits = [Hit(stored(searcher.stored_fields(int(d))), 0.0 if by_date else float(score[d])) for d in top]
         groups = {}
-        for name in facet_list:
-            counts = results.groups(name)
-            groups[name] = {str(k): v for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], str(kv[0])))
-                            if k not in (None, "")}
-        return Results(total=len(results), hits=hits, facets=groups, timed_out=timed_out)
+        for name in facets:
+            counts = self._facet(name).counts(matched)
+            groups[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return Results(total=total, hits=hits, facets=groups, timed_out=timed_out)
+
+    def _top(self, docs: np.ndarray, score: np.ndarray, k: int, by_date: bool) -> np.ndarray:
+        """The first ``k`` of ``docs``: by score, equal scores the fresher
+        first; or by date, newest first, then by id."""
+        changed = self._column("changed")
+        if by_date:
+            keys = (self._column("id")[docs], -changed[docs])   # id: its rank in id order
+        else:
+            keys = (-changed[docs], -np.round(score[docs], 6))
+        if len(docs) > 4 * k + 100:
+            # Only documents that could be among the first k need sorting.
+            primary = keys[-1]
+            cut = np.partition(primary, k - 1)[k - 1]
+            keep = primary <= cut
+            docs, keys = docs[keep], tuple(key[keep] for key in keys)
+        return docs[np.lexsort(keys)][:k]
+
+    def _column(self, name: str) -> np.ndarray:
+        """A per-document array of a sortable field, read once per build."""
+        key = f"column:{name}"
+        with self._lock:
+            found = self._facets.get(key)
+        if found is None:
+            reader = self._searcher.reader()
+            values = list(reader.column_reader(name)) if reader.has_column(name) else []
+            if not values:
+                found = np.arange(self._source.size)   # an index without the column: document order
+            elif name == "changed":
+                found = np.array([v.toordinal() if v else 0 for v in values], dtype=np.int64)
+            else:
+                # Text sorts as its rank among all values.
+                order = np.argsort(np.array(values, dtype=str), kind="stable")
+                found = np.empty(len(values), dtype=np.int64)
+                found[order] = np.arange(len(values))
+            with self._lock:
+                self._facets[key] = found
+        return found
+
+    def _facet(self, name: str) -> _Facet:
+        with self._lock:
+            found = self._facets.get(name)
+        if found is None:
+            found = _Facet.read(self._searcher, name, self._source.size)
+            with self._lock:
+                self._facets[name] = found
+        return found
 
     # --- vocabulary: spelling correction and suggestions ------------------
 
@@ -437,13 +490,13 @@ class SearchIndex:
 
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
         """Indexed words within ``maxdist`` edits, most frequent first."""
-        reader = self._searcher.reader()
-        found: dict[str, int] = {}
-        for f in VOCABULARY_FIELDS:
-            for term in reader.terms_within(f, word, maxdist):
-                if term != word:
-                    found[term] = max(found.get(term, 0), reader.doc_frequency(f, term))
-        return [w for w, _ in sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+        with self._lock:
+            vocabulary = self._facets.get("vocabulary")
+        if vocabulary is None:
+            vocabulary = _Vocabulary.read(self._searcher.reader())
+            with self._lock:
+                self._facets["vocabulary"] = vocabulary
+        return vocabulary.similar(word, maxdist, limit)
 
     def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
         """Indexed words starting with ``prefix``, most frequent first."""
@@ -460,53 +513,150 @@ class SearchIndex:
         return [(f["id"], f["title"]) for f in self._searcher.all_stored_fields()]
 
 
-def _alternative(alt: Alternative) -> query.Query:
-    parts: list[query.Query] = []
-    for name, boost in WORD_FIELDS.items():
-        b = boost * alt.weight
-        if len(alt.words) == 1:
-            parts.append(query.Term(name, alt.words[0], boost=b))
-        elif alt.words:
-            parts.append(query.Phrase(name, list(alt.words), boost=b))
-    for name, boost in GRAMS_WEIGHTS.items():
-        b = boost * alt.weight
-        if len(alt.grams) == 1:
-            parts.append(query.Term(name, alt.grams[0], boost=b))
-        elif alt.grams:
-            # Pairs are indexed without positions (a third of the build's
-            # postings): all pairs present stands in for the phrase.
-            parts.append(query.And([query.Term(name, g) for g in dict.fromkeys(alt.grams)], boost=b))
-    return query.Or(parts)
+class _Vocabulary:
+    """The indexed words, by length, with their document frequencies.
+
+    Whoosh's ``terms_within`` computes an edit distance in Python for every
+    word of the field: 2 s for one lookup at 10 000 documents.  Here only
+    words of a length within reach are compared, in rapidfuzz's C++.
+    """
+
+    def __init__(self, by_length: dict[int, tuple[list[str], np.ndarray]]):
+        self.by_length = by_length
+
+    @classmethod
+    def read(cls, reader) -> _Vocabulary:
+        freq: dict[str, int] = {}
+        for f in VOCABULARY_FIELDS:
+            for btext, info in reader.iter_field(f):
+                w = btext.decode("utf-8")
+                freq[w] = max(freq.get(w, 0), info.doc_frequency())
+        groups: dict[int, list[str]] = {}
+        for w in freq:
+            groups.setdefault(len(w), []).append(w)
+        return cls({n: (ws, np.array([freq[w] for w in ws])) for n, ws in groups.items()})
+
+    def similar(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]:
+        found = []
+        for n in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
+            words, freqs = self.by_length.get(n, ((), None))
+            if words:
+                for w, _, i in process.extract_iter(word, words, scorer=OSA.distance, score_cutoff=maxdist):
+                    if w != word:
+                        found.append((w, int(freqs[i])))
+        found.sort(key=lambda wf: (-wf[1], wf[0]))
+        return [w for w, _ in found[:limit]]
 
 
-def _group(group: Group) -> query.Query:
-    alts = [_alternative(a) for a in group.alternatives]
-    return alts[0] if len(alts) == 1 else query.Or(alts)
+class _Source:
+    """What ``scoring.Scorer`` reads, from Whoosh's segments: postings as
+    arrays (straight from the posting blocks, not posting by posting),
+    field lengths, idf."""
+
+    def __init__(self, ix: SearchIndex, searcher: searching.Searcher):
+        self._ix = ix
+        reader = searcher.reader()
+        self.size = reader.doc_count_all()
+        self.live = np.ones(self.size, dtype=bool)
+        for seg, offset in reader.leaf_readers():
+            deleted = seg.deleted_docs_set if seg.has_deletions() else ()
+            self.live[[offset + d for d in deleted]] = False
+        self._lengths: dict[str, np.ndarray] = {}
+        self._average: dict[str, float] = {}
+
+    def postings(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+        searcher = self._ix._searcher
+        btext = searcher.schema[field].to_bytes(word)
+        ids, tfs = [], []
+        for seg, offset in searcher.reader().leaf_readers():
+            if (field, btext) not in seg:
+                continue
+            m = seg.postings(field, btext)
+            m = getattr(m, "child", m)   # deletions: the live mask filters them
+            while m._blocklength:
+                if m._data is None:
+                    m._read_data()
+                raw, weights = m._data[0], m._data[1]
+                n = m._blocklength
+                block = np.frombuffer(raw, np.uint8) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64))
+                ids.append(block.astype(np.int64) + offset)
+                if weights is None:
+                    tfs.append(np.ones(n))
+                elif isinstance(weights, float):
+                    tfs.append(np.full(n, weights))
+                else:
+                    tfs.append(np.asarray(weights, dtype=np.float64))
+                if m._lastblock:
+                    break
+                m._goto(m._nextoffset)
+        if not ids:
+            return scoring.EMPTY, np.zeros(0)
+        all_ids, all_tfs = np.concatenate(ids), np.concatenate(tfs)
+        keep = self.live[all_ids]
+        return all_ids[keep], all_tfs[keep]
+
+    def lengths(self, field: str) -> np.ndarray:
+        found = self._lengths.get(field)
+        if found is None:
+            reader = self._ix._searcher.reader()
+            found = np.array([reader.doc_field_length(d, field, 0) or 0 for d in range(self.size)], dtype=np.float64)
+            self._lengths[field] = found
+        return found
+
+    def average_length(self, field: str) -> float:
+        if field not in self._average:
+            self._average[field] = self._ix._searcher.avg_field_length(field) or 1.0
+        return self._average[field]
+
+    def idf(self, field: str, word: str) -> float:
+        return self._ix._searcher.idf(field, word)
+
+    def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+        m = query.Phrase(field, list(words)).matcher(self._ix._searcher)
+        return np.fromiter(m.all_ids(), dtype=np.int64) if m.is_active() else scoring.EMPTY
 
 
-def _build(spec: QuerySpec) -> query.Query:
-    if spec.empty:
-        q: query.Query = query.Every()
-    else:
-        required = [_group(g) for g in spec.groups if g.required]
-        optional = [_group(g) for g in spec.groups if not g.required]
-        # Any word may match; documents matching more of them score higher.
-        q = query.Or(optional, scale=COORDINATION) if optional else None
-        if required:
-            q = query.And(required) if q is None else query.AndMaybe(query.And(required), q)
-    if spec.exclude:
-        q = query.AndNot(q, query.Or([_group(g) for g in spec.exclude]))
-    return q
+@dataclass
+class _Facet:
+    """The values of one facet field per document, for counting the values
+    of any set of matching documents with one ``bincount``."""
 
+    values: list[str]
+    docs: np.ndarray     # document numbers, one entry per (document, value)
+    codes: np.ndarray    # index into ``values`` of each entry
+    size: int
 
-def _filters(filters: dict[str, tuple[str, ...]]) -> query.Query | None:
-    clauses = []
-    for name, values in filters.items():
-        if not values:
-            continue
+    @classmethod
+    def read(cls, searcher: searching.Searcher, name: str, size: int) -> _Facet:
+        reader = searcher.reader()
+        values, docs, codes = [], [], []
         if name == "fiscal_year":
-            terms = [query.Term(name, int(v)) for v in values]
+            years = np.array([v if v is not None else -1 for v in reader.column_reader(name)], dtype=np.int64)
+            distinct = sorted(set(years.tolist()) - {-1})
+            for y in distinct:
+                found = np.flatnonzero(years == y)
+                docs.append(found)
+                codes.append(np.full(len(found), len(values)))
+                values.append(str(y))
         else:
-            terms = [query.Term(name, v) for v in values]
-        clauses.append(terms[0] if len(terms) == 1 else query.Or(terms))
-    return query.And(clauses) if clauses else None
+            for btext in reader.lexicon(name):
+                found = np.fromiter(reader.postings(name, btext).all_ids(), dtype=np.int64)
+                docs.append(found)
+                codes.append(np.full(len(found), len(values)))
+                values.append(btext.decode("utf-8"))
+        if not docs:
+            return cls([], scoring.EMPTY, scoring.EMPTY, size)
+        return cls(values, np.concatenate(docs), np.concatenate(codes), size)
+
+    def counts(self, matched: np.ndarray) -> dict[str, int]:
+        hit = matched[self.docs]
+        totals = np.bincount(self.codes[hit], minlength=len(self.values))
+        return {v: int(c) for v, c in zip(self.values, totals) if c and v}
+
+    def having(self, wanted: Iterable[str]) -> np.ndarray:
+        """Per document: has any of ``wanted``."""
+        wanted = set(wanted)
+        mask = np.array([v in wanted for v in self.values] + [False])
+        out = np.zeros(self.size, dtype=bool)
+        out[self.docs[mask[self.codes]]] = True
+        return out

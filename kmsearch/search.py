@@ -1,12 +1,13 @@
 """Search as the pages and the API need it.
 
-The index is opened once per request and closed at teardown (like a
-database connection), so a rebuild swapped in meanwhile is served from the
-next request on, without a restart.
+The open index is kept between requests and shared by the server's
+threads; each request checks which build is live, so a rebuild swapped in
+meanwhile is served from the next request on, without a restart.
 """
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -84,6 +85,8 @@ class Repository:
         self.synonyms = SynonymFile(self.content_dir / SYNONYMS_FILE)
         self._office: Office | None = None
         self._titles: tuple = (None, [])
+        self._index: engine.SearchIndex | None = None
+        self._opening = threading.Lock()
 
     @property
     def office(self) -> Office:
@@ -92,7 +95,20 @@ class Repository:
         return self._office
 
     def open_index(self) -> engine.SearchIndex:
-        return engine.SearchIndex(self.index_dir)
+        """The live build, opened once and shared until another build is live.
+
+        A build that is replaced is not closed here: a request in another
+        thread may still be reading it.  It closes when the last reference
+        goes.
+        """
+        live = engine.live_path(self.index_dir)
+        ix = self._index
+        if ix is None or live is None or ix.path != live:
+            with self._opening:
+                ix = self._index
+                if ix is None or ix.path != engine.live_path(self.index_dir):
+                    ix = self._index = engine.SearchIndex(self.index_dir)
+        return ix
 
     def titles(self, ix: engine.SearchIndex) -> list[tuple[str, str, str]]:
         """(id, title, normalised title without spaces), cached per build."""
@@ -117,7 +133,6 @@ class Repository:
 
 def init_app(app: Flask) -> None:
     app.extensions["kmsearch"] = Repository(app.config)
-    app.teardown_appcontext(_close_index)
 
 
 def repo() -> Repository:
@@ -128,12 +143,6 @@ def get_index() -> engine.SearchIndex:
     if "km_index" not in g:
         g.km_index = repo().open_index()
     return g.km_index
-
-
-def _close_index(exc=None) -> None:
-    ix = g.pop("km_index", None)
-    if ix is not None:
-        ix.close()
 
 
 def run_query(text: str, filters: dict[str, tuple[str, ...]] | None = None, page: int = 1,

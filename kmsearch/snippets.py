@@ -24,6 +24,8 @@ def find_matches(text: str, terms: list[str], texts: list[str], tokens: list[tha
     Overlapping or touching matches are merged into one.
     """
     wanted = set(terms)
+    # Whole words end on cluster boundaries already (the segmenter never
+    # cuts a cluster); only a fragment found inside a word needs widening.
     spans = [(t.start, t.end, t.text) for t in tokens if t.text in wanted]
     seen = {key for _, _, key in spans}
     missing = [s for s in texts if len(s) > 1 and s not in seen]
@@ -32,10 +34,11 @@ def find_matches(text: str, terms: list[str], texts: list[str], tokens: list[tha
         for needle in missing:
             at = norm.text.find(needle)
             while at != -1:
-                spans.append((*norm.span(at, at + len(needle)), needle))
+                s, e = norm.span(at, at + len(needle))
+                spans.append((*_snap(thai.cluster_bounds_near(text, s, e), s, e), needle))
                 at = norm.text.find(needle, at + len(needle))
     merged: list[tuple[int, int, str]] = []
-    for s, e, k in sorted(_snap(thai.cluster_bounds_near(text, s, e), s, e) + (k,) for s, e, k in spans):
+    for s, e, k in sorted(spans):
         if merged and s <= merged[-1][1]:
             last = merged[-1]
             merged[-1] = (last[0], max(e, last[1]), last[2] + " " + k)
@@ -103,17 +106,37 @@ def _region(text: str, terms: list[str], texts: list[str], size: int) -> tuple[i
     normalised text, so a 20 KB manual is not segmented for one snippet."""
     if len(text) <= 3 * size:
         return 0, len(text)
-    norm = thai.normalise_spans(text)
+    needles = list(dict.fromkeys(n for n in (*terms, *texts) if n))
+    # Most documents are already in normal form, where the query's words
+    # are found as they are: normalising a whole manual costs more than
+    # the rest of the snippet, so it is done only when that finds nothing.
+    hits = _find_all(text, needles)
+    if hits:
+        anchor = _densest(hits, size)
+    else:
+        norm = thai.normalise_spans(text)
+        hits = _find_all(norm.text, needles)
+        if not hits:
+            return 0, _space_after(text, min(len(text), 2 * size))
+        best = _densest(hits, size)
+        anchor = norm.span(best, best + 1)[0]
+    return _space_before(text, max(0, anchor - size // 2)), _space_after(text, min(len(text), anchor + 3 * size // 2))
+
+
+def _find_all(text: str, needles: list[str], most: int = 50) -> list[tuple[int, str]]:
     hits: list[tuple[int, str]] = []
-    for needle in dict.fromkeys(n for n in (*terms, *texts) if n):
-        at = norm.text.find(needle)
-        for _ in range(50):
+    for needle in needles:
+        at = text.find(needle)
+        for _ in range(most):
             if at == -1:
                 break
             hits.append((at, needle))
-            at = norm.text.find(needle, at + len(needle))
-    if not hits:
-        return 0, _space_after(text, min(len(text), 2 * size))
+            at = text.find(needle, at + len(needle))
+    return hits
+
+
+def _densest(hits: list[tuple[int, str]], size: int) -> int:
+    """Where most distinct needles (then most hits) fall within ``size``."""
     hits.sort()
     best, best_score = hits[0][0], (0, 0)
     for i, (pos, _) in enumerate(hits):
@@ -121,8 +144,7 @@ def _region(text: str, terms: list[str], texts: list[str], size: int) -> tuple[i
         score = (len(set(near)), len(near))
         if score > best_score:
             best, best_score = pos, score
-    anchor = norm.span(best, best + 1)[0]
-    return _space_before(text, max(0, anchor - size)), _space_after(text, min(len(text), anchor + 2 * size))
+    return best
 
 
 def _space_before(text: str, at: int) -> int:

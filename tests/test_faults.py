@@ -280,7 +280,13 @@ def test_a_broken_index_under_the_production_server_is_a_thai_page_not_a_traceba
                 time.sleep(0.2)
         assert ok.headers["Server"] == "kmsearch", "waitress (its ident), not the development server"
         assert "Content-Security-Policy" in ok.headers
-        (index / CURRENT / "kmsearch.json").write_text("{ broken")
+        # A damaged build made live (the open one keeps serving until then).
+        live = (index / CURRENT).resolve()
+        broken = index / "build-broken"
+        shutil.copytree(live, broken)
+        (broken / "kmsearch.json").write_text("{ broken")
+        os.symlink(broken.name, index / "swap")
+        os.replace(index / "swap", index / CURRENT)
         with pytest.raises(urllib.error.HTTPError) as caught:
             urllib.request.urlopen(base + "/search?q=" + urllib.parse.quote("ภาษี"), timeout=10)
         err = caught.value

@@ -1,0 +1,193 @@
+"""Scoring a QuerySpec over every document at once, with numpy.
+
+Whoosh walks a tree of matchers document by document in Python: a question
+that matches half of 10 000 documents cost a second.  Here each term's
+postings are read once per build (ids and BM25 scores, cached), and a query
+is a handful of array operations over one score per document, so its cost
+grows with the number of terms, not with the number of matching documents.
+
+The ranking is Whoosh's BM25F, term by term, combined as the Whoosh query
+tree would combine it (a sum over fields, alternatives and words; phrases
+and sub-word pairs only where all their parts match; the coordination bonus
+for matching more of the query's terms).  ``tests/test_scoring.py`` checks
+the two agree.  What the postings are read from is the ``Source`` protocol,
+implemented in ``engine.py``, the only module that knows Whoosh.
+"""
+from __future__ import annotations
+
+import time
+from typing import Protocol
+
+import numpy as np
+
+from .spec import Alternative, Group, QuerySpec
+
+# Word matches rank above sub-word matches; title above tags, summary and
+# people, all above body.  Measured on the relevance benchmark's dev set
+# (benchmarks/relevance.py): steeper field boosts (title 5) cost 2-6 points
+# of MRR@10 on every query family, so the steps are small.
+WORD_FIELDS = {"title": 1.3, "tags": 1.15, "summary": 1.15, "people": 1.15, "body": 1.0}
+GRAMS_WEIGHTS = {"tgrams": 0.5, "grams": 0.3}
+COORDINATION = 0.9   # bonus for matching more of the query's words
+B, K1 = 0.75, 1.2    # BM25F's free parameters, Whoosh's defaults
+
+EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class Source(Protocol):
+    """Postings and statistics of one index generation."""
+
+    size: int                   # document numbers run from 0 to size - 1
+    live: np.ndarray            # bool per document number: False once deleted
+
+    def postings(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """Sorted live document numbers containing ``word``, and its frequency in each."""
+
+    def lengths(self, field: str) -> np.ndarray: ...
+    def average_length(self, field: str) -> float: ...
+    def idf(self, field: str, word: str) -> float: ...
+
+    def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
+        """Those of ``candidates`` (sorted) where ``words`` occur in order, side by side."""
+
+
+class Scorer:
+    """Scores for one index generation; shared by threads (numpy releases
+    nothing shared: every query works on arrays of its own)."""
+
+    def __init__(self, source: Source, cache_postings: int = 4_000_000):
+        self.source = source
+        self._terms: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}
+        self._phrases: dict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = {}
+        self._cached = 0
+        self._limit = cache_postings
+
+    def term(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
+        """Documents containing ``word`` in ``field`` and its BM25 score there."""
+        key = (field, word)
+        found = self._terms.get(key)
+        if found is None:
+            ids, tf = self.source.postings(field, word)
+            if len(ids):
+                dl = self.source.lengths(field)[ids]
+                avg = self.source.average_length(field) or 1.0
+                idf = self.source.idf(field, word)
+                scores = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * dl / avg))
+            else:
+                scores = np.zeros(0)
+            found = (ids, scores)
+            if self._cached + len(ids) > self._limit:
+                self._terms.clear()
+                self._cached = 0
+            self._terms[key] = found
+            self._cached += len(ids)
+        return found
+
+    def phrase(self, field: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Documents where ``words`` occur side by side, in order; scored as
+        Whoosh scores a phrase, by the sum of its words' scores."""
+        key = (field, words)
+        found = self._phrases.get(key)
+        if found is None:
+            ids, scores = self._all_of(field, words)
+            if len(ids):
+                keep = np.isin(ids, self.source.phrase(field, words, ids), assume_unique=True)
+                ids, scores = ids[keep], scores[keep]
+            if len(self._phrases) > 4096:
+                self._phrases.clear()
+            found = self._phrases[key] = (ids, scores)
+        return found
+
+    def _all_of(self, field: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """Documents containing every one of ``words``, and their scores summed."""
+        ids, scores = self.term(field, words[0])
+        for w in words[1:]:
+            if not len(ids):
+                break
+            more_ids, more = self.term(field, w)
+            ids, a, b = np.intersect1d(ids, more_ids, assume_unique=True, return_indices=True)
+            scores = scores[a] + more[b]
+        return ids, scores
+
+    def alternative(self, alt: Alternative, score: np.ndarray, count: np.ndarray) -> int:
+        """Add ``alt``'s scores; return how many of its leaf terms are in
+        the index (what Whoosh's coordination counts)."""
+        leaves = 0
+        if alt.words:
+            for name, boost in WORD_FIELDS.items():
+                if len(alt.words) == 1:
+                    ids, s = self.term(name, alt.words[0])
+                    present = 1 if len(ids) else 0
+                else:
+                    present = len(alt.words) if all(len(self.term(name, w)[0]) for w in alt.words) else 0
+                    ids, s = self.phrase(name, alt.words)
+                _add(score, count, ids, s, boost * alt.weight, len(alt.words))
+                leaves += present
+        grams = tuple(dict.fromkeys(alt.grams))
+        if grams:
+            for name, boost in GRAMS_WEIGHTS.items():
+                # Pairs are indexed without positions: all pairs present
+                # stands in for the phrase.
+                ids, s = self._all_of(name, grams)
+                _add(score, count, ids, s, boost * alt.weight, len(grams))
+                leaves += sum(1 for g in grams if len(self.term(name, g)[0]))
+        return leaves
+
+    def group(self, group: Group) -> tuple[np.ndarray, np.ndarray, int]:
+        score = np.zeros(self.source.size)
+        count = np.zeros(self.source.size, dtype=np.int32)
+        leaves = sum(self.alternative(a, score, count) for a in group.alternatives)
+        return score, count, leaves
+
+    def score(self, spec: QuerySpec, deadline: float | None = None) -> tuple[np.ndarray, bool]:
+        """A score per document (0: no match) and whether the deadline cut
+        the query short (the groups scored so far are kept)."""
+        n = self.source.size
+        if spec.empty:
+            return self.source.live.astype(float), False
+        timed_out = False
+        optional = np.zeros(n)
+        matched = np.zeros(n, dtype=np.int32)
+        leaves = 0
+        required: np.ndarray | None = None
+        optional_groups = 0
+        for i, g in enumerate(spec.groups):
+            if i and deadline is not None and time.monotonic() > deadline:
+                timed_out = True
+                break
+            s, c, k = self.group(g)
+            if g.required:
+                required = s if required is None else np.where((required > 0) & (s > 0), required + s, 0.0)
+            else:
+                optional += s
+                matched += c
+                leaves += k
+                optional_groups += 1
+        if optional_groups > 1:
+            optional = _coordinate(optional, matched, leaves)
+        if required is not None:
+            total = np.where(required > 0, required + optional, 0.0)
+        else:
+            total = optional
+        if spec.exclude:
+            for g in spec.exclude:
+                s, _, _ = self.group(g)
+                total[s > 0] = 0.0
+        total[~self.source.live] = 0.0
+        return total, timed_out
+
+
+def _add(score: np.ndarray, count: np.ndarray, ids: np.ndarray, scores: np.ndarray,
+         boost: float, leaves: int) -> None:
+    if len(ids):
+        score[ids] += scores * boost
+        count[ids] += leaves
+
+
+def _coordinate(score: np.ndarray, matched: np.ndarray, leaves: int) -> np.ndarray:
+    """Whoosh's coordination bonus (Or with ``scale``, the "SQR" of V-Twin):
+    a little more for each more leaf term matched."""
+    if leaves <= 1 or leaves == COORDINATION:
+        return score
+    bonus = (matched - 1) / (leaves - COORDINATION) ** 2
+    return np.where(score > 0, (score + bonus) * ((leaves - 1) / leaves), 0.0)
