@@ -16,7 +16,7 @@ from pathlib import Path
 from . import engine, links
 from .documents import Document, Problem, RawFile
 from .gitmeta import last_commits
-from .loader import content_files, read_file
+from .loader import content_entries, read_file
 from .office import CONFIG_NAME, ConfigError, Office, load_office
 from .render import RENDER_VERSION, render
 from .thai import Segmenter
@@ -53,6 +53,7 @@ class Scan:
     problems: list[Problem]
     files: int
     hashes: dict[str, str]   # path -> hash of the file's bytes
+    stats: dict[str, list | None] = field(default_factory=dict)   # path -> stat signature (see _signature)
 
 
 def read_word_list(path: Path) -> list[str]:
@@ -68,13 +69,15 @@ def segmenter_for(content_dir: str | Path) -> Segmenter:
     return Segmenter(read_word_list(Path(content_dir) / WORDS_FILE))
 
 
-def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | None = None) -> Scan:
+def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | None = None,
+         entries: list | None = None) -> Scan:
     """Read, validate and link-check the content folder.
 
     ``unchanged`` (an incremental build) maps paths whose bytes have not
     changed since the last build to what that build recorded, [id, hash,
-    aliases, title]: those files are not read again, only their ids are
-    kept so new files cannot take them.
+    aliases, title, ...]: those files are not read again, only their ids
+    are kept so new files cannot take them.  ``entries`` is the listing of
+    the folder when the caller already has it (``loader.content_entries``).
     """
     root = Path(content_dir)
     unchanged = unchanged or {}
@@ -82,15 +85,18 @@ def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | N
     valid: list[Document] = []
     raws: dict[str, RawFile] = {}
     hashes: dict[str, str] = {}
+    stats: dict[str, list | None] = {}
+    started = time.time_ns()
     files = 0
-    for path in content_files(root):
+    for rel, name, st in (content_entries(root) if entries is None else entries):
         files += 1
-        rel = path.relative_to(root).as_posix()
         if rel in unchanged:
             hashes[rel] = unchanged[rel][1]
             continue
+        path = Path(name)
         try:
-            hashes[rel] = hashlib.sha1(path.read_bytes()).hexdigest()
+            stats[rel] = _signature(st, started)
+            hashes[rel] = _file_hash(name)
             raw = read_file(path, root)
             if isinstance(raw, Problem):
                 problems.append(raw)
@@ -105,9 +111,9 @@ def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | N
             log.exception("unexpected error in %s", path)
             problems.append(Problem(rel, 1, "file", f"could not be processed: {e}"))
     claimed = {}
-    for rel, (doc_id, _, aliases, _) in unchanged.items():
-        claimed[doc_id] = (rel, True)
-        claimed.update({a: (rel, False) for a in aliases})
+    for rel, entry in unchanged.items():
+        claimed[entry[0]] = (rel, True)
+        claimed.update({a: (rel, False) for a in entry[2]})
     kept, dup_problems = check_unique(valid, raws, claimed)
     problems += dup_problems
     if office.git_dates:
@@ -119,23 +125,61 @@ def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | N
         doc, link_problems = links.process(doc, root, ids, by_path)
         problems += link_problems
         linked.append(doc)
-    return Scan(linked, problems, files, hashes)
+    return Scan(linked, problems, files, hashes, stats)
 
 
-def _unchanged(root: Path, previous: dict | None) -> dict[str, list]:
-    """Files whose bytes match what the previous build recorded."""
+# A file whose last change is this close to the moment it was looked at may
+# change again within the same tick of the file system's clock (coarser than
+# a nanosecond on most kernels) without its signature changing: its
+# signature is not recorded, so the next build reads its bytes.
+RACY_NS = 2_000_000_000
+
+
+def _file_hash(path: str) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.sha1(fh.read()).hexdigest()
+
+
+def _signature(st, now_ns: int) -> list | None:
+    """What says a file is the one the last build read, without reading it:
+    size, modification and status-change times, inode.  The status-change
+    time cannot be set back by tools that copy times (cp -p, rsync -t,
+    tar), and any write moves it."""
+    if st.st_mtime_ns >= now_ns - RACY_NS or st.st_ctime_ns >= now_ns - RACY_NS:
+        return None
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+
+
+def _unchanged(previous: dict | None, entries: list) -> dict[str, list]:
+    """Files that are what the previous build recorded, as it recorded
+    them: [id, hash, aliases, title, signature].
+
+    A file whose stat signature matches the recorded one is not read; any
+    other recorded file is read and hashed, and is unchanged when its bytes
+    are (touched, copied back, checked out again).  So a change is missed
+    only if the size, both times and the inode all stayed the same, which
+    no editor, git or copy does; ``kmsearch build --full`` re-reads
+    everything regardless.
+    """
     if previous is None:
         return {}
+    docs = previous.get("docs", {})
+    now = time.time_ns()
     out = {}
-    for rel, entry in previous.get("docs", {}).items():
-        if len(entry) < 4:
-            continue  # recorded by an older version: read it again
+    for rel, name, st in entries:
+        entry = docs.get(rel)
+        if entry is None or len(entry) < 4:
+            continue  # new, or recorded by an older version: read it again
+        sig = _signature(st, now)
+        if sig is not None and len(entry) > 4 and entry[4] == sig:
+            out[rel] = entry
+            continue
         try:
-            digest = hashlib.sha1((root / rel).read_bytes()).hexdigest()
+            digest = _file_hash(name)
         except OSError:
             continue
         if digest == entry[1]:
-            out[rel] = entry
+            out[rel] = [*entry[:4], sig]
     return out
 
 
@@ -190,12 +234,15 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
     with engine.build_lock(Path(index_dir)):
         live = engine.read_info(index_dir)
         previous = live[1] if live and live[1].get("config") == config and not full else None
-        unchanged = _unchanged(root, previous)
-        found = scan(root, office, unchanged)
+        entries = content_entries(root)
+        unchanged = _unchanged(previous, entries)
+        found = scan(root, office, unchanged, entries)
         old_docs: dict[str, list] = (previous or {}).get("docs", {})
         docs = dict(unchanged)
-        docs.update({d.path: [d.id, found.hashes[d.path], list(d.aliases), d.title] for d in found.documents})
-        changed = [d for d in found.documents if old_docs.get(d.path) != docs[d.path]]
+        docs.update({d.path: [d.id, found.hashes[d.path], list(d.aliases), d.title, found.stats.get(d.path)]
+                     for d in found.documents})
+        # the signature alone never makes a document worth analysing again
+        changed = [d for d in found.documents if old_docs.get(d.path, [])[:4] != docs[d.path][:4]]
         removed: set[str] = set()
         if previous is not None:
             removed = {e[0] for e in old_docs.values()} - {e[0] for e in docs.values()}

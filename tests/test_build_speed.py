@@ -94,3 +94,50 @@ def test_a_few_changed_documents_are_written_by_one_process(tmp_path, monkeypatc
     doc.write_text(doc.read_text() + "\nอีกบรรทัด\n", encoding="utf-8")
     assert build_index(content, tmp_path / "ix", procs=2).added == 1
     assert seen == [1]
+
+
+def test_one_markdown_converter_renders_each_document_as_a_fresh_one_would():
+    import markdown
+
+    from indexer import render
+
+    docs = ["# หัวข้อ\n\nข้อความ[^1]\n\n[^1]: เชิงอรรถ\n", "## สอง {#two}\n\nA\n: def\n\n```\ncode\n```\n",
+            "ย่อหน้า[^a] และ[^b]\n\n[^a]: หนึ่ง\n[^b]: สอง\n\n## หัวข้อ\n"]
+    fresh = [render.to_html(d) for d in docs]
+    assert [render.to_html(d) for d in reversed(docs)][::-1] == fresh == [render.to_html(d) for d in docs]
+    md = markdown.Markdown(extensions=render.EXTENSIONS, extension_configs=render.EXTENSION_CONFIGS)
+    assert 'id="fn:1"' in fresh[0] and md.convert(docs[2]).count('class="footnote-ref"') == 2
+
+
+def test_unchanged_files_are_not_read_and_changes_are_found_by_their_stat(tmp_path, monkeypatch):
+    import os
+
+    from indexer import build as build_mod
+
+    monkeypatch.setattr(build_mod, "RACY_NS", 0)   # the files were written a moment ago
+    content = write_corpus(tmp_path / "c")
+    ix = tmp_path / "ix"
+    assert build_index(content, ix).added == 6
+    read = []
+    real_hash = build_mod._file_hash
+    monkeypatch.setattr(build_mod, "_file_hash", lambda path: read.append(path) or real_hash(path))
+
+    again = build_index(content, ix)
+    assert (again.added, read) == (0, []), "nothing changed: no file is read"
+
+    doc = content / "engineering" / "road-repair-lesson.md"
+    before = doc.stat()
+    text = doc.read_text(encoding="utf-8")
+    doc.write_text(text.replace("สองสัปดาห์", "สามสัปดาห์"), encoding="utf-8")   # same size in bytes
+    os.utime(doc, ns=(before.st_atime_ns, before.st_mtime_ns))                     # and the old time
+    assert doc.stat().st_size == before.st_size and doc.stat().st_mtime_ns == before.st_mtime_ns
+    changed = build_index(content, ix)
+    assert changed.added == 1, "the status-change time still tells"
+    with SearchIndex(ix) as live:
+        assert "สามสัปดาห์" in live.get("road-repair-lesson")["body"]
+
+    read.clear()
+    other = content / "finance" / "land-tax-manual.md"
+    os.utime(other)                                   # touched, bytes the same
+    touched = build_index(content, ix)
+    assert touched.added == 0 and len(read) == 1, "read once to compare its bytes, not analysed"
