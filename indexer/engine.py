@@ -25,6 +25,8 @@ import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from whoosh import fields, index, query, searching
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
@@ -118,11 +120,11 @@ def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
         body=fields.TEXT(analyzer=words, stored=True),
         grams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),    # of the body
         tgrams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),   # title, tags, summary, holder
-        division=fields.ID(stored=True),
-        type=fields.ID(stored=True),
-        knowledge=fields.ID(stored=True),
-        area=fields.KEYWORD(stored=True, commas=True),
-        tag=fields.KEYWORD(stored=True, commas=True),
+        division=fields.ID(stored=True, sortable=True),   # columns: facets read in one go
+        type=fields.ID(stored=True, sortable=True),
+        knowledge=fields.ID(stored=True, sortable=True),
+        area=fields.KEYWORD(stored=True, commas=True, sortable=True),
+        tag=fields.KEYWORD(stored=True, commas=True, sortable=True),
         alias=fields.KEYWORD(stored=True, commas=True),
         date=fields.DATETIME(stored=True, sortable=True),
         changed=fields.DATETIME(stored=True, sortable=True),   # last change, for sorting
@@ -476,7 +478,7 @@ class SearchIndex:
         with self._lock:
             found = self._facets.get(name)
         if found is None:
-            found = _Facet.read(self._searcher, name, self._source.size)
+            found = _Facet.read(self._searcher, name, self._source)
             with self._lock:
                 self._facets[name] = found
         return found
@@ -598,9 +600,8 @@ class _Source:
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
         if found is None:
-            reader = self._ix._searcher.reader()
-            found = np.array([reader.doc_field_length(d, field, 0) or 0 for d in range(self.size)], dtype=np.float64)
-            self._lengths[field] = found
+            parts = [_segment_lengths(seg, field) for seg, _ in self._ix._searcher.reader().leaf_readers()]
+            found = self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0)
         return found
 
     def average_length(self, field: str) -> float:
@@ -616,6 +617,26 @@ class _Source:
         return np.fromiter(m.all_ids(), dtype=np.int64) if m.is_active() else scoring.EMPTY
 
 
+# Whoosh keeps a field's length per document as one byte (a log scale).
+_BYTE_TO_LENGTH = np.array([byte_to_length(b) for b in range(256)], dtype=np.float64)
+
+
+def _segment_lengths(seg, field: str) -> np.ndarray:
+    """Field lengths of one segment's documents, read as one block of bytes
+    rather than a Python call per document (0.1 s per field at 10 000)."""
+    n = seg.doc_count_all()
+    try:
+        column = seg._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)
+        if column is None:
+            return np.zeros(n)
+        raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
+        codes = np.zeros(n, dtype=np.uint8)
+        codes[:len(raw)] = raw[:n]
+        return _BYTE_TO_LENGTH[codes]
+    except AttributeError:   # another codec: the slow, public way
+        return np.array([seg.doc_field_length(d, field, 0) or 0 for d in range(n)], dtype=np.float64)
+
+
 @dataclass
 class _Facet:
     """The values of one facet field per document, for counting the values
@@ -627,23 +648,29 @@ class _Facet:
     size: int
 
     @classmethod
-    def read(cls, searcher: searching.Searcher, name: str, size: int) -> _Facet:
+    def read(cls, searcher: searching.Searcher, name: str, source: _Source) -> _Facet:
         reader = searcher.reader()
+        size = source.size
         values, docs, codes = [], [], []
-        if name == "fiscal_year":
-            years = np.array([v if v is not None else -1 for v in reader.column_reader(name)], dtype=np.int64)
-            distinct = sorted(set(years.tolist()) - {-1})
-            for y in distinct:
-                found = np.flatnonzero(years == y)
-                docs.append(found)
-                codes.append(np.full(len(found), len(values)))
-                values.append(str(y))
-        else:
-            for btext in reader.lexicon(name):
-                found = np.fromiter(reader.postings(name, btext).all_ids(), dtype=np.int64)
-                docs.append(found)
-                codes.append(np.full(len(found), len(values)))
-                values.append(btext.decode("utf-8"))
+        if reader.has_column(name):
+            # One value per document; "a,b" for the multi-valued fields.
+            column = list(reader.column_reader(name))
+            if name in MULTI_VALUED:
+                pairs = [(d, v.strip()) for d, text in enumerate(column) if text for v in text.split(",") if v.strip()]
+            else:
+                pairs = [(d, str(v)) for d, v in enumerate(column) if v not in (None, "")]
+            index_of: dict[str, int] = {}
+            for d, v in pairs:
+                docs.append(d)
+                codes.append(index_of.setdefault(v, len(index_of)))
+            values = list(index_of)
+            keep = source.live[docs] if docs else []
+            return cls(values, np.array(docs, dtype=np.int64)[keep], np.array(codes, dtype=np.int64)[keep], size)
+        for btext in reader.lexicon(name):   # an index written without columns
+            found, _ = source.postings(name, btext.decode("utf-8"))
+            docs.append(found)
+            codes.append(np.full(len(found), len(values)))
+            values.append(btext.decode("utf-8"))
         if not docs:
             return cls([], scoring.EMPTY, scoring.EMPTY, size)
         return cls(values, np.concatenate(docs), np.concatenate(codes), size)
