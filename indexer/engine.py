@@ -565,6 +565,7 @@ class _Source:
             self.live[[offset + d for d in deleted]] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
+        self._texts: dict[int, str] = {}   # recently read documents, normalised
 
     def postings(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
         searcher = self._ix._searcher
@@ -611,6 +612,16 @@ class _Source:
 
     def idf(self, field: str, word: str) -> float:
         return self._ix._searcher.idf(field, word)
+
+    def text(self, doc: int) -> str:
+        found = self._texts.get(doc)
+        if found is None:
+            f = self._ix._searcher.stored_fields(doc)
+            found = thai.normalise(f.get("title", "") + "\n" + f.get("body", ""))
+            if len(self._texts) >= 512:
+                self._texts.pop(next(iter(self._texts)))
+            self._texts[doc] = found
+        return found
 
     def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         m = query.Phrase(field, list(words)).matcher(self._ix._searcher)

@@ -37,6 +37,13 @@ COORDINATION = 0.9   # Whoosh's bonus for matching more of the query's terms
 # natural questions unchanged.
 GROUP_COORDINATION = 1.0
 B, K1 = 0.75, 1.2    # BM25F's free parameters, Whoosh's defaults
+# Among the best VERBATIM_DEPTH documents, one that contains what was typed
+# between spaces, character for character, gains up to VERBATIM_BONUS of
+# its score: the evidence a trigram index has and segmentation loses when a
+# fragment of a compound word is typed.  Dev set, 300 questions a family:
+# fragment MRR@10 0.796 -> 0.824, typo 0.742 -> 0.749, others unchanged.
+VERBATIM_BONUS = 1.0
+VERBATIM_DEPTH = 50
 
 EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -56,6 +63,9 @@ class Source(Protocol):
 
     def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         """Those of ``candidates`` (sorted) where ``words`` occur in order, side by side."""
+
+    def text(self, doc: int) -> str:
+        """The document's title and body, normalised."""
 
 
 class Scorer:
@@ -185,7 +195,18 @@ class Scorer:
                 s, _, _ = self.group(g)
                 total[s > 0] = 0.0
         total[~self.source.live] = 0.0
+        if spec.verbatim:
+            self._verbatim(total, spec.verbatim)
         return total, timed_out
+
+    def _verbatim(self, total: np.ndarray, needles: tuple[str, ...]) -> None:
+        found = np.flatnonzero(total)
+        if len(found) > VERBATIM_DEPTH:
+            found = found[np.argpartition(-total[found], VERBATIM_DEPTH - 1)[:VERBATIM_DEPTH]]
+        for d in found:
+            text = self.source.text(int(d))
+            share = sum(n in text for n in needles) / len(needles)
+            total[d] *= 1 + VERBATIM_BONUS * share
 
 
 def _add(score: np.ndarray, count: np.ndarray, ids: np.ndarray, scores: np.ndarray,

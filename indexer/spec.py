@@ -31,6 +31,9 @@ class QuerySpec:
     exclude: tuple[Group, ...] = ()
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> any of values
     sort: str = "relevance"   # relevance | date
+    # What was typed between spaces, normalised: a document holding it
+    # verbatim (a fragment of a compound word, a name) ranks up.
+    verbatim: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

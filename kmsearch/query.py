@@ -204,6 +204,7 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
     suggestion: list[str] = []
     corrected_any = False
     budget = Budget()
+    verbatim: list[str] = []
 
     for m in _TOKEN.finditer(raw):
         if m.group(0) == '"':
@@ -231,6 +232,8 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
             new, fixed = _word_groups(text, segmenter, table, vocabulary, budget)
             corrected_any |= fixed != text
             suggestion.append(fixed)
+            if len(plain := thai.normalise(text).strip()) >= 2:
+                verbatim.append(plain)
         if not new:
             continue
         if neg:
@@ -250,7 +253,8 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
 
     groups = _without_common_words(groups, vocabulary)
     spec = QuerySpec(tuple(groups), tuple(exclude),
-                     {k: tuple(dict.fromkeys(v)) for k, v in found_filters.items() if v}, sort)
+                     {k: tuple(dict.fromkeys(v)) for k, v in found_filters.items() if v}, sort,
+                     tuple(dict.fromkeys(verbatim)) if groups else ())
     return ParsedQuery(spec, list(dict.fromkeys(terms)), list(dict.fromkeys(texts)),
                        " ".join(suggestion) if corrected_any else None)
 

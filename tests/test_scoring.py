@@ -7,6 +7,7 @@ bonus.  Both run on the bundled content for the judged staff queries.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -109,6 +110,7 @@ def test_whole_queries_match_the_same_documents(site, index):
     document matches); without it, a query scores as in Whoosh."""
     single = 0
     for text, spec in specs(site, index):
+        spec = dataclasses.replace(spec, verbatim=())   # the project's own, below
         want = reference(index, spec)
         got = index.search(spec, pagelen=max(len(want), 1), facets=())
         assert got.total == len(want), text
@@ -131,6 +133,20 @@ def test_a_document_matching_half_the_words_gets_half_the_credit(index):
         ratios.append(score / (sum(found) * len(found) / len(words)))
     # Whoosh's own bonus scales every score alike, give or take a few percent.
     assert max(ratios) / min(ratios) < 1.05
+
+
+def test_what_was_typed_found_verbatim_ranks_up(index):
+    """A fragment of a compound word: documents holding it character for
+    character gain on those that only share its pieces."""
+    spec = QuerySpec((Group((Alternative(("ภาษี",), ()),)),))
+    plain = {h.fields["id"]: h.score for h in index.search(spec, pagelen=100, facets=()).hits}
+    typed = {h.fields["id"]: h.score for h in index.search(
+        dataclasses.replace(spec, verbatim=("ภาษีป้าย",)), pagelen=100, facets=()).hits}
+    holding = {i for i in plain if "ภาษีป้าย" in index.get(i)["title"] + index.get(i)["body"]}
+    assert holding and set(plain) - holding
+    for doc_id, score in plain.items():
+        gain = 1 + scoring.VERBATIM_BONUS if doc_id in holding else 1
+        assert typed[doc_id] == pytest.approx(score * gain)
 
 
 def test_facets_count_every_hit_and_filters_restrict(index):
