@@ -596,7 +596,7 @@ class _Source:
             return scoring.EMPTY, np.zeros(0)
         all_ids, all_tfs = np.concatenate(ids), np.concatenate(tfs)
         keep = self.live[all_ids]
-        return all_ids[keep], all_tfs[keep]
+        return all_ids[keep].astype(np.int32), all_tfs[keep]
 
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
