@@ -495,10 +495,10 @@ class SearchIndex:
         with self._lock:
             vocabulary = self._facets.get("vocabulary")
         if vocabulary is None:
-            vocabulary = _Vocabulary.read(self._searcher.reader())
+            vocabulary = _Vocabulary.read(self._searcher.reader())   # read once per build
             with self._lock:
                 self._facets["vocabulary"] = vocabulary
-        return vocabulary.similar(word, maxdist, limit)
+        return vocabulary.similar(self._searcher.reader(), word, maxdist, limit)
 
     def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
         """Indexed words starting with ``prefix``, most frequent first."""
@@ -516,38 +516,40 @@ class SearchIndex:
 
 
 class _Vocabulary:
-    """The indexed words, by length, with their document frequencies.
+    """The indexed words, by length.
 
     Whoosh's ``terms_within`` computes an edit distance in Python for every
     word of the field: 2 s for one lookup at 10 000 documents.  Here only
-    words of a length within reach are compared, in rapidfuzz's C++.
+    words of a length within reach are compared, in rapidfuzz's C++, and
+    document frequencies are looked up for the few words found.
     """
 
-    def __init__(self, by_length: dict[int, tuple[list[str], np.ndarray]]):
+    def __init__(self, by_length: dict[int, list[str]]):
         self.by_length = by_length
 
     @classmethod
     def read(cls, reader) -> _Vocabulary:
-        freq: dict[str, int] = {}
-        for f in VOCABULARY_FIELDS:
-            for btext, info in reader.iter_field(f):
-                w = btext.decode("utf-8")
-                freq[w] = max(freq.get(w, 0), info.doc_frequency())
+        # Segment by segment: the merged iterators of a multi-segment reader
+        # cost ten times more.
+        words: set[bytes] = set()
+        for seg, _ in reader.leaf_readers():
+            for f in VOCABULARY_FIELDS:
+                words.update(seg.lexicon(f))
         groups: dict[int, list[str]] = {}
-        for w in freq:
+        for b in words:
+            w = b.decode("utf-8")
             groups.setdefault(len(w), []).append(w)
-        return cls({n: (ws, np.array([freq[w] for w in ws])) for n, ws in groups.items()})
+        return cls(groups)
 
-    def similar(self, word: str, maxdist: int, limit: int) -> list[tuple[str, int]]:
-        found = []
+    def similar(self, reader, word: str, maxdist: int, limit: int) -> list[str]:
+        found = set()
         for n in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
-            words, freqs = self.by_length.get(n, ((), None))
+            words = self.by_length.get(n)
             if words:
-                for w, _, i in process.extract_iter(word, words, scorer=OSA.distance, score_cutoff=maxdist):
-                    if w != word:
-                        found.append((w, int(freqs[i])))
-        found.sort(key=lambda wf: (-wf[1], wf[0]))
-        return [w for w, _ in found[:limit]]
+                found.update(w for w, _, _ in process.extract_iter(word, words, scorer=OSA.distance,
+                                                                    score_cutoff=maxdist) if w != word)
+        freq = {w: max(reader.doc_frequency(f, w) for f in VOCABULARY_FIELDS) for w in found}
+        return sorted((w for w in found if freq[w]), key=lambda w: (-freq[w], w))[:limit]
 
 
 class _Source:
