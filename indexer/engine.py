@@ -492,13 +492,27 @@ class SearchIndex:
 
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
         """Indexed words within ``maxdist`` edits, most frequent first."""
+        return self._vocabulary().similar(self._searcher.reader(), word, maxdist, limit)
+
+    def _vocabulary(self) -> _Vocabulary:
         with self._lock:
             vocabulary = self._facets.get("vocabulary")
         if vocabulary is None:
             vocabulary = _Vocabulary.read(self._searcher.reader())   # read once per build
             with self._lock:
                 self._facets["vocabulary"] = vocabulary
-        return vocabulary.similar(self._searcher.reader(), word, maxdist, limit)
+        return vocabulary
+
+    def warm(self) -> None:
+        """Read what searches read once per build (lengths, facets, sort
+        columns, the vocabulary), so that no visitor waits for it."""
+        for f in (*scoring.WORD_FIELDS, *scoring.GRAMS_WEIGHTS):
+            self._source.lengths(f)
+        for f in FACET_FIELDS:
+            self._facet(f)
+        self._column("changed")
+        self._column("id")
+        self._vocabulary()
 
     def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
         """Indexed words starting with ``prefix``, most frequent first."""

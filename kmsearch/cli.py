@@ -123,8 +123,9 @@ def serve(content, index, host, port, debug, threads, watch):
         from .watch import ContentWatcher
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-        watcher = ContentWatcher(s["CONTENT_DIR"], s["INDEX_DIR"]).start()
+        watcher = ContentWatcher(s["CONTENT_DIR"], s["INDEX_DIR"], on_built=app.extensions["kmsearch"].warm).start()
         watcher.rebuild()  # catch up with changes made while the server was down
+    app.extensions["kmsearch"].warm()
     click.echo(f"serving {s['CONTENT_DIR']} on http://{host}:{port}/")
     try:
         if debug:

@@ -110,6 +110,16 @@ class Repository:
                     ix = self._index = engine.SearchIndex(self.index_dir)
         return ix
 
+    def warm(self) -> None:
+        """Open the live build and read what searches need, before a
+        visitor asks (after a rebuild, at start)."""
+        try:
+            ix = self.open_index()
+        except engine.IndexMissing:
+            return
+        ix.warm()
+        self.titles(ix)
+
     def titles(self, ix: engine.SearchIndex) -> list[tuple[str, str, str]]:
         """(id, title, normalised title without spaces), cached per build."""
         if self._titles[0] != ix.path:

@@ -24,7 +24,8 @@ class ContentWatcher(FileSystemEventHandler):
     """Collects change events and rebuilds once the folder has been quiet
     for ``quiet`` seconds (a pull touches many files at once)."""
 
-    def __init__(self, content_dir: Path, index_dir: Path, quiet: float = 1.0):
+    def __init__(self, content_dir: Path, index_dir: Path, quiet: float = 1.0, on_built=None):
+        self.on_built = on_built   # called after each build that swapped in a new index
         self.content_dir = Path(content_dir).resolve()
         self.index_dir = Path(index_dir).resolve()
         self.quiet = quiet
@@ -86,3 +87,8 @@ class ContentWatcher(FileSystemEventHandler):
         for p in report.problems:
             log.warning("%s", p)
         log.info("index updated: %d analysed, %d removed in %.2f s", report.added, report.removed, report.seconds)
+        if self.on_built is not None:
+            try:
+                self.on_built()
+            except Exception:
+                log.exception("could not open the new index ahead of the first search")

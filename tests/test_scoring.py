@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from whoosh import query
 
-from indexer import build_index, scoring
+from indexer import build_index, engine, scoring
 from indexer.engine import SearchIndex
 from indexer.spec import Alternative, Group, QuerySpec
 from kmsearch.query import parse
@@ -172,3 +172,10 @@ def test_pages_follow_on(index):
     second = [h.fields["id"] for h in index.search(spec, page=2, pagelen=5, facets=()).hits]
     both = [h.fields["id"] for h in index.search(spec, page=1, pagelen=10, facets=()).hits]
     assert first + second == both
+
+
+def test_warming_reads_what_searches_need(site):
+    with SearchIndex(site["INDEX_DIR"]) as ix:
+        ix.warm()
+        assert {"vocabulary", "column:changed", "column:id", *engine.FACET_FIELDS} <= set(ix._facets)
+        assert ix.similar_words("ภาษา", 1, 3)   # served from what was read
