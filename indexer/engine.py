@@ -363,7 +363,7 @@ class SearchIndex:
         first = self._searcher
         self._source = _Source(self, first)
         self._scorer = scoring.Scorer(self._source)
-        self._facets: dict[str, _Facet] = {}
+        self._read: dict[str, object] = {}   # facets, sort columns, vocabulary: read once per build
 
     @property
     def _searcher(self) -> searching.Searcher:
@@ -453,35 +453,33 @@ class SearchIndex:
             docs, keys = docs[keep], tuple(key[keep] for key in keys)
         return docs[np.lexsort(keys)][:k]
 
-    def _column(self, name: str) -> np.ndarray:
-        """A per-document array of a sortable field, read once per build."""
-        key = f"column:{name}"
+    def _once(self, key: str, read):
+        """What ``read()`` returns, computed once per build for all threads."""
         with self._lock:
-            found = self._facets.get(key)
+            found = self._read.get(key)
         if found is None:
+            found = read()
+            with self._lock:
+                found = self._read.setdefault(key, found)
+        return found
+
+    def _column(self, name: str) -> np.ndarray:
+        """A per-document array of a sortable field."""
+        def read() -> np.ndarray:
             reader = self._searcher.reader()
             values = list(reader.column_reader(name)) if reader.has_column(name) else []
             if not values:
-                found = np.arange(self._source.size)   # an index without the column: document order
-            elif name == "changed":
-                found = np.array([v.toordinal() if v else 0 for v in values], dtype=np.int64)
-            else:
-                # Text sorts as its rank among all values.
-                order = np.argsort(np.array(values, dtype=str), kind="stable")
-                found = np.empty(len(values), dtype=np.int64)
-                found[order] = np.arange(len(values))
-            with self._lock:
-                self._facets[key] = found
-        return found
+                return np.arange(self._source.size)   # an index without the column: document order
+            if name == "changed":
+                return np.array([v.toordinal() if v else 0 for v in values], dtype=np.int64)
+            # Text sorts as its rank among all values.
+            ranks = np.empty(len(values), dtype=np.int64)
+            ranks[np.argsort(np.array(values, dtype=str), kind="stable")] = np.arange(len(values))
+            return ranks
+        return self._once(f"column:{name}", read)
 
     def _facet(self, name: str) -> _Facet:
-        with self._lock:
-            found = self._facets.get(name)
-        if found is None:
-            found = _Facet.read(self._searcher, name, self._source)
-            with self._lock:
-                self._facets[name] = found
-        return found
+        return self._once(name, lambda: _Facet.read(self._searcher, name, self._source))
 
     # --- vocabulary: spelling correction and suggestions ------------------
 
@@ -495,13 +493,7 @@ class SearchIndex:
         return self._vocabulary().similar(self._searcher.reader(), word, maxdist, limit)
 
     def _vocabulary(self) -> _Vocabulary:
-        with self._lock:
-            vocabulary = self._facets.get("vocabulary")
-        if vocabulary is None:
-            vocabulary = _Vocabulary.read(self._searcher.reader())   # read once per build
-            with self._lock:
-                self._facets["vocabulary"] = vocabulary
-        return vocabulary
+        return self._once("vocabulary", lambda: _Vocabulary.read(self._searcher.reader()))
 
     def warm(self) -> None:
         """Read what searches read once per build (lengths, facets, sort

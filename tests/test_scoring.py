@@ -177,5 +177,5 @@ def test_pages_follow_on(index):
 def test_warming_reads_what_searches_need(site):
     with SearchIndex(site["INDEX_DIR"]) as ix:
         ix.warm()
-        assert {"vocabulary", "column:changed", "column:id", *engine.FACET_FIELDS} <= set(ix._facets)
+        assert {"vocabulary", "column:changed", "column:id", *engine.FACET_FIELDS} <= set(ix._read)
         assert ix.similar_words("ภาษา", 1, 3)   # served from what was read
