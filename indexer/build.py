@@ -19,7 +19,7 @@ from .gitmeta import last_commits
 from .loader import content_entries, read_file
 from .office import CONFIG_NAME, ConfigError, Office, load_office
 from .render import RENDER_VERSION, render
-from .thai import Segmenter
+from .thai import GRAMS_VERSION, Segmenter
 from .validate import check_unique, validate
 
 log = logging.getLogger(__name__)
@@ -211,7 +211,7 @@ def check_content(content_dir: str | Path) -> BuildReport:
 
 
 def _config_hash(root: Path) -> str:
-    h = hashlib.sha1(f"{engine.SCHEMA_VERSION}/{RENDER_VERSION}".encode())
+    h = hashlib.sha1(f"{engine.SCHEMA_VERSION}/{RENDER_VERSION}/{GRAMS_VERSION}".encode())
     for name in (CONFIG_NAME, WORDS_FILE):
         try:
             h.update((root / name).read_bytes())

@@ -396,6 +396,9 @@ def _tcc_long(run: str) -> list[str]:
     return subword_tokenize(run, engine="tcc")
 
 
+GRAMS_VERSION = 2
+
+
 def grams(text: str, segmenter: Segmenter) -> list[str]:
     """Overlapping pairs of character clusters: the sub-word field.
 
@@ -405,29 +408,45 @@ def grams(text: str, segmenter: Segmenter) -> list[str]:
     words) but not across a space; Latin and digit words are kept whole.
     Word boundaries are cluster boundaries, so clustering word by word (and
     caching each word) gives the same clusters as the whole run.
+
+    In a run of several words, the pair that is a whole two-cluster word
+    (ภา+ษี in ภาษีที่ดิน) is left out: the word fields already hold that
+    word, and these pairs were a tenth of the field's tokens.  A run of
+    one word keeps it, so a query of that one word still finds it inside
+    longer words.  Index and queries both come through here; a change to
+    what it returns bumps GRAMS_VERSION, so the next build re-analyses.
     """
     out: list[str] = []
     run: list[str] = []
+    whole: list[int] = []   # pairs of ``run`` that are a whole two-cluster word
+    words = 0
     last_end = -1
     for tok in analyse(text, segmenter):
         if not _HAS_THAI.match(tok.text):
-            _flush_pairs(run, out)
-            run = []
+            _flush_pairs(run, whole, words, out)
+            run, whole, words = [], [], 0
             out.append(tok.text)
             last_end = -1
             continue
         if tok.start != last_end:
-            _flush_pairs(run, out)
-            run = []
-        run.extend(_tcc(tok.text))
+            _flush_pairs(run, whole, words, out)
+            run, whole, words = [], [], 0
+        parts = _tcc(tok.text)
+        if len(parts) == 2:
+            whole.append(len(run))
+        run.extend(parts)
+        words += 1
         last_end = tok.end
-    _flush_pairs(run, out)
+    _flush_pairs(run, whole, words, out)
     return out
 
 
-def _flush_pairs(run: list[str], out: list[str]) -> None:
+def _flush_pairs(run: list[str], whole: list[int], words: int, out: list[str]) -> None:
     if len(run) == 1:
         out.append(run[0])
+    elif words > 1 and whole:
+        skip = set(whole)
+        out.extend(run[i] + run[i + 1] for i in range(len(run) - 1) if i not in skip)
     else:
         out.extend(a + b for a, b in zip(run, run[1:]))
 

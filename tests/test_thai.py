@@ -91,6 +91,21 @@ def test_fast_path_agrees_with_the_character_loop(text):
 
 def test_grams_by_word_equal_grams_of_the_whole_run():
     text = "การจัดเก็บภาษีที่ดินและสิ่งปลูกสร้างของเทศบาลตำบลโคกตูม"
-    clusters = [c.text for c in thai.clusters(text)]
-    assert thai.grams(text, SEG) == [a + b for a, b in zip(clusters, clusters[1:])]
+    clusters, whole = [], set()
+    for word in thai.words(text, SEG):
+        parts = thai._tcc(word)
+        if len(parts) == 2:
+            whole.add(len(clusters))   # the pair that is this whole word
+        clusters += parts
+    assert clusters == [c.text for c in thai.clusters(text)]   # word boundaries are cluster boundaries
+    assert whole
+    assert thai.grams(text, SEG) == [a + b for i, (a, b) in enumerate(zip(clusters, clusters[1:])) if i not in whole]
     assert thai.grams("ที่ดิน ภาษี", SEG) == ["ที่ดิ", "ดิน", "ภาษี"]   # no pair across a space
+
+
+def test_a_two_cluster_word_keeps_its_pair_only_when_it_stands_alone():
+    # alone (a query of one word): kept, so it is found inside longer words
+    assert thai.grams("ภาษี", SEG) == ["ภาษี"]
+    # in a run of words: the word fields hold it already
+    run = thai.grams("ภาษีของเทศบาล", SEG)
+    assert "ภาษี" not in run and "ษีข" in run and "เทศ" in run
