@@ -625,7 +625,7 @@ class _Source:
         found = self._texts.get(doc)
         if found is None:
             f = self._ix._searcher.stored_fields(doc)
-            found = thai.normalise(f.get("title", "") + "\n" + f.get("body", ""))
+            found = thai.quick_normalise(f.get("title", "") + "\n" + f.get("body", ""))
             if len(self._texts) >= 512:
                 self._texts.pop(next(iter(self._texts)))
             self._texts[doc] = found

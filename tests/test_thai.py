@@ -109,3 +109,13 @@ def test_a_two_cluster_word_keeps_its_pair_only_when_it_stands_alone():
     # in a run of words: the word fields hold it already
     run = thai.grams("ภาษีของเทศบาล", SEG)
     assert "ภาษี" not in run and "ษีข" in run and "เทศ" in run
+
+
+@pytest.mark.parametrize("text", [
+    "น้ํามันเชื้อเพลิง ๑๒๓ บาท",            # decomposed sara am, Thai digits
+    "กํ่าลัง e-GP ABC",                      # a tone mark between nikhahit and sara aa
+    "ภาษี\u200bที่ดิน\ufeff ปี ๒๕๖๗",          # invisible characters
+    "ทำนา สำนักปลัด",                        # already normal
+])
+def test_quick_normalise_agrees_with_normalise_on_what_it_covers(text):
+    assert thai.quick_normalise(text) == thai.normalise(text)
