@@ -420,11 +420,13 @@ class SearchIndex:
         """One page of hits, facet counts over all hits; with ``timelimit``
         (seconds) a slow search stops and returns what it found so far."""
         deadline = time.monotonic() + timelimit if timelimit else None
-        score, timed_out = self._scorer.score(spec, deadline)
-        matched = score > 0
+        allowed = None
         for name, values in spec.filters.items():
             if values:
-                matched &= self._facet(name).having(values)
+                having = self._facet(name).having(values)
+                allowed = having if allowed is None else allowed & having
+        score, timed_out = self._scorer.score(spec, deadline, allowed)
+        matched = score > 0
         total = int(np.count_nonzero(matched))
         by_date = spec.sort == "date" or spec.empty
         top = self._top(np.flatnonzero(matched), score, page * pagelen, by_date)

@@ -6,12 +6,15 @@ postings are read once per build (ids and BM25 scores, cached), and a query
 is a handful of array operations over one score per document, so its cost
 grows with the number of terms, not with the number of matching documents.
 
-The ranking is Whoosh's BM25F, term by term, combined as the Whoosh query
-tree would combine it (a sum over fields, alternatives and words; phrases
-and sub-word pairs only where all their parts match; the coordination bonus
-for matching more of the query's terms).  ``tests/test_scoring.py`` checks
-the two agree.  What the postings are read from is the ``Source`` protocol,
-implemented in ``engine.py``, the only module that knows Whoosh.
+Each term scores as Whoosh's BM25F scores it, and terms combine as the
+Whoosh query tree combined them (a sum over fields, alternatives and words;
+phrases and sub-word pairs only where all their parts match);
+``tests/test_scoring.py`` checks the two agree.  Two things are the
+project's own, tuned on the relevance benchmark's dev set: a document's
+score scales with the share of the query's words it matches, and the best
+documents gain when they hold what was typed verbatim.  What the postings
+are read from is the ``Source`` protocol, implemented in ``engine.py``, the
+only module that knows Whoosh.
 """
 from __future__ import annotations
 
@@ -157,12 +160,14 @@ class Scorer:
         leaves = sum(self.alternative(a, score, count) for a in group.alternatives)
         return score, count, leaves
 
-    def score(self, spec: QuerySpec, deadline: float | None = None) -> tuple[np.ndarray, bool]:
-        """A score per document (0: no match) and whether the deadline cut
-        the query short (the groups scored so far are kept)."""
+    def score(self, spec: QuerySpec, deadline: float | None = None,
+              allowed: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+        """A score per document (0: no match, or not ``allowed``) and whether
+        the deadline cut the query short (the groups scored so far are kept)."""
         n = self.source.size
+        allowed = self.source.live if allowed is None else allowed & self.source.live
         if spec.empty:
-            return self.source.live.astype(float), False
+            return allowed.astype(float), False
         timed_out = False
         optional = np.zeros(n)
         matched = np.zeros(n, dtype=np.int32)
@@ -195,7 +200,7 @@ class Scorer:
             for g in spec.exclude:
                 s, _, _ = self.group(g)
                 total[s > 0] = 0.0
-        total[~self.source.live] = 0.0
+        total[~allowed] = 0.0
         if spec.verbatim:
             self._verbatim(total, spec.verbatim)
         return total, timed_out
