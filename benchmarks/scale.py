@@ -602,7 +602,10 @@ class Run:
         return path
 
     def kmsearch_index(self) -> Path:
-        return self.work / "index-p1"
+        """The one-process build if it was measured, else the two-process one
+        (the same documents: only the number of segments differs)."""
+        p1 = self.work / "index-p1"
+        return p1 if (p1 / "current").exists() else self.work / "index-p2"
 
     def queries(self) -> dict:
         profile = None if self.args.no_profile else str(self.work / "profile-queries.txt")

@@ -608,6 +608,9 @@ class _Source:
         keep = self.live[all_ids]
         return all_ids[keep].astype(np.int32), all_tfs[keep]
 
+    def frequency(self, field: str, word: str) -> int:
+        return self._ix._searcher.reader().doc_frequency(field, word)
+
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
         if found is None:
@@ -634,8 +637,21 @@ class _Source:
         return found
 
     def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
-        m = query.Phrase(field, list(words)).matcher(self._ix._searcher)
-        return np.fromiter(m.all_ids(), dtype=np.int64) if m.is_active() else scoring.EMPTY
+        # Positions are read for the candidates only (documents holding
+        # every word), not for every document Whoosh's span matcher visits.
+        searcher = self._ix._searcher
+        to_bytes = searcher.schema[field].to_bytes
+        matchers = {w: searcher.reader().postings(field, to_bytes(w)) for w in dict.fromkeys(words)}
+        found = []
+        for d in candidates.tolist():
+            at = {}
+            for w, m in matchers.items():
+                if m.id() < d:
+                    m.skip_to(d)
+                at[w] = set(m.value_as("positions"))
+            if any(all(p + i in at[w] for i, w in enumerate(words)) for p in at[words[0]]):
+                found.append(d)
+        return np.array(found, dtype=np.int64)
 
 
 # Whoosh keeps a field's length per document as one byte (a log scale).

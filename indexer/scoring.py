@@ -60,6 +60,9 @@ class Source(Protocol):
     def postings(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted live document numbers containing ``word``, and its frequency in each."""
 
+    def frequency(self, field: str, word: str) -> int:
+        """Documents containing ``word`` (from the term index: no postings read)."""
+
     def lengths(self, field: str) -> np.ndarray: ...
     def average_length(self, field: str) -> float: ...
     def idf(self, field: str, word: str) -> float: ...
@@ -120,14 +123,27 @@ class Scorer:
         return found
 
     def _all_of(self, field: str, words: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Documents containing every one of ``words``, and their scores summed."""
-        ids, scores = self.term(field, words[0])
-        for w in words[1:]:
+        """Documents containing every one of ``words``, and their scores summed.
+
+        Rarest first, stopping when nothing is left: the whole of a long
+        question rarely occurs anywhere, and its common words and pairs
+        have the longest postings to read."""
+        freq = {w: self.source.frequency(field, w) for w in words}
+        if not all(freq.values()):
+            return EMPTY, np.zeros(0)
+        order = sorted(dict.fromkeys(words), key=freq.get)
+        ids, scores = self.term(field, order[0])
+        for w in order[1:]:
             if not len(ids):
                 break
             more_ids, more = self.term(field, w)
             ids, a, b = np.intersect1d(ids, more_ids, assume_unique=True, return_indices=True)
             scores = scores[a] + more[b]
+        for w in order:
+            extra = words.count(w) - 1   # a word twice in a phrase scores twice, as in Whoosh
+            if extra and len(ids):
+                w_ids, w_scores = self.term(field, w)
+                scores = scores + extra * w_scores[np.searchsorted(w_ids, ids)]
         return ids, scores
 
     def alternative(self, alt: Alternative, score: np.ndarray, count: np.ndarray) -> int:
@@ -140,7 +156,7 @@ class Scorer:
                     ids, s = self.term(name, alt.words[0])
                     present = 1 if len(ids) else 0
                 else:
-                    present = len(alt.words) if all(len(self.term(name, w)[0]) for w in alt.words) else 0
+                    present = len(alt.words) if all(self.source.frequency(name, w) for w in alt.words) else 0
                     ids, s = self.phrase(name, alt.words)
                 _add(score, count, ids, s, boost * alt.weight, len(alt.words))
                 leaves += present
@@ -151,7 +167,7 @@ class Scorer:
                 # stands in for the phrase.
                 ids, s = self._all_of(name, grams)
                 _add(score, count, ids, s, boost * alt.weight, len(grams))
-                leaves += sum(1 for g in grams if len(self.term(name, g)[0]))
+                leaves += sum(1 for g in grams if self.source.frequency(name, g))
         return leaves
 
     def group(self, group: Group) -> tuple[np.ndarray, np.ndarray, int]:
