@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from indexer import build_index
-from indexer.engine import CURRENT, SearchIndex
+from indexer.engine import CURRENT, SERVING, SearchIndex
 from kmsearch import create_app
 
 from .corpus import DOCS, write_corpus
@@ -285,6 +285,7 @@ def test_a_broken_index_under_the_production_server_is_a_thai_page_not_a_traceba
         broken = index / "build-broken"
         shutil.copytree(live, broken)
         (broken / "kmsearch.json").write_text("{ broken")
+        (broken / SERVING).write_text("{ broken")
         os.symlink(broken.name, index / "swap")
         os.replace(index / "swap", index / CURRENT)
         with pytest.raises(urllib.error.HTTPError) as caught:

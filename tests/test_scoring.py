@@ -179,3 +179,13 @@ def test_warming_reads_what_searches_need(site):
         ix.warm()
         assert {"vocabulary", "column:changed", "column:id", *engine.FACET_FIELDS} <= set(ix._read)
         assert ix.similar_words("ภาษา", 1, 3)   # served from what was read
+
+
+def test_a_server_reads_only_the_small_serving_file(site):
+    """kmsearch.json holds an entry per file for the next build; searching
+    needs only the word list and the withdrawn articles."""
+    live = engine.live_path(site["INDEX_DIR"])
+    serving = json.loads((live / engine.SERVING).read_text())
+    assert set(serving) == set(engine.SERVING_KEYS) - ({"gone"} - set(serving))
+    with SearchIndex(site["INDEX_DIR"]) as ix:
+        assert set(ix.info) <= set(engine.SERVING_KEYS)
