@@ -24,7 +24,7 @@ from typing import Iterable, Iterator
 import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from whoosh import fields, index, query, searching
+from whoosh import fields, index, searching
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 from whoosh.analysis import Token as WhooshToken
@@ -583,6 +583,7 @@ class _Source:
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
         self._texts: dict[int, str] = {}   # recently read documents, normalised
+        self._texts_lock = threading.Lock()
 
     def postings(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
         searcher = self._ix._searcher
@@ -638,9 +639,10 @@ class _Source:
         if found is None:
             f = self._ix._searcher.stored_fields(doc)
             found = thai.quick_normalise(f.get("title", "") + "\n" + f.get("body", ""))
-            if len(self._texts) >= 512:
-                self._texts.pop(next(iter(self._texts)))
-            self._texts[doc] = found
+            with self._texts_lock:   # threads share it: evicting iterates
+                if len(self._texts) >= 512:
+                    self._texts.pop(next(iter(self._texts)))
+                self._texts[doc] = found
         return found
 
     def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
