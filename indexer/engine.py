@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import math
 import os
 import shutil
 import threading
@@ -30,7 +31,7 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
-from . import scoring, thai
+from . import postfile, scoring, thai
 from .documents import Document
 from .spec import QuerySpec
 
@@ -44,6 +45,7 @@ PROCS_BATCH = 50             # documents per job of a worker when writing with p
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 MULTI_VALUED = {"area", "tag", "alias"}
 VOCABULARY_FIELDS = ("title", "body")   # tags are nearly always in the body too
+SCORED_FIELDS = (*scoring.WORD_FIELDS, *scoring.GRAMS_WEIGHTS)   # their postings also go to postfiles
 
 
 class IndexMissing(Exception):
@@ -265,6 +267,7 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
             writer.cancel()
             raise
         writer.commit()
+        _write_postfiles(index.open_dir(str(build)))
         meta = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), **(info or {})}
         # What a server needs is kept apart from what the next build needs
         # (an entry per file): parsing that took 86 MB at 50 000 documents.
@@ -279,6 +282,66 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
     _swap(index_dir, build)
     _prune(index_dir, keep={build.name, _previous_name(index_dir, build.name)})
     return build
+
+
+def _write_postfiles(ix: index.Index) -> None:
+    """Beside each segment that has none yet, its postings as numpy reads
+    them (``indexer/postfile.py``).  Copied segments keep theirs; Whoosh
+    deletes a merged segment's file with the segment's own (same prefix)."""
+    folder = Path(ix.storage.folder)
+    with ix.reader() as reader:
+        for seg, _ in reader.leaf_readers():
+            path = folder / (seg.segment().segment_id() + postfile.SUFFIX)
+            if not path.exists():
+                postfile.write(path, {f: _segment_postings(seg, f) for f in SCORED_FIELDS})
+
+
+def _segment_postings(seg, field: str) -> Iterator[tuple[bytes, int, tuple[np.ndarray, np.ndarray] | None]]:
+    """Every term of ``field`` in one segment, in order, with its document
+    frequency and, if it is not too rare to be worth it, its postings."""
+    terms = seg._terms
+    if field not in terms.indexed_field_names():
+        return
+    fmt = seg.schema[field].format
+    for (name, tbytes), info in terms.items_from(field, b""):
+        if name != field:
+            break
+        df = info.doc_frequency()
+        found = (_postings_arrays(terms._codec.postings_reader(terms._postfile, info, fmt))
+                 if df >= postfile.MIN_POSTINGS else None)
+        yield tbytes, df, found
+
+
+def _postings_arrays(m) -> tuple[np.ndarray, np.ndarray]:
+    """Document numbers (int64) and frequencies (float64) of a segment's
+    matcher, unpacked a block at a time rather than posting by posting."""
+    m = getattr(m, "child", m)   # deletions: the caller filters them
+    if not hasattr(m, "_blocklength"):   # postings inlined in the term info
+        ids, tfs = [], []
+        while m.is_active():
+            ids.append(m.id())
+            tfs.append(m.weight())
+            m.next()
+        return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)
+    ids, tfs = [], []
+    while m._blocklength:
+        if m._data is None:
+            m._read_data()
+        raw, weights = m._data[0], m._data[1]
+        n = m._blocklength
+        ids.append(np.frombuffer(raw, np.uint8) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64)))
+        if weights is None:
+            tfs.append(np.ones(n))
+        elif isinstance(weights, float):
+            tfs.append(np.full(n, weights))
+        else:
+            tfs.append(np.asarray(weights, dtype=np.float64))
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    if not ids:
+        return scoring.EMPTY, np.zeros(0)
+    return np.concatenate(ids).astype(np.int64), np.concatenate(tfs)
 
 
 def read_info(index_dir: str | Path) -> tuple[Path, dict] | None:
@@ -494,26 +557,27 @@ class SearchIndex:
 
     def frequency(self, word: str) -> int:
         """Documents that contain ``word`` as a whole word anywhere."""
-        reader = self._searcher.reader()
-        return max(reader.doc_frequency(f, word) for f in VOCABULARY_FIELDS)
+        return max(self._source.frequency(f, word) for f in VOCABULARY_FIELDS)
 
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
         """Indexed words within ``maxdist`` edits, most frequent first."""
-        return self._vocabulary().similar(self._searcher.reader(), word, maxdist, limit)
+        return self._vocabulary().similar(self.frequency, word, maxdist, limit)
 
     def _vocabulary(self) -> _Vocabulary:
         return self._once("vocabulary", lambda: _Vocabulary.read(self._searcher.reader()))
 
     def warm(self) -> None:
         """Read what searches read once per build (lengths, facets, sort
-        columns, the vocabulary), so that no visitor waits for it."""
-        for f in (*scoring.WORD_FIELDS, *scoring.GRAMS_WEIGHTS):
+        columns, the vocabulary, the postfiles' terms), so that no visitor
+        waits for it."""
+        for f in SCORED_FIELDS:
             self._source.lengths(f)
         for f in FACET_FIELDS:
             self._facet(f)
         self._column("changed")
         self._column("id")
         self._vocabulary()
+        self._source.load()
 
     def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
         """Indexed words starting with ``prefix``, most frequent first."""
@@ -522,7 +586,7 @@ class SearchIndex:
         for f in VOCABULARY_FIELDS:
             for term in reader.expand_prefix(f, prefix):
                 text = term.decode("utf-8") if isinstance(term, bytes) else term
-                found[text] = max(found.get(text, 0), reader.doc_frequency(f, text))
+                found[text] = max(found.get(text, 0), self._source.frequency(f, text))
         return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
 
     def titles(self) -> list[tuple[str, str]]:
@@ -556,68 +620,85 @@ class _Vocabulary:
             groups.setdefault(len(w), []).append(w)
         return cls(groups)
 
-    def similar(self, reader, word: str, maxdist: int, limit: int) -> list[str]:
+    def similar(self, frequency, word: str, maxdist: int, limit: int) -> list[str]:
         found = set()
         for n in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
             words = self.by_length.get(n)
             if words:
                 found.update(w for w, _, _ in process.extract_iter(word, words, scorer=OSA.distance,
                                                                     score_cutoff=maxdist) if w != word)
-        freq = {w: max(reader.doc_frequency(f, w) for f in VOCABULARY_FIELDS) for w in found}
+        freq = {w: frequency(w) for w in found}
         return sorted((w for w in found if freq[w]), key=lambda w: (-freq[w], w))[:limit]
 
 
 class _Source:
-    """What ``scoring.Scorer`` reads, from Whoosh's segments: postings as
-    arrays (straight from the posting blocks, not posting by posting),
-    field lengths, idf."""
+    """What ``scoring.Scorer`` reads: postings as arrays and document
+    frequencies from each segment's postfile (Whoosh's own posting blocks
+    and term table for a segment written without one), field lengths, idf."""
 
     def __init__(self, ix: SearchIndex, searcher: searching.Searcher):
         self._ix = ix
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
+        # Per segment, in the reader's order: its postfile, if it has one.
+        # They close with the last reference to this build.
+        self._postfiles: list[postfile.PostFile | None] = []
         for seg, offset in reader.leaf_readers():
             deleted = seg.deleted_docs_set if seg.has_deletions() else ()
             self.live[[offset + d for d in deleted]] = False
+            path = ix.path / (seg.segment().segment_id() + postfile.SUFFIX)
+            self._postfiles.append(postfile.PostFile(path) if path.exists() else None)
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
+        self._frequencies: dict[tuple[str, str], int] = {}
         self._texts: dict[int, str] = {}   # recently read documents, normalised
         self._texts_lock = threading.Lock()
 
+    def _segments(self):
+        """(Whoosh segment reader of this thread, document offset, postfile
+        or None when it lacks ``field``) per segment."""
+        leaves = self._ix._searcher.reader().leaf_readers()
+        return [(seg, offset, pf) for (seg, offset), pf in zip(leaves, self._postfiles)]
+
+    def load(self) -> None:
+        for pf in self._postfiles:
+            if pf is not None:
+                pf.load()
+
     def postings(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
-        searcher = self._ix._searcher
-        btext = searcher.schema[field].to_bytes(word)
+        btext = word.encode("utf-8")
         ids, tfs = [], []
-        for seg, offset in searcher.reader().leaf_readers():
-            if (field, btext) not in seg:
-                continue
-            m = seg.postings(field, btext)
-            m = getattr(m, "child", m)   # deletions: the live mask filters them
-            while m._blocklength:
-                if m._data is None:
-                    m._read_data()
-                raw, weights = m._data[0], m._data[1]
-                n = m._blocklength
-                block = np.frombuffer(raw, np.uint8) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64))
-                ids.append(block.astype(np.int64) + offset)
-                if weights is None:
-                    tfs.append(np.ones(n))
-                elif isinstance(weights, float):
-                    tfs.append(np.full(n, weights))
-                else:
-                    tfs.append(np.asarray(weights, dtype=np.float64))
-                if m._lastblock:
-                    break
-                m._goto(m._nextoffset)
+        for seg, offset, pf in self._segments():
+            found = pf.postings(field, btext) if pf is not None and field in pf else None
+            if found is not None:
+                pass
+            elif (field, btext) in seg:
+                found = _postings_arrays(seg.postings(field, btext))
+            else:
+                found = None
+            if found is not None and len(found[0]):
+                ids.append(found[0].astype(np.int64) + offset)
+                tfs.append(found[1])
         if not ids:
             return scoring.EMPTY, np.zeros(0)
-        all_ids, all_tfs = np.concatenate(ids), np.concatenate(tfs)
+        all_ids, all_tfs = np.concatenate(ids), np.concatenate(tfs).astype(np.float64)
         keep = self.live[all_ids]
         return all_ids[keep].astype(np.int32), all_tfs[keep]
 
     def frequency(self, field: str, word: str) -> int:
-        return self._ix._searcher.reader().doc_frequency(field, word)
+        # Asked for each word before and while its postings are read (the
+        # rarest are read first, idf): remembered for the build.
+        key = (field, word)
+        found = self._frequencies.get(key)
+        if found is None:
+            btext = word.encode("utf-8")
+            found = sum(pf.frequency(field, btext) if pf is not None and field in pf
+                        else seg.doc_frequency(field, btext) for seg, _, pf in self._segments())
+            if len(self._frequencies) >= 100_000:
+                self._frequencies.clear()
+            self._frequencies[key] = found
+        return found
 
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)
@@ -632,7 +713,8 @@ class _Source:
         return self._average[field]
 
     def idf(self, field: str, word: str) -> float:
-        return self._ix._searcher.idf(field, word)
+        # Whoosh's formula; deleted documents count until a merge drops them.
+        return math.log(self.size / (self.frequency(field, word) + 1)) + 1
 
     def text(self, doc: int) -> str:
         found = self._texts.get(doc)
@@ -647,20 +729,48 @@ class _Source:
 
     def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         # Positions are read for the candidates only (documents holding
-        # every word), not for every document Whoosh's span matcher visits.
-        searcher = self._ix._searcher
-        to_bytes = searcher.schema[field].to_bytes
-        matchers = {w: searcher.reader().postings(field, to_bytes(w)) for w in dict.fromkeys(words)}
+        # every word), from the blocks that hold them, not for every
+        # document Whoosh's span matcher visits.
+        decode = self._ix._searcher.schema[field].format.decoder("positions")
         found = []
-        for d in candidates.tolist():
-            at = {}
-            for w, m in matchers.items():
-                if m.id() < d:
-                    m.skip_to(d)
-                at[w] = set(m.value_as("positions"))
-            if any(all(p + i in at[w] for i, w in enumerate(words)) for p in at[words[0]]):
-                found.append(d)
+        for seg, offset, _ in self._segments():
+            local = candidates[(candidates >= offset) & (candidates < offset + seg.doc_count_all())] - offset
+            if not len(local):
+                continue
+            at = {w: _positions(seg.postings(field, w.encode("utf-8")), local, decode) for w in dict.fromkeys(words)}
+            for d in local.tolist():
+                if any(all(p + i in at[w].get(d, ()) for i, w in enumerate(words)) for p in at[words[0]].get(d, ())):
+                    found.append(d + offset)
         return np.array(found, dtype=np.int64)
+
+
+def _positions(m, docs: np.ndarray, decode) -> dict[int, set[int]]:
+    """The positions of a segment's term in each of ``docs`` (sorted) that
+    holds it.  Blocks without any of ``docs`` are skipped unread."""
+    m = getattr(m, "child", m)
+    out: dict[int, set[int]] = {}
+    if not hasattr(m, "_blocklength"):   # postings inlined in the term info
+        for d in docs.tolist():
+            if m.is_active() and m.id() < d:
+                m.skip_to(d)
+            if m.is_active() and m.id() == d:
+                out[d] = set(m.value_as("positions"))
+        return out
+    j = 0
+    while m._blocklength and j < len(docs):
+        if m._maxid >= docs[j]:
+            if m._data is None:
+                m._read_data()
+            raw, values = m._data[0], m._data[2]
+            ids = np.frombuffer(raw, np.uint8).astype(np.int64) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64))
+            upto = int(np.searchsorted(docs, m._maxid, side="right"))
+            for k in np.flatnonzero(np.isin(ids, docs[j:upto])).tolist():
+                out[int(ids[k])] = set(decode(values[k]))
+            j = upto
+        if m._lastblock:
+            break
+        m._goto(m._nextoffset)
+    return out
 
 
 # Whoosh keeps a field's length per document as one byte (a log scale).

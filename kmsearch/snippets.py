@@ -104,7 +104,7 @@ def _region(text: str, terms: list[str], texts: list[str], size: int) -> tuple[i
     """The stretch of a long text worth analysing: around the place where
     most query words occur close together, found by plain search in the
     normalised text, so a 20 KB manual is not segmented for one snippet."""
-    if len(text) <= 3 * size:
+    if len(text) <= 2 * size:
         return 0, len(text)
     needles = list(dict.fromkeys(n for n in (*terms, *texts) if n))
     # Most documents are already in normal form, where the query's words
@@ -126,7 +126,9 @@ def _region(text: str, terms: list[str], texts: list[str], size: int) -> tuple[i
             return 0, _space_after(text, min(len(text), 2 * size))
         best = _densest(hits, size)
         anchor = norm.span(best, best + 1)[0]
-    return _space_before(text, max(0, anchor - size // 2)), _space_after(text, min(len(text), anchor + 3 * size // 2))
+    # The window best_window picks around the anchor starts a quarter of
+    # ``size`` before it: a little more on each side is all worth segmenting.
+    return _space_before(text, max(0, anchor - size // 3)), _space_after(text, min(len(text), anchor + 5 * size // 4))
 
 
 def _find_all(text: str, needles: list[str], most: int = 50) -> list[tuple[int, str]]:

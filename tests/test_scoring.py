@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from whoosh import query
 
-from indexer import build_index, engine, scoring
+from indexer import build_index, engine, postfile, scoring
 from indexer.engine import SearchIndex
 from indexer.spec import Alternative, Group, QuerySpec
 from kmsearch.query import parse
@@ -66,11 +66,15 @@ def reference(ix: SearchIndex, spec: QuerySpec) -> dict[str, float]:
 CONTENT = Path(__file__).parent.parent / "content"
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    """The bundled knowledge base: the judged queries are about it."""
+@pytest.fixture(scope="module", params=["postings-in-postfiles", "postings-from-whoosh"])
+def site(request, tmp_path_factory):
+    """The bundled knowledge base: the judged queries are about it.  Built
+    twice: once with every term's postings in the postfiles, once reading
+    them all from Whoosh's blocks (what a rare term does)."""
     index_dir = tmp_path_factory.mktemp("scoring") / "index"
-    assert build_index(CONTENT, index_dir, procs=1).problems == []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(postfile, "MIN_POSTINGS", 1 if request.param == "postings-in-postfiles" else 10**9)
+        assert build_index(CONTENT, index_dir, procs=1).problems == []
     return {"CONTENT_DIR": str(CONTENT), "INDEX_DIR": str(index_dir)}
 
 
