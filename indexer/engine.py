@@ -670,14 +670,15 @@ class _Source:
         btext = word.encode("utf-8")
         ids, tfs = [], []
         for seg, offset, pf in self._segments():
-            found = pf.postings(field, btext) if pf is not None and field in pf else None
-            if found is not None:
-                pass
+            if pf is not None and field in pf:
+                found = pf.postings(field, btext)
+                if found is None:   # in the segment, too rare to be stored
+                    found = _postings_arrays(seg.postings(field, btext))
             elif (field, btext) in seg:
                 found = _postings_arrays(seg.postings(field, btext))
             else:
-                found = None
-            if found is not None and len(found[0]):
+                continue
+            if len(found[0]):
                 ids.append(found[0].astype(np.int64) + offset)
                 tfs.append(found[1])
         if not ids:
@@ -729,18 +730,30 @@ class _Source:
 
     def phrase(self, field: str, words: tuple[str, ...], candidates: np.ndarray) -> np.ndarray:
         # Positions are read for the candidates only (documents holding
-        # every word), from the blocks that hold them, not for every
-        # document Whoosh's span matcher visits.
+        # every word), from the blocks that hold them, rarest word first:
+        # a candidate leaves as soon as no start fits the words read so
+        # far, so the common words of a long phrase are read for few.
         decode = self._ix._searcher.schema[field].format.decoder("positions")
+        order = sorted(dict.fromkeys(words), key=lambda w: self.frequency(field, w))
         found = []
         for seg, offset, _ in self._segments():
             local = candidates[(candidates >= offset) & (candidates < offset + seg.doc_count_all())] - offset
-            if not len(local):
-                continue
-            at = {w: _positions(seg.postings(field, w.encode("utf-8")), local, decode) for w in dict.fromkeys(words)}
-            for d in local.tolist():
-                if any(all(p + i in at[w].get(d, ()) for i, w in enumerate(words)) for p in at[words[0]].get(d, ())):
-                    found.append(d + offset)
+            starts: dict[int, set[int]] | None = None
+            for w in order:
+                if not len(local):
+                    break
+                at = _positions(seg.postings(field, w.encode("utf-8")), local, decode)
+                slots = [i for i, x in enumerate(words) if x == w]
+                fits = {}
+                for d in local.tolist():
+                    s = set.intersection(*({p - i for p in at.get(d, ())} for i in slots))
+                    if starts is not None:
+                        s &= starts[d]
+                    if s:
+                        fits[d] = s
+                starts = fits
+                local = np.array(sorted(fits), dtype=np.int64)
+            found.extend((local + offset).tolist())
         return np.array(found, dtype=np.int64)
 
 
@@ -764,7 +777,9 @@ def _positions(m, docs: np.ndarray, decode) -> dict[int, set[int]]:
             raw, values = m._data[0], m._data[2]
             ids = np.frombuffer(raw, np.uint8).astype(np.int64) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64))
             upto = int(np.searchsorted(docs, m._maxid, side="right"))
-            for k in np.flatnonzero(np.isin(ids, docs[j:upto])).tolist():
+            wanted = docs[j:upto]
+            at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+            for k in at[ids[at] == wanted].tolist():
                 out[int(ids[k])] = set(decode(values[k]))
             j = upto
         if m._lastblock:
