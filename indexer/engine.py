@@ -13,10 +13,12 @@ import datetime as dt
 import fcntl
 import json
 import math
+import multiprocessing
 import os
 import shutil
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -267,7 +269,7 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
             writer.cancel()
             raise
         writer.commit()
-        _write_postfiles(index.open_dir(str(build)))
+        _write_postfiles(build, procs)
         meta = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), **(info or {})}
         # What a server needs is kept apart from what the next build needs
         # (an entry per file): parsing that took 86 MB at 50 000 documents.
@@ -284,16 +286,29 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
     return build
 
 
-def _write_postfiles(ix: index.Index) -> None:
+def _write_postfiles(folder: Path, procs: int = 1) -> None:
     """Beside each segment that has none yet, its postings as numpy reads
-    them (``indexer/postfile.py``).  Copied segments keep theirs; Whoosh
-    deletes a merged segment's file with the segment's own (same prefix)."""
-    folder = Path(ix.storage.folder)
-    with ix.reader() as reader:
+    them (``indexer/postfile.py``), one process per segment up to
+    ``procs``.  Copied segments keep theirs; Whoosh deletes a merged
+    segment's file with the segment's own (same prefix)."""
+    with index.open_dir(str(folder)).reader() as reader:
+        missing = [seg.segment().segment_id() for seg, _ in reader.leaf_readers()
+                   if not (folder / (seg.segment().segment_id() + postfile.SUFFIX)).exists()]
+    if procs > 1 and len(missing) > 1:
+        context = multiprocessing.get_context("fork")   # the workers need nothing re-imported
+        with ProcessPoolExecutor(min(procs, len(missing)), mp_context=context) as pool:
+            list(pool.map(_write_postfile, [folder] * len(missing), missing))
+    else:
+        for segment_id in missing:
+            _write_postfile(folder, segment_id)
+
+
+def _write_postfile(folder: Path, segment_id: str) -> None:
+    with index.open_dir(str(folder)).reader() as reader:
         for seg, _ in reader.leaf_readers():
-            path = folder / (seg.segment().segment_id() + postfile.SUFFIX)
-            if not path.exists():
-                postfile.write(path, {f: _segment_postings(seg, f) for f in SCORED_FIELDS})
+            if seg.segment().segment_id() == segment_id:
+                postfile.write(folder / (segment_id + postfile.SUFFIX),
+                               {f: _segment_postings(seg, f) for f in SCORED_FIELDS})
 
 
 def _segment_postings(seg, field: str) -> Iterator[tuple[bytes, int, tuple[np.ndarray, np.ndarray] | None]]:

@@ -65,6 +65,7 @@ def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
     two = build_index(CONTENT, tmp_path / "p2", procs=2, full=True)
     assert one.documents == two.documents > 20 and not one.problems and not two.problems
     assert len(whoosh_index.open_dir(two.index_path)._segments()) == 2, "each worker writes its own segment"
+    assert len(list(Path(two.index_path).glob("*.kmpost"))) == 2, "and each segment its postfile"
     assert ids(tmp_path / "p1") == ids(tmp_path / "p2")
     a, b = _answers(tmp_path / "p1"), _answers(tmp_path / "p2")
     assert sum(total for total, _, _ in a.values()) > 0
