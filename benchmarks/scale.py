@@ -581,6 +581,7 @@ class Run:
         r = run_child("build", {"content": str(self.content), "index": str(index), "procs": procs, "full": True},
                       self.logs / f"p{procs}")
         r["index_bytes"] = dir_bytes(Path(r["index_path"]))
+        r["postfiles_bytes"] = sum(p.stat().st_size for p in Path(r["index_path"]).glob("*.kmpost"))
         return r
 
     def baseline_build(self) -> dict:
@@ -878,7 +879,8 @@ def summarise(state: dict) -> dict:
             secs = ph[name]["seconds"]
             s[name] = {"s": secs, "cpu_s": ph[name]["child_cpu_s"], "docs_s": n / secs, "mb_s": mb / secs,
                        "maxrss_mb": ph[name]["maxrss_mb"],
-                       "peak_tree_rss_mb": ph[name]["peak_tree_rss_mb"], "index_mb": ph[name]["index_bytes"] / 1e6}
+                       "peak_tree_rss_mb": ph[name]["peak_tree_rss_mb"], "index_mb": ph[name]["index_bytes"] / 1e6,
+                       "postfiles_mb": ph[name].get("postfiles_bytes", 0) / 1e6}
     base = s.get("baseline-build", {}).get("s")
     for name in ("build-p1", "build-p2"):
         if name in s and base:
@@ -1033,6 +1035,7 @@ def table(summaries: dict[int, dict]) -> str:
         f"{_f(g(s, 'build-p2', 'peak_tree_rss_mb'), 0)} / {_f(g(s, 'baseline-build', 'maxrss_mb'), 0)}")
     row("index MB kmsearch / baseline (ratio)", lambda s: f"{_f(g(s, 'build-p1', 'index_mb'))} / "
         f"{_f(g(s, 'baseline-build', 'index_mb'))} ({_f(g(s, 'build-p1', 'index_vs_baseline'), 2)}x)")
+    row("  of which postfiles MB (p2)", lambda s: _f(g(s, "build-p2", "postfiles_mb")))
     row("one-doc update: build s (median)", lambda s: _f(g(s, "incremental", "build_s_median"), 2))
     row("  searchable over HTTP s (median/max)", lambda s: f"{_f(g(s, 'incremental', 'searchable_s_median'), 2)} / "
                                                           f"{_f(g(s, 'incremental', 'searchable_s_max'), 2)}")
