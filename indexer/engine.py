@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import json
+import logging
 import math
 import multiprocessing
 import os
@@ -36,6 +37,8 @@ from whoosh.analysis import Tokenizer
 from . import postfile, scoring, thai
 from .documents import Document
 from .spec import QuerySpec
+
+log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 CURRENT = "current"          # symlink to the live build inside the index folder
@@ -662,8 +665,7 @@ class _Source:
         for seg, offset in reader.leaf_readers():
             deleted = seg.deleted_docs_set if seg.has_deletions() else ()
             self.live[[offset + d for d in deleted]] = False
-            path = ix.path / (seg.segment().segment_id() + postfile.SUFFIX)
-            self._postfiles.append(postfile.PostFile(path) if path.exists() else None)
+            self._postfiles.append(_open_postfile(ix.path / (seg.segment().segment_id() + postfile.SUFFIX)))
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
@@ -770,6 +772,19 @@ class _Source:
                 local = np.array(sorted(fits), dtype=np.int64)
             found.extend((local + offset).tolist())
         return np.array(found, dtype=np.int64)
+
+
+def _open_postfile(path: Path) -> postfile.PostFile | None:
+    """A segment's postfile; None when it has none or it cannot be read,
+    and the segment is then read from Whoosh's own files: slower, the same
+    answers."""
+    if not path.exists():
+        return None
+    try:
+        return postfile.PostFile(path)
+    except (OSError, ValueError) as e:
+        log.warning("%s; reading that segment without it", e)
+        return None
 
 
 def _positions(m, docs: np.ndarray, decode) -> dict[int, set[int]]:

@@ -115,11 +115,12 @@ class PostFile:
         self._fd = os.open(self.path, os.O_RDONLY)
         try:
             size = os.fstat(self._fd).st_size
-            tail = os.pread(self._fd, _TAIL.size + len(MAGIC), size - _TAIL.size - len(MAGIC))
-            if size < 2 * len(MAGIC) + _TAIL.size or tail[_TAIL.size:] != MAGIC:
-                raise ValueError(f"{self.path}: not a postings file")
+            end = size - _TAIL.size - len(MAGIC)
+            tail = os.pread(self._fd, _TAIL.size + len(MAGIC), end) if end >= len(MAGIC) else b""
+            if tail[_TAIL.size:] != MAGIC or os.pread(self._fd, len(MAGIC), 0) != MAGIC:
+                raise ValueError(f"{self.path}: not a postings file (damaged or cut short)")
             (length,) = _TAIL.unpack(tail[:_TAIL.size])
-            self._footer = json.loads(os.pread(self._fd, length, size - len(MAGIC) - _TAIL.size - length))
+            self._footer = json.loads(os.pread(self._fd, length, end - length))
         except BaseException:
             self.close()
             raise

@@ -81,3 +81,22 @@ def test_builds_write_one_per_segment_and_drop_those_of_merged_segments(tmp_path
             repo = Repository({"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "MAX_QUERY_CHARS": 200,
                                "SNIPPET_CHARS": 220})
             assert [h.id for h in repo.run_query(ix, word).hits][:1] == ["road-repair-lesson"]
+
+
+def test_a_damaged_postfile_is_passed_over_and_search_answers_the_same(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(postfile, "MIN_POSTINGS", 1)
+    content, index_dir = write_corpus(tmp_path / "c"), tmp_path / "ix"
+    build_index(content, index_dir, procs=1)
+    settings = {"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "MAX_QUERY_CHARS": 200, "SNIPPET_CHARS": 220}
+
+    def answers():
+        with SearchIndex(index_dir) as ix:
+            page = Repository(settings).run_query(ix, "ภาษีที่ดิน")
+            return [(h.id, round(h.score, 9)) for h in page.hits], page.total
+
+    before = answers()
+    assert before[1] > 0
+    (damaged,) = live_path(index_dir).glob("*" + postfile.SUFFIX)
+    damaged.write_bytes(damaged.read_bytes()[:-40])        # cut short, as by a full disk
+    assert answers() == before
+    assert damaged.name in caplog.text and "cut short" in caplog.text
