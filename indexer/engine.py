@@ -19,6 +19,8 @@ import os
 import shutil
 import threading
 import time
+import weakref
+from array import array
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -655,7 +657,11 @@ class _Source:
     and term table for a segment written without one), field lengths, idf."""
 
     def __init__(self, ix: SearchIndex, searcher: searching.Searcher):
-        self._ix = ix
+        # A proxy, not a reference: without a cycle, a replaced build is
+        # freed as soon as its last request ends, not at the next full
+        # garbage collection (a server kept up to three old builds, 90 MB
+        # each at 50 000 documents, across a few quick rebuilds).
+        self._ix = weakref.proxy(ix)
         reader = searcher.reader()
         self.size = reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
@@ -750,28 +756,26 @@ class _Source:
         # every word), from the blocks that hold them, rarest word first:
         # a candidate leaves as soon as no start fits the words read so
         # far, so the common words of a long phrase are read for few.
+        # Starts are kept as one int64 per (document, position), not as
+        # sets: four searches at once must not hold a set per candidate.
         decode = self._ix._searcher.schema[field].format.decoder("positions")
         order = sorted(dict.fromkeys(words), key=lambda w: self.frequency(field, w))
         found = []
         for seg, offset, _ in self._segments():
             local = candidates[(candidates >= offset) & (candidates < offset + seg.doc_count_all())] - offset
-            starts: dict[int, set[int]] | None = None
+            starts = None
             for w in order:
                 if not len(local):
                     break
-                at = _positions(seg.postings(field, w.encode("utf-8")), local, decode)
-                slots = [i for i, x in enumerate(words) if x == w]
-                fits = {}
-                for d in local.tolist():
-                    s = set.intersection(*({p - i for p in at.get(d, ())} for i in slots))
-                    if starts is not None:
-                        s &= starts[d]
-                    if s:
-                        fits[d] = s
-                starts = fits
-                local = np.array(sorted(fits), dtype=np.int64)
-            found.extend((local + offset).tolist())
-        return np.array(found, dtype=np.int64)
+                keys = _positions(seg.postings(field, w.encode("utf-8")), local, decode)
+                fits = None
+                for i in (i for i, x in enumerate(words) if x == w):
+                    here = keys[(keys & _POSITION_MASK) >= i] - i   # where the phrase starts if w is its i-th word
+                    fits = here if fits is None else np.intersect1d(fits, here, assume_unique=True)
+                starts = fits if starts is None else np.intersect1d(starts, fits, assume_unique=True)
+                local = np.unique(starts >> _DOC_SHIFT)
+            found.append(local + offset)
+        return np.concatenate(found) if found else scoring.EMPTY
 
 
 def _open_postfile(path: Path) -> postfile.PostFile | None:
@@ -787,18 +791,23 @@ def _open_postfile(path: Path) -> postfile.PostFile | None:
         return None
 
 
-def _positions(m, docs: np.ndarray, decode) -> dict[int, set[int]]:
-    """The positions of a segment's term in each of ``docs`` (sorted) that
-    holds it.  Blocks without any of ``docs`` are skipped unread."""
+_DOC_SHIFT = 32
+_POSITION_MASK = (1 << _DOC_SHIFT) - 1
+
+
+def _positions(m, docs: np.ndarray, decode) -> np.ndarray:
+    """``document << 32 | position`` for each position of a segment's term
+    in ``docs`` (sorted), sorted.  Blocks without any of ``docs`` are
+    skipped unread."""
     m = getattr(m, "child", m)
-    out: dict[int, set[int]] = {}
+    out = array("q")
     if not hasattr(m, "_blocklength"):   # postings inlined in the term info
         for d in docs.tolist():
             if m.is_active() and m.id() < d:
                 m.skip_to(d)
             if m.is_active() and m.id() == d:
-                out[d] = set(m.value_as("positions"))
-        return out
+                out.extend(sorted(d << _DOC_SHIFT | p for p in m.value_as("positions")))
+        return np.frombuffer(out, dtype=np.int64) if out else scoring.EMPTY
     j = 0
     while m._blocklength and j < len(docs):
         if m._maxid >= docs[j]:
@@ -810,12 +819,13 @@ def _positions(m, docs: np.ndarray, decode) -> dict[int, set[int]]:
             wanted = docs[j:upto]
             at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
             for k in at[ids[at] == wanted].tolist():
-                out[int(ids[k])] = set(decode(values[k]))
+                d = int(ids[k]) << _DOC_SHIFT
+                out.extend(sorted(d | p for p in decode(values[k])))
             j = upto
         if m._lastblock:
             break
         m._goto(m._nextoffset)
-    return out
+    return np.frombuffer(out, dtype=np.int64) if out else scoring.EMPTY
 
 
 # Whoosh keeps a field's length per document as one byte (a log scale).

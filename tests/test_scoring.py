@@ -193,3 +193,21 @@ def test_a_server_reads_only_the_small_serving_file(site):
     assert set(serving) == set(engine.SERVING_KEYS) - ({"gone"} - set(serving))
     with SearchIndex(site["INDEX_DIR"]) as ix:
         assert set(ix.info) <= set(engine.SERVING_KEYS)
+
+
+def test_a_build_no_longer_used_is_freed_at_once(site):
+    """A server replaces its open build after every rebuild: the old one
+    must go with its last reference, not wait for the cyclic collector."""
+    import gc
+    import weakref
+
+    gc.disable()
+    try:
+        ix = SearchIndex(site["INDEX_DIR"])
+        ix.warm()
+        ix.search(specs(site, ix)[0][1])
+        gone = weakref.ref(ix)
+        del ix
+        assert gone() is None
+    finally:
+        gc.enable()
