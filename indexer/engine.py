@@ -680,7 +680,7 @@ class _Source:
 
     def _segments(self):
         """(Whoosh segment reader of this thread, document offset, postfile
-        or None when it lacks ``field``) per segment."""
+        or None) per segment."""
         leaves = self._ix._searcher.reader().leaf_readers()
         return [(seg, offset, pf) for (seg, offset), pf in zip(leaves, self._postfiles)]
 
