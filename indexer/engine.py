@@ -292,13 +292,15 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
 
 
 def _write_postfiles(folder: Path, procs: int = 1) -> None:
-    """Beside each segment that has none yet, its postings as numpy reads
-    them (``indexer/postfile.py``), one process per segment up to
+    """Beside each segment of ``postfile.MIN_DOCS`` documents or more that
+    has none yet, its postings as numpy reads them
+    (``indexer/postfile.py``), one process per segment up to
     ``procs``.  Copied segments keep theirs; Whoosh deletes a merged
     segment's file with the segment's own (same prefix)."""
     with index.open_dir(str(folder)).reader() as reader:
         missing = [seg.segment().segment_id() for seg, _ in reader.leaf_readers()
-                   if not (folder / (seg.segment().segment_id() + postfile.SUFFIX)).exists()]
+                   if seg.doc_count_all() >= postfile.MIN_DOCS
+                   and not (folder / (seg.segment().segment_id() + postfile.SUFFIX)).exists()]
     if procs > 1 and len(missing) > 1:
         context = multiprocessing.get_context("fork")   # the workers need nothing re-imported
         with ProcessPoolExecutor(min(procs, len(missing)), mp_context=context) as pool:

@@ -37,6 +37,10 @@ import numpy as np
 MAGIC = b"KMPOST1\n"
 SUFFIX = ".kmpost"
 MIN_POSTINGS = 64
+# A smaller segment is left to Whoosh: its longest postings are a few
+# blocks, and the file would be rewritten at every merge of the small
+# segments that incremental builds add (up to 0.6 s at 1 000 documents).
+MIN_DOCS = 1000
 _TAIL = struct.Struct("<Q")
 
 Postings = tuple[np.ndarray, np.ndarray]   # document numbers (int32), frequencies (float32)

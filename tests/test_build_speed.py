@@ -56,11 +56,12 @@ def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
 
     from indexer import build as build_mod
 
-    from indexer import engine
+    from indexer import engine, postfile
 
     # the bundled content is small: let it reach both workers
     monkeypatch.setattr(build_mod, "PROCS_MIN_DOCS", 1)
     monkeypatch.setattr(engine, "PROCS_BATCH", 5)
+    monkeypatch.setattr(postfile, "MIN_DOCS", 1)
     one = build_index(CONTENT, tmp_path / "p1", procs=1, full=True)
     two = build_index(CONTENT, tmp_path / "p2", procs=2, full=True)
     assert one.documents == two.documents > 20 and not one.problems and not two.problems

@@ -67,6 +67,7 @@ def test_every_term_is_found_by_binary_search(tmp_path_factory, table):
 
 def test_builds_write_one_per_segment_and_drop_those_of_merged_segments(tmp_path, monkeypatch):
     monkeypatch.setattr(postfile, "MIN_POSTINGS", 1)   # the few documents here store every term
+    monkeypatch.setattr(postfile, "MIN_DOCS", 1)
     content, index_dir = write_corpus(tmp_path / "c"), tmp_path / "ix"
     build_index(content, index_dir, procs=1)
     doc = content / "engineering" / "road-repair-lesson.md"
@@ -85,6 +86,7 @@ def test_builds_write_one_per_segment_and_drop_those_of_merged_segments(tmp_path
 
 def test_a_damaged_postfile_is_passed_over_and_search_answers_the_same(tmp_path, monkeypatch, caplog):
     monkeypatch.setattr(postfile, "MIN_POSTINGS", 1)
+    monkeypatch.setattr(postfile, "MIN_DOCS", 1)
     content, index_dir = write_corpus(tmp_path / "c"), tmp_path / "ix"
     build_index(content, index_dir, procs=1)
     settings = {"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "MAX_QUERY_CHARS": 200, "SNIPPET_CHARS": 220}
@@ -100,3 +102,13 @@ def test_a_damaged_postfile_is_passed_over_and_search_answers_the_same(tmp_path,
     damaged.write_bytes(damaged.read_bytes()[:-40])        # cut short, as by a full disk
     assert answers() == before
     assert damaged.name in caplog.text and "cut short" in caplog.text
+
+
+def test_small_segments_are_left_to_whoosh(tmp_path, monkeypatch):
+    monkeypatch.setattr(postfile, "MIN_DOCS", 7)
+    content, index_dir = write_corpus(tmp_path / "c"), tmp_path / "ix"
+    build_index(content, index_dir, procs=1)              # six documents: one segment
+    assert list(live_path(index_dir).glob("*" + postfile.SUFFIX)) == []
+    monkeypatch.setattr(postfile, "MIN_DOCS", 6)
+    build_index(content, index_dir, procs=1, full=True)
+    assert len(list(live_path(index_dir).glob("*" + postfile.SUFFIX))) == 1

@@ -74,6 +74,7 @@ def site(request, tmp_path_factory):
     index_dir = tmp_path_factory.mktemp("scoring") / "index"
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(postfile, "MIN_POSTINGS", 1 if request.param == "postings-in-postfiles" else 10**9)
+        mp.setattr(postfile, "MIN_DOCS", 1)
         assert build_index(CONTENT, index_dir, procs=1).problems == []
     return {"CONTENT_DIR": str(CONTENT), "INDEX_DIR": str(index_dir)}
 
