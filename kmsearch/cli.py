@@ -98,7 +98,10 @@ def _fewer_malloc_arenas(arenas: int = 2) -> None:
     """glibc gives each thread a heap of its own (up to eight per core): a
     new build's vocabulary and facets, read by whichever request thread
     comes first, stay scattered over heaps that never shrink, and the
-    server grows with every rebuild.  The same as MALLOC_ARENA_MAX=2."""
+    server grows with every rebuild.  MALLOC_ARENA_MAX in the environment,
+    which glibc reads itself, is left to decide."""
+    if "MALLOC_ARENA_MAX" in os.environ:
+        return
     try:
         ctypes.CDLL("libc.so.6").mallopt(-8, arenas)   # M_ARENA_MAX
     except (OSError, AttributeError):
