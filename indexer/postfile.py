@@ -139,8 +139,8 @@ class PostFile:
             parts = {k: os.pread(self._fd, n, at) for k, (at, n) in self._footer[name].items()}
             # array rather than numpy: a binary search indexes it from Python.
             term_starts = array("I", np.frombuffer(parts["term_starts"], "<u4").astype("=u4").tobytes())
-            dfs = np.frombuffer(parts["dfs"], dtype="<u4").astype(np.int64)
-            post_starts = np.frombuffer(parts["post_starts"], dtype="<i8").astype(np.int64)
+            dfs = np.frombuffer(parts["dfs"], dtype="<u4")
+            post_starts = np.frombuffer(parts["post_starts"], dtype="<i8")
             # Two threads may both read it; either result is the same.
             found = self._fields[name] = _Field(parts["terms"], term_starts, dfs, post_starts)
         return found
