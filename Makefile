@@ -55,6 +55,12 @@ clean:
 bench-relevance: $(STAMP)
 	$(BIN)/python -m benchmarks.relevance
 
+# Segmentation engines (nlpo3, newmm, longest): speed, the word list kept,
+# and MRR@10 of kmsearch with each (benchmarks/segmenters.py).
+.PHONY: bench-segmenters
+bench-segmenters: $(STAMP)
+	$(BIN)/python -m benchmarks.segmenters
+
 # Load on the real server over loopback: 16 clients for 30 s with a rebuild
 # half way; prints p50/p95/p99 and writes benchmarks/out/load.json.
 .PHONY: bench-load

@@ -50,20 +50,20 @@ _searches: dict[str, object] = {}
 
 
 def _build(system: str, variant: str, data_dir: str, work: str) -> tuple[float, float]:
-    from .systems import SYSTEMS
+    from .systems import system_named
 
     docs = fam.variant_docs(data_dir, variant)
     clock = Clock()
-    SYSTEMS[system].build(docs, Path(work) / f"{system}-{variant}")
+    system_named(system).build(docs, Path(work) / f"{system}-{variant}")
     return clock.read()
 
 
 def _run(system: str, variant: str, work: str, texts: list[str]) -> tuple[dict, tuple[float, float], list[str]]:
-    from .systems import SYSTEMS
+    from .systems import system_named
 
     folder = str(Path(work) / f"{system}-{variant}")
     if folder not in _searches:
-        _searches[folder] = SYSTEMS[system].open(Path(folder))
+        _searches[folder] = system_named(system).open(Path(folder))
     search = _searches[folder]
     clock = Clock()
     ranked = {t: search(t) for t in texts}
@@ -89,8 +89,7 @@ def _content_set(content_dir: str, work: str, queries: list[str]) -> tuple[dict[
 # --- the run -------------------------------------------------------------------
 
 def run(args) -> dict:
-    from .systems import SYSTEMS
-
+    systems = args.systems   # names, in the order given
     clock = Clock()
     families = fam.families(str(args.data), args.sample)
     wanted: dict[str, set[str]] = {v: set() for v in fam.VARIANTS}
@@ -102,16 +101,16 @@ def run(args) -> dict:
     # Workers inherit it: kmsearch's tie order varies with the hash seed, and
     # a rerun should give the same numbers.
     os.environ.setdefault("PYTHONHASHSEED", "0")
-    ranked = {s: {v: {} for v in fam.VARIANTS} for s in SYSTEMS}
-    build = {s: {} for s in SYSTEMS}
-    query = {s: [0.0, 0.0] for s in SYSTEMS}
-    partial = {s: 0 for s in SYSTEMS}
+    ranked = {s: {v: {} for v in fam.VARIANTS} for s in systems}
+    build = {s: {} for s in systems}
+    query = {s: [0.0, 0.0] for s in systems}
+    partial = {s: 0 for s in systems}
     content_ranked, content_build_s = {}, None
     with tempfile.TemporaryDirectory(prefix="kmsearch-relevance-") as work, \
             ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         # Longest builds first, so that the short ones fill the gaps.
         jobs = {pool.submit(_build, s, v, str(args.data), work): ("build", s, v)
-                for s in sorted(SYSTEMS, key=lambda s: s != "kmsearch") for v in fam.VARIANTS}
+                for s in sorted(systems, key=lambda s: s != "kmsearch") for v in fam.VARIANTS}
         if judged:
             jobs[pool.submit(_content_set, str(args.content), work, [j["query"] for j in judged])] = ("content",)
         while jobs:
@@ -138,14 +137,14 @@ def run(args) -> dict:
                         _progress(f"ran {len(wanted[v])} queries on {s} {v}")
                 else:
                     content_ranked, content_build_s = result
-    n_queries = {s: sum(len(r) for r in ranked[s].values()) for s in SYSTEMS}
+    n_queries = {s: sum(len(r) for r in ranked[s].values()) for s in systems}
     wall, cpu = clock.read()
     return {
         "families": families, "ranked": ranked, "judged": judged, "content_ranked": content_ranked,
         "timings": {
-            "build_s": {s: {v: {"wall": w, "cpu": c} for v, (w, c) in build[s].items()} for s in SYSTEMS},
+            "build_s": {s: {v: {"wall": w, "cpu": c} for v, (w, c) in build[s].items()} for s in systems},
             "query_ms": {s: {"wall": 1000 * query[s][0] / max(1, n_queries[s]),
-                             "cpu": 1000 * query[s][1] / max(1, n_queries[s])} for s in SYSTEMS},
+                             "cpu": 1000 * query[s][1] / max(1, n_queries[s])} for s in systems},
             "queries": n_queries, "partial": partial, "content_build_s": content_build_s,
             # Workers are reaped by now, so their CPU time is in RUSAGE_CHILDREN.
             "total": {"wall": wall, "cpu": cpu + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
@@ -284,9 +283,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path, default=CONTENT, help="content folder of the content set")
     parser.add_argument("--content-queries", type=Path, default=CONTENT_QUERIES, help="judged queries over --content")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
+    parser.add_argument("--systems", help="comma-separated names (default: kmsearch and its peers; "
+                        "also kmsearch-newmm, kmsearch-longest)")
     args = parser.parse_args(argv)
     args.data, args.content = args.data.resolve(), args.content.resolve()
-    from .systems import SYSTEMS, require_fts5_trigram
+    from .systems import SYSTEMS, require_fts5_trigram, system_named
+
+    args.systems = args.systems.split(",") if args.systems else list(SYSTEMS)
+    try:
+        for name in args.systems:
+            system_named(name)
+    except KeyError as e:
+        parser.error(f"unknown system {e}")
 
     require_fts5_trigram()
     load_start = os.getloadavg()[0]
@@ -299,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
         "data": _rel(args.data), "passages": len(fam.load_docs(str(args.data))),
         "questions": len(fam.load_queries(str(args.data))), "sample": args.sample, "workers": args.workers,
         "content_queries": _rel(args.content_queries),
-        "systems": {name: system.note for name, system in SYSTEMS.items()},
+        "systems": {name: system_named(name).note for name in args.systems},
         "timings": result["timings"],
     }
     print(render(rows, content, meta))

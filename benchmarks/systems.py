@@ -18,7 +18,7 @@ from whoosh.analysis import LowercaseFilter, Tokenizer
 from whoosh.analysis import Token as WhooshToken
 
 from indexer import build_index
-from indexer.thai import normalise
+from indexer.thai import SEGMENTERS, normalise
 from kmsearch.config import load_settings
 from kmsearch.search import Repository
 
@@ -53,10 +53,11 @@ def slug(doc_id: str) -> str:
     return "d-" + hashlib.sha1(doc_id.encode()).hexdigest()[:16]
 
 
-def write_content(folder: Path, docs: list[Doc]) -> dict[str, str]:
+def write_content(folder: Path, docs: list[Doc], segmenter: str = SEGMENTERS[0]) -> dict[str, str]:
     """A content folder of the passages; returns project id -> dataset id."""
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "kmsearch.yaml").write_text(yaml.safe_dump(OFFICE, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    office = {**OFFICE, "segmenter": segmenter}
+    (folder / "kmsearch.yaml").write_text(yaml.safe_dump(office, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (folder / "words.txt").write_text("", encoding="utf-8")
     (folder / "synonyms.txt").write_text(synonyms_file(), encoding="utf-8")
     ids: dict[str, str] = {}
@@ -73,11 +74,17 @@ def write_content(folder: Path, docs: list[Doc]) -> dict[str, str]:
 
 
 class Project:
-    name = "kmsearch"
-    note = "the project: Markdown content folder -> indexer.build_index -> Repository.run_query"
+    """kmsearch itself; with ``segmenter``, the same with another word
+    segmentation engine (``segmenter:`` in kmsearch.yaml)."""
+
+    def __init__(self, segmenter: str = SEGMENTERS[0]):
+        self.segmenter = segmenter
+        self.name = "kmsearch" if segmenter == SEGMENTERS[0] else f"kmsearch-{segmenter}"
+        self.note = ("the project: Markdown content folder -> indexer.build_index -> Repository.run_query"
+                     + ("" if segmenter == SEGMENTERS[0] else f", words segmented by PyThaiNLP's {segmenter}"))
 
     def build(self, docs: list[Doc], folder: Path) -> None:
-        ids = write_content(folder / "content", docs)
+        ids = write_content(folder / "content", docs, self.segmenter)
         (folder / "ids.json").write_text(json.dumps(ids))
         report = build_index(folder / "content", folder / "index")
         if report.problems or report.documents != len(docs):
@@ -202,3 +209,10 @@ SYSTEMS = {s.name: s for s in (
                 normalised=True, grams=True),
     WhooshNewmm(),
 )}
+# Not among the peers of a default run: `benchmarks/segmenters.py` (or
+# `--systems`) compares kmsearch's segmentation engines.
+ENGINE_VARIANTS = {p.name: p for p in (Project(k) for k in SEGMENTERS[1:])}
+
+
+def system_named(name: str):
+    return SYSTEMS.get(name) or ENGINE_VARIANTS[name]

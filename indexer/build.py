@@ -19,7 +19,7 @@ from .gitmeta import last_commits
 from .loader import content_entries, read_file
 from .office import CONFIG_NAME, ConfigError, Office, load_office
 from .render import RENDER_VERSION, render
-from .thai import GRAMS_VERSION, Segmenter
+from .thai import GRAMS_VERSION, SEGMENTERS, Segmenter
 from .validate import check_unique, validate
 
 log = logging.getLogger(__name__)
@@ -65,8 +65,15 @@ def read_word_list(path: Path) -> list[str]:
     return [w for line in text.splitlines() if (w := line.split("#", 1)[0].strip())]
 
 
-def segmenter_for(content_dir: str | Path) -> Segmenter:
-    return Segmenter(read_word_list(Path(content_dir) / WORDS_FILE))
+def segmenter_for(content_dir: str | Path, kind: str | None = None) -> Segmenter:
+    """The content folder's segmenter: its word list, and the engine its
+    kmsearch.yaml names (``kind`` when given)."""
+    if kind is None:
+        try:
+            kind = load_office(content_dir).segmenter
+        except ConfigError:
+            kind = SEGMENTERS[0]
+    return Segmenter(read_word_list(Path(content_dir) / WORDS_FILE), kind)
 
 
 def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | None = None,
@@ -253,7 +260,7 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
             report.index_path = str(live[0])
         else:
             path = engine.write_index(
-                index_dir, segmenter_for(root), (render(d) for d in changed),
+                index_dir, segmenter_for(root, office.segmenter), (render(d) for d in changed),
                 remove=sorted(removed),
                 info={"config": config, "docs": docs, "gone": gone,
                       "titles": {e[0]: e[3] for e in docs.values()}},

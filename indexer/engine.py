@@ -46,7 +46,7 @@ SCHEMA_VERSION = 3
 CURRENT = "current"          # symlink to the live build inside the index folder
 LOCK = ".build.lock"
 SERVING = "search.json"      # the part of kmsearch.json that searching reads
-SERVING_KEYS = ("schema_version", "words", "gone")
+SERVING_KEYS = ("schema_version", "words", "segmenter", "gone")
 PROCS_BATCH = 50             # documents per job of a worker when writing with procs > 1
 
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
@@ -275,7 +275,8 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
             raise
         writer.commit()
         _write_postfiles(build, procs)
-        meta = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), **(info or {})}
+        meta = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), "segmenter": segmenter.engine,
+                **(info or {})}
         # What a server needs is kept apart from what the next build needs
         # (an entry per file): parsing that took 86 MB at 50 000 documents.
         serving = {k: meta[k] for k in SERVING_KEYS if k in meta}
@@ -448,7 +449,7 @@ class SearchIndex:
         self._ix = index.open_dir(str(path))
         serving = path / SERVING
         self.info = json.loads((serving if serving.exists() else path / "kmsearch.json").read_text())
-        self.segmenter = thai.Segmenter(self.info.get("words", ()))
+        self.segmenter = thai.Segmenter(self.info.get("words", ()), self.info.get("segmenter", thai.SEGMENTERS[0]))
         self._local = threading.local()
         self._searchers: list[searching.Searcher] = []
         self._lock = threading.Lock()

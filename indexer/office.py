@@ -11,7 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from .thai import normalise
+from .thai import SEGMENTERS, normalise
 
 CONFIG_NAME = "kmsearch.yaml"
 # Other tools rely on these slugs; offices may relabel them, not rename them.
@@ -49,6 +49,7 @@ class Office:
     areas: tuple[Entry, ...] = ()
     knowledge_map: tuple[MapRow, ...] = ()
     git_dates: bool = True     # take updated/author from git when not given
+    segmenter: str = SEGMENTERS[0]   # word segmentation engine (indexer.thai.SEGMENTERS)
     _lookup: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -129,6 +130,9 @@ def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
         if bad:
             raise ConfigError(f"{where}: knowledge_map[{i}]: unknown area {', '.join(map(repr, bad))}")
         rows.append(MapRow(str(row.get("issue", "")), match.slug, tuple(row.get("areas") or ())))
+    segmenter = str(data.get("segmenter") or SEGMENTERS[0])
+    if segmenter not in SEGMENTERS:
+        raise ConfigError(f"{where}: segmenter: {segmenter!r} is not one of {', '.join(SEGMENTERS)}")
     return Office(
         name=str(office["name"]),
         short_name=str(office.get("short_name") or ""),
@@ -140,4 +144,5 @@ def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
         areas=areas,
         knowledge_map=tuple(rows),
         git_dates=bool(data.get("git_dates", True)),
+        segmenter=segmenter,
     )

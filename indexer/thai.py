@@ -276,50 +276,75 @@ def _is_word(tok: str) -> bool:
     return _ALNUM.search(tok) is not None
 
 
+SEGMENTERS = ("nlpo3", "newmm", "longest")   # the first is the default
+
+
 class Segmenter:
     """Word segmentation with the office's own word list.
 
-    nlpO3 (the Rust newmm) with the custom dictionary loaded once per word
-    list; ``word_tokenize(engine="nlpo3", custom_dict=...)`` would silently
-    ignore the list, so the dictionary is loaded and named explicitly.
+    nlpO3 (the Rust newmm) by default, with the custom dictionary loaded
+    once per word list; ``word_tokenize(engine="nlpo3", custom_dict=...)``
+    would silently ignore the list, so the dictionary is loaded and named
+    explicitly.  PyThaiNLP's ``newmm`` and ``longest`` can be chosen
+    (``segmenter:`` in kmsearch.yaml); they take the same dictionary as a
+    trie.  ``benchmarks/segmenters.py`` compares the three.
     """
 
     _lock = threading.Lock()
-    _loaded: dict[str, str] = {}
+    _loaded: dict[str, object] = {}
 
-    def __init__(self, words: Iterable[str] = ()):
+    def __init__(self, words: Iterable[str] = (), engine: str = SEGMENTERS[0]):
+        if engine not in SEGMENTERS:
+            raise ValueError(f"unknown segmenter {engine!r}; choose one of {', '.join(SEGMENTERS)}")
+        self.engine = engine
         self.words = tuple(sorted({normalise(w).strip() for w in words} - {""}))
-        self.key = hashlib.sha1("\n".join(self.words).encode()).hexdigest()[:16]
+        key = "\n".join(self.words) if engine == SEGMENTERS[0] else engine + "\n" + "\n".join(self.words)
+        self.key = hashlib.sha1(key.encode()).hexdigest()[:16]
 
-    def _dict_name(self) -> str:
+    def _vocabulary(self) -> set[str]:
+        from pythainlp.corpus import thai_words
+
+        return set(thai_words()) | set(self.words) | {w.replace(".", "") for w in self.words}
+
+    def _dictionary(self):
+        """nlpO3's name for the loaded dictionary, or PyThaiNLP's trie."""
         with self._lock:
-            name = self._loaded.get(self.key)
-            if name is None:
-                from pythainlp.corpus import thai_words
-                from pythainlp.tokenize import nlpo3
+            found = self._loaded.get(self.key)
+            if found is None:
+                if self.engine == "nlpo3":
+                    from pythainlp.tokenize import nlpo3
 
-                name = f"kmsearch-{self.key}"
-                extra = set(self.words) | {w.replace(".", "") for w in self.words}
-                fd, path = tempfile.mkstemp(prefix=name, suffix=".txt")
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    f.write("\n".join(sorted(set(thai_words()) | extra)))
-                try:
-                    nlpo3.load_dict(path, name)
-                finally:
-                    os.unlink(path)
-                self._loaded[self.key] = name
-            return name
+                    found = f"kmsearch-{self.key}"
+                    fd, path = tempfile.mkstemp(prefix=found, suffix=".txt")
+                    with os.fdopen(fd, "w", encoding="utf-8") as f:
+                        f.write("\n".join(sorted(self._vocabulary())))
+                    try:
+                        nlpo3.load_dict(path, found)
+                    finally:
+                        os.unlink(path)
+                else:
+                    from pythainlp.util import dict_trie
+
+                    found = dict_trie(self._vocabulary())
+                self._loaded[self.key] = found
+            return found
 
     def segment(self, text: str) -> list[str]:
-        from pythainlp.tokenize import nlpo3
+        """Pieces that together are ``text`` (normalised text: the pieces of
+        ``longest`` are lower-cased, which normalised text already is)."""
+        if self.engine == "nlpo3":
+            from pythainlp.tokenize import nlpo3
 
-        return nlpo3.segment(text, custom_dict=self._dict_name())
+            return nlpo3.segment(text, custom_dict=self._dictionary())
+        from pythainlp.tokenize import word_tokenize
+
+        return word_tokenize(text, engine=self.engine, custom_dict=self._dictionary(), keep_whitespace=True)
 
     def __getstate__(self):
-        return {"words": self.words}
+        return {"words": self.words, "engine": self.engine}
 
     def __setstate__(self, state):
-        self.__init__(state["words"])
+        self.__init__(state["words"], state.get("engine", SEGMENTERS[0]))
 
 
 def analyse(text: str, segmenter: Segmenter) -> list[Token]:
