@@ -347,24 +347,37 @@ def _postings_arrays(m) -> tuple[np.ndarray, np.ndarray]:
             m.next()
         return np.array(ids, dtype=np.int64), np.array(tfs, dtype=np.float64)
     ids, tfs = [], []
-    while m._blocklength:
-        if m._data is None:
-            m._read_data()
-        raw, weights = m._data[0], m._data[1]
-        n = m._blocklength
-        ids.append(np.frombuffer(raw, np.uint8) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64)))
+    for block in _blocks(m):
+        ids.append(_block_ids(block))
+        weights, n = block._data[1], block._blocklength
         if weights is None:
             tfs.append(np.ones(n))
         elif isinstance(weights, float):
             tfs.append(np.full(n, weights))
         else:
             tfs.append(np.asarray(weights, dtype=np.float64))
-        if m._lastblock:
-            break
-        m._goto(m._nextoffset)
     if not ids:
         return scoring.EMPTY, np.zeros(0)
-    return np.concatenate(ids).astype(np.int64), np.concatenate(tfs)
+    return np.concatenate(ids), np.concatenate(tfs)
+
+
+def _blocks(m) -> Iterator:
+    """A segment's posting matcher positioned on each of its blocks in
+    turn (Whoosh's W3 codec: a block's header is read, its data only when
+    asked for)."""
+    while m._blocklength:
+        yield m
+        if m._lastblock:
+            return
+        m._goto(m._nextoffset)
+
+
+def _block_ids(m) -> np.ndarray:
+    """The document numbers of the block ``m`` is on, as int64."""
+    if m._data is None:
+        m._read_data()
+    raw = m._data[0]
+    return np.frombuffer(raw, np.uint8).astype(np.int64) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64))
 
 
 def read_info(index_dir: str | Path) -> tuple[Path, dict] | None:
@@ -812,22 +825,19 @@ def _positions(m, docs: np.ndarray, decode) -> np.ndarray:
                 out.extend(sorted(d << _DOC_SHIFT | p for p in m.value_as("positions")))
         return np.frombuffer(out, dtype=np.int64) if out else scoring.EMPTY
     j = 0
-    while m._blocklength and j < len(docs):
-        if m._maxid >= docs[j]:
-            if m._data is None:
-                m._read_data()
-            raw, values = m._data[0], m._data[2]
-            ids = np.frombuffer(raw, np.uint8).astype(np.int64) if m._byteids else np.cumsum(np.asarray(raw, dtype=np.int64))
-            upto = int(np.searchsorted(docs, m._maxid, side="right"))
-            wanted = docs[j:upto]
-            at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-            for k in at[ids[at] == wanted].tolist():
-                d = int(ids[k]) << _DOC_SHIFT
-                out.extend(sorted(d | p for p in decode(values[k])))
-            j = upto
-        if m._lastblock:
+    for block in _blocks(m):
+        if j == len(docs):
             break
-        m._goto(m._nextoffset)
+        if block._maxid < docs[j]:
+            continue   # none of docs here: its data is never read
+        ids, values = _block_ids(block), block._data[2]
+        upto = int(np.searchsorted(docs, block._maxid, side="right"))
+        wanted = docs[j:upto]
+        at = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
+        for k in at[ids[at] == wanted].tolist():
+            d = int(ids[k]) << _DOC_SHIFT
+            out.extend(sorted(d | p for p in decode(values[k])))
+        j = upto
     return np.frombuffer(out, dtype=np.int64) if out else scoring.EMPTY
 
 
