@@ -466,6 +466,11 @@ class SearchIndex:
         self._local = threading.local()
         self._searchers: list[searching.Searcher] = []
         self._lock = threading.Lock()
+        # A replaced build is dropped, not closed, while requests may still
+        # read it: its files close with the last reference.  A finalizer
+        # rather than __del__: when the build is collected with an app's
+        # reference cycle, it runs before the open files are finalized.
+        weakref.finalize(self, _close_searchers, self._searchers, self._lock)
         first = self._searcher
         self._source = _Source(self, first)
         self._scorer = scoring.Scorer(self._source)
@@ -481,10 +486,7 @@ class SearchIndex:
         return s
 
     def close(self) -> None:
-        with self._lock:
-            for s in self._searchers:
-                s.close()
-            self._searchers.clear()
+        _close_searchers(self._searchers, self._lock)
         self._local = threading.local()
 
     def __enter__(self):
@@ -492,14 +494,6 @@ class SearchIndex:
 
     def __exit__(self, *exc):
         self.close()
-
-    def __del__(self):
-        # A replaced build is dropped, not closed, while requests may still
-        # read it: its files close with the last reference.
-        try:
-            self.close()
-        except Exception:
-            pass
 
     @property
     def doc_count(self) -> int:
@@ -628,6 +622,13 @@ class SearchIndex:
     def titles(self) -> list[tuple[str, str]]:
         """(id, title) of every document."""
         return [(f["id"], f["title"]) for f in self._searcher.all_stored_fields()]
+
+
+def _close_searchers(searchers: list[searching.Searcher], lock: threading.Lock) -> None:
+    with lock:
+        for s in searchers:
+            s.close()
+        searchers.clear()
 
 
 class _Vocabulary:
