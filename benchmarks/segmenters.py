@@ -27,7 +27,7 @@ import time
 from pathlib import Path
 
 from indexer import thai
-from indexer.build import read_word_list
+from indexer.wordlists import parse_words
 
 from . import families as fam
 from .machine import describe
@@ -88,7 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--speed-only", action="store_true", help="leave out the retrieval run")
     parser.add_argument("--retrieval", default="nlpo3,newmm", help="engines in the retrieval run [nlpo3,newmm]")
     args = parser.parse_args(argv)
-    words = read_word_list(WORDS)
+    words = parse_words(WORDS.read_text(encoding="utf-8"))[0]
     result = {"machine": describe(), "command": " ".join(["python -m benchmarks.segmenters", *(argv or sys.argv[1:])]),
               "speed": speed(sample_texts(args.data, SPEED_MB), words), "word_list": word_list(words)}
     print(f"{'engine':10} {'segment MB/s':>13} {'analyse MB/s':>13} {'words.txt kept whole':>21}")

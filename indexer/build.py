@@ -12,18 +12,22 @@ import logging
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Iterator
 
-from . import engine, links
+from . import engine
 from .documents import Document, Problem, RawFile
+from .files import signature, stat_inside
 from .gitmeta import last_commits
+from .limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
+from .links import Links
 from .loader import content_entries, read_file
-from .office import CONFIG_NAME, ConfigError, Office, load_office
+from .office import CONFIG_NAME, ConfigError, Office, load_office, read_office_text
 from .render import RENDER_VERSION, render
 from .thai import GRAMS_VERSION, SEGMENTERS, Segmenter
 from .validate import check_unique, validate
+from .wordlists import WORDS_FILE, read_synonyms, read_words
 
 log = logging.getLogger(__name__)
-WORDS_FILE = "words.txt"
 # Fewer changed documents than this are written by one process whatever
 # ``procs`` says: starting workers costs more than analysing a few documents.
 PROCS_MIN_DOCS = 100
@@ -38,6 +42,7 @@ class BuildReport:
     index_path: str = ""
     added: int = 0        # documents analysed in this build
     removed: int = 0
+    failed: int = 0       # documents that could not be rendered
     full: bool = True
 
     @property
@@ -54,15 +59,12 @@ class Scan:
     files: int
     hashes: dict[str, str]   # path -> hash of the file's bytes
     stats: dict[str, list | None] = field(default_factory=dict)   # path -> stat signature (see _signature)
+    root: str = ""
+    ids: set[str] = field(default_factory=set)            # every id and alias, for links
+    by_path: dict[str, str] = field(default_factory=dict)  # article file -> id
 
-
-def read_word_list(path: Path) -> list[str]:
-    """One word a line; blank lines and ``#`` comments ignored."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        return []
-    return [w for line in text.splitlines() if (w := line.split("#", 1)[0].strip())]
+    def links(self, doc: Document) -> Links:
+        return Links(doc, self.root, self.ids, self.by_path)
 
 
 def segmenter_for(content_dir: str | Path, kind: str | None = None) -> Segmenter:
@@ -73,7 +75,7 @@ def segmenter_for(content_dir: str | Path, kind: str | None = None) -> Segmenter
             kind = load_office(content_dir).segmenter
         except ConfigError:
             kind = SEGMENTERS[0]
-    return Segmenter(read_word_list(Path(content_dir) / WORDS_FILE), kind)
+    return Segmenter(read_words(content_dir)[0], kind)
 
 
 def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | None = None,
@@ -104,16 +106,19 @@ def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | N
         try:
             stats[rel] = _signature(st, started)
             hashes[rel] = _file_hash(name)
-            raw = read_file(path, root)
-            if isinstance(raw, Problem):
-                problems.append(raw)
+            with time_limit(SECONDS_PER_DOCUMENT, "front-matter", "reading the front-matter"):
+                raw = read_file(path, root)
+                result = validate(raw, office) if isinstance(raw, RawFile) else raw
+            if isinstance(result, Problem):
+                problems.append(result)
                 continue
             raws[raw.path] = raw
-            result = validate(raw, office)
             if isinstance(result, list):
                 problems.extend(result)
             else:
                 valid.append(result)
+        except LimitExceeded as e:
+            problems.append(Problem(rel, e.line, e.field, str(e)))
         except Exception as e:  # one broken file must not stop the others
             log.exception("unexpected error in %s", path)
             problems.append(Problem(rel, 1, "file", f"could not be processed: {e}"))
@@ -127,12 +132,30 @@ def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | N
         kept = _with_git_metadata(kept, last_commits(root))
     ids = set(claimed) | {i for d in kept for i in (d.id, *d.aliases)}
     by_path = {rel: entry[0] for rel, entry in unchanged.items()} | {d.path: d.id for d in kept}
-    linked = []
-    for doc in kept:
-        doc, link_problems = links.process(doc, root, ids, by_path)
-        problems += link_problems
-        linked.append(doc)
-    return Scan(linked, problems, files, hashes, stats)
+    return Scan(kept, problems, files, hashes, stats, str(root), ids, by_path)
+
+
+def prepare(doc: Document, found: Scan) -> tuple[Document | None, Links, list[Problem]]:
+    """``doc`` rendered with its links checked, or None when its body
+    breaks a limit or the renderer; the problems either way."""
+    links = found.links(doc)
+    try:
+        return render(doc, links), links, links.problems
+    except LimitExceeded as e:
+        return None, links, [Problem(doc.path, doc.body_line, e.field, str(e))]
+    except Exception as e:   # a renderer bug on one file must not stop the build
+        log.exception("cannot render %s", doc.path)
+        return None, links, [Problem(doc.path, doc.body_line, "body", f"could not be rendered: {e}")]
+
+
+def _rendered(found: Scan) -> tuple[list[Document], list[Problem]]:
+    docs, problems = [], []
+    for doc in found.documents:
+        rendered, _, doc_problems = prepare(doc, found)
+        problems += doc_problems
+        if rendered is not None:
+            docs.append(rendered)
+    return docs, problems
 
 
 # A file whose last change is this close to the moment it was looked at may
@@ -157,9 +180,11 @@ def _signature(st, now_ns: int) -> list | None:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
 
 
-def _unchanged(previous: dict | None, entries: list) -> dict[str, list]:
+def _unchanged(previous: dict | None, entries: list, root: Path) -> tuple[dict[str, list], set[str]]:
     """Files that are what the previous build recorded, as it recorded
-    them: [id, hash, aliases, title, signature].
+    them: [id, hash, aliases, title, signature, link targets]; and the
+    files that are, but one of whose link targets (an attachment) appeared,
+    changed or went, so they are read and rendered again.
 
     A file whose stat signature matches the recorded one is not read; any
     other recorded file is read and hashed, and is unchanged when its bytes
@@ -169,25 +194,27 @@ def _unchanged(previous: dict | None, entries: list) -> dict[str, list]:
     everything regardless.
     """
     if previous is None:
-        return {}
+        return {}, set()
     docs = previous.get("docs", {})
     now = time.time_ns()
     out = {}
+    stale = set()
     for rel, name, st in entries:
         entry = docs.get(rel)
-        if entry is None or len(entry) < 4:
+        if entry is None or len(entry) < 6:
             continue  # new, or recorded by an older version: read it again
         sig = _signature(st, now)
-        if sig is not None and len(entry) > 4 and entry[4] == sig:
-            out[rel] = entry
+        if sig is None or entry[4] != sig:
+            try:
+                if _file_hash(name) != entry[1]:
+                    continue
+            except OSError:
+                continue
+        if any(signature(stat_inside(root, target)) != was for target, was in entry[5].items()):
+            stale.add(rel)
             continue
-        try:
-            digest = _file_hash(name)
-        except OSError:
-            continue
-        if digest == entry[1]:
-            out[rel] = [*entry[:4], sig]
-    return out
+        out[rel] = [*entry[:4], sig, entry[5]]
+    return out, stale
 
 
 def _with_git_metadata(docs: list[Document], commits: dict) -> list[Document]:
@@ -205,7 +232,8 @@ def _with_git_metadata(docs: list[Document], commits: dict) -> list[Document]:
 def load_documents(content_dir: str | Path, office: Office | None = None) -> tuple[list[Document], list[Problem], int]:
     """Every valid document of the folder, rendered; and every problem found."""
     found = scan(content_dir, office or load_office(content_dir))
-    return [render(d) for d in found.documents], found.problems, found.files
+    docs, problems = _rendered(found)
+    return docs, found.problems + problems, found.files
 
 
 def check_content(content_dir: str | Path) -> BuildReport:
@@ -214,7 +242,16 @@ def check_content(content_dir: str | Path) -> BuildReport:
         found = scan(content_dir, load_office(content_dir))
     except ConfigError as e:
         return BuildReport(problems=[_config_problem(e)], seconds=time.perf_counter() - started)
-    return BuildReport(len(found.documents), found.files, found.problems, time.perf_counter() - started)
+    docs, problems = _rendered(found)
+    return BuildReport(len(docs), found.files, config_problems(content_dir) + found.problems + problems,
+                       time.perf_counter() - started)
+
+
+def config_problems(content_dir: str | Path) -> list[Problem]:
+    """What is wrong with the office's own files, beside its documents
+    (kmsearch.yaml's errors stop a build and are raised as ConfigError)."""
+    office = read_office_text(content_dir).problem
+    return ([office] if office else []) + read_words(content_dir)[1] + read_synonyms(content_dir)[1]
 
 
 def _config_hash(root: Path) -> str:
@@ -242,34 +279,68 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
         live = engine.read_info(index_dir)
         previous = live[1] if live and live[1].get("config") == config and not full else None
         entries = content_entries(root)
-        unchanged = _unchanged(previous, entries)
+        unchanged, stale = _unchanged(previous, entries, root)
         found = scan(root, office, unchanged, entries)
         old_docs: dict[str, list] = (previous or {}).get("docs", {})
         docs = dict(unchanged)
-        docs.update({d.path: [d.id, found.hashes[d.path], list(d.aliases), d.title, found.stats.get(d.path)]
+        docs.update({d.path: [d.id, found.hashes[d.path], list(d.aliases), d.title, found.stats.get(d.path), {}]
                      for d in found.documents})
         # the signature alone never makes a document worth analysing again
-        changed = [d for d in found.documents if old_docs.get(d.path, [])[:4] != docs[d.path][:4]]
+        changed = [d for d in found.documents
+                   if old_docs.get(d.path, [])[:4] != docs[d.path][:4] or d.path in stale]
         removed: set[str] = set()
         if previous is not None:
             removed = {e[0] for e in old_docs.values()} - {e[0] for e in docs.values()}
             removed |= {old_docs[d.path][0] for d in changed if d.path in old_docs and old_docs[d.path][0] != d.id}
         gone = _withdrawn(live[1] if live else {}, docs)
-        report = BuildReport(len(docs), found.files, found.problems, full=previous is None)
+        report = BuildReport(len(docs), found.files, config_problems(root) + found.problems, full=previous is None)
+        engine.prune(index_dir)   # folders of builds that were killed
         if previous is not None and not changed and not removed and gone == previous.get("gone", {}):
             report.index_path = str(live[0])
         else:
+            titles = {e[0]: e[3] for e in docs.values()}
             path = engine.write_index(
-                index_dir, segmenter_for(root, office.segmenter), (render(d) for d in changed),
+                index_dir, segmenter_for(root, office.segmenter),
+                _prepared(changed, found, docs, old_docs, titles, report),
                 remove=sorted(removed),
-                info={"config": config, "docs": docs, "gone": gone,
-                      "titles": {e[0]: e[3] for e in docs.values()}},
+                # the office as this build read it: a server shows the divisions of the build it serves
+                info={"config": config, "docs": docs, "gone": gone, "titles": titles,
+                      "office": read_office_text(root).text},
                 base=live[0] if previous is not None else None,
                 procs=procs if len(changed) >= PROCS_MIN_DOCS else 1)
             report.index_path = str(path)
-            report.added, report.removed = len(changed), len(removed)
+            report.added, report.removed = len(changed) - report.failed, len(removed)
+            report.documents = len(docs)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _prepared(changed: list[Document], found: Scan, docs: dict[str, list], old_docs: dict[str, list],
+              titles: dict[str, str], report: BuildReport) -> Iterator[Document]:
+    """The changed documents rendered, one at a time as the index writer
+    takes them, with what the build records of each (``docs`` and
+    ``titles`` are written after the last one).
+
+    A document that cannot be rendered is a problem, never the end of the
+    build: its last good version, if any, keeps serving, and it is
+    recorded as not read, so the next build tries it again.
+    """
+    for doc in changed:
+        rendered, links, problems = prepare(doc, found)
+        report.problems += problems
+        if rendered is not None:
+            docs[doc.path][5] = links.targets
+            yield rendered
+            continue
+        report.failed += 1
+        old = old_docs.get(doc.path)
+        if old is not None and len(old) >= 6:
+            docs[doc.path] = [old[0], "", old[2], old[3], None, old[5]]
+            titles[old[0]] = old[3]
+        else:
+            docs.pop(doc.path, None)
+            if doc.id not in (e[0] for e in docs.values()):
+                titles.pop(doc.id, None)
 
 
 def _withdrawn(previous: dict, docs: dict[str, list]) -> dict[str, str]:

@@ -46,7 +46,7 @@ SCHEMA_VERSION = 3
 CURRENT = "current"          # symlink to the live build inside the index folder
 LOCK = ".build.lock"
 SERVING = "search.json"      # the part of kmsearch.json that searching reads
-SERVING_KEYS = ("schema_version", "words", "segmenter", "gone")
+SERVING_KEYS = ("schema_version", "words", "segmenter", "gone", "office")
 PROCS_BATCH = 50             # documents per job of a worker when writing with procs > 1
 
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
@@ -413,6 +413,15 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
     for child in index_dir.glob("build-*"):
         if child.name not in keep:
             shutil.rmtree(child, ignore_errors=True)
+
+
+def prune(index_dir: str | Path) -> None:
+    """Remove what killed builds left: every build folder but the live and
+    the previous one.  Call it holding ``build_lock`` (no build is writing)."""
+    index_dir = Path(index_dir)
+    live = live_path(index_dir)
+    if live is not None:
+        _prune(index_dir, keep={live.name, _previous_name(index_dir, live.name)})
 
 
 def live_path(index_dir: str | Path) -> Path | None:

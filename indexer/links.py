@@ -2,22 +2,24 @@
 
 Authors link the way Markdown editors do: to another article's file
 (``../กองคลัง/land-tax.md`` or ``land-tax.md``), to its permalink
-(``/a/land-tax``), or to a form beside the file (``forms/kor1.pdf``).  The
-check reports links that lead nowhere; the build turns file links into
-permalinks and attachment links into URLs the app serves.
+(``/a/land-tax``), or to a form beside the file (``forms/kor1.pdf``,
+``<forms/แบบ คำร้อง.pdf>``, ``forms/%E0%B9%81.pdf``).  Links are taken from
+the parsed Markdown (``render.py`` hands each ``a`` and ``img`` here), so a
+link shown inside a code block is not a link, and reference-style links are
+checked like inline ones.  The check reports links that lead nowhere; file
+links become permalinks and attachment links URLs the app serves.
 """
 from __future__ import annotations
 
 import mimetypes
 import posixpath
 import re
-from dataclasses import replace
-from pathlib import Path
+from dataclasses import dataclass, field
+from urllib.parse import quote, unquote
 
 from .documents import Attachment, Document, Problem
+from .files import clean_path, signature, stat_inside
 
-# [text](target "title") and ![alt](target)
-LINK = re.compile(r'(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?((?:\s+"[^"\n]*")?)\s*\)')
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",
     ".doc": "application/msword",
@@ -37,79 +39,84 @@ ATTACHMENT_TYPES = {
     ".webp": "image/webp",
 }
 PERMALINK = re.compile(r"^/a/([a-z0-9][a-z0-9-]*)/?(#.*)?$")
+# An attachment outside the article's own folder (``../forms/x.pdf``) is
+# served under this prefix and its path from the content folder: a ``..``
+# in a URL is resolved away by the browser before the request is sent.
+ROOTED = "_/"
 
 
 def _is_external(target: str) -> bool:
     return bool(re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", target)) or target.startswith(("#", "//"))
 
 
-def _resolve(doc: Document, target: str) -> str | None:
-    """The content-relative path a relative link points at, or None when it
-    leaves the content folder."""
-    target = target.split("#", 1)[0].split("?", 1)[0]
-    joined = posixpath.normpath(posixpath.join(posixpath.dirname(doc.path), target))
-    if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
-        return None
-    return joined
+@dataclass
+class Links:
+    """What one document's links need from the build, and what they found.
 
+    ``ids`` are every id and alias in the content, ``by_path`` maps each
+    article's file to its id.  ``targets`` records every file a relative
+    link points at, with its signature (None when missing), so that an
+    incremental build reads the article again when one of them appears,
+    changes or goes: the attachment list follows the files, not only the
+    article.
+    """
 
-def _inside(root: Path, rel: str) -> Path | None:
-    """The file, if it is a regular file inside the content folder (a
-    symlink pointing out of it does not count)."""
-    path = root / rel
-    try:
-        real = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        return None
-    if not real.is_relative_to(root.resolve()) or not real.is_file():
-        return None
-    if any(part.startswith((".", "_")) for part in real.relative_to(root.resolve()).parts):
-        return None  # drafts, templates, .git: never published
-    return real
+    doc: Document
+    root: str
+    ids: set[str]
+    by_path: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    attachments: dict[str, Attachment] = field(default_factory=dict)
+    targets: dict[str, list | None] = field(default_factory=dict)
 
+    def _line(self, target: str) -> int:
+        at = self.doc.body.find(target)
+        if at < 0:
+            at = self.doc.body.find(unquote(target))
+        return self.doc.body_line + (self.doc.body.count("\n", 0, at) if at >= 0 else 0)
 
-def process(doc: Document, root: Path, ids: set[str], by_path: dict[str, str]) -> tuple[Document, list[Problem]]:
-    """Check every link of ``doc``; rewrite file links to permalinks and
-    attachment links to their served URL; list the attachments."""
-    problems: list[Problem] = []
-    attachments: dict[str, Attachment] = {}
+    def _problem(self, target: str, name: str, message: str) -> None:
+        self.problems.append(Problem(self.doc.path, self._line(target), name, message))
 
-    def line_of(offset: int) -> int:
-        return doc.body_line + doc.body.count("\n", 0, offset)
-
-    def fix(m: re.Match) -> str:
-        bang, label, target, title = m.groups()
-        if _is_external(target):
-            return m.group(0)
+    def resolve(self, target: str, label: str) -> str | None:
+        """The URL to put in place of ``target``, or None to leave it."""
+        target = target.strip()
+        if not target or _is_external(target):
+            return None
         link = PERMALINK.match(target)
         if link:
-            if link.group(1) not in ids:
-                problems.append(Problem(doc.path, line_of(m.start()), "link", f"no article with id {link.group(1)!r}"))
-            return m.group(0)
-        rel = _resolve(doc, target)
+            if link.group(1) not in self.ids:
+                self._problem(target, "link", f"no article with id {link.group(1)!r}")
+            return None
+        plain, _, anchor = unquote(target).partition("#")
+        plain = plain.split("?", 1)[0]
+        folder = posixpath.dirname(self.doc.path)
+        joined = posixpath.normpath(posixpath.join(folder, plain))
+        rel = clean_path(joined)
         if rel is None:
-            problems.append(Problem(doc.path, line_of(m.start()), "link", f"{target!r} points outside the content folder"))
-            return m.group(0)
-        anchor = "#" + target.split("#", 1)[1] if "#" in target else ""
+            outside = joined == ".." or joined.startswith(("../", "/"))
+            self._problem(target, "link", f"{target!r} points outside the content folder" if outside else
+                          f"{target!r} points to a file that is never published (a name starting with . or _)")
+            return None
         if rel.endswith(".md"):
-            if rel not in by_path:
-                problems.append(Problem(doc.path, line_of(m.start()), "link", f"{target!r}: no such article"))
-                return m.group(0)
-            return f"{bang}[{label}](/a/{by_path[rel]}{anchor}{title})"
+            if rel not in self.by_path:
+                self._problem(target, "link", f"{target!r}: no such article")
+                return None
+            return f"/a/{self.by_path[rel]}" + (f"#{anchor}" if anchor else "")
+        st = stat_inside(self.root, rel)
+        self.targets[rel] = signature(st)
+        if st is None:
+            self._problem(target, "attachment", f"{target!r}: file not found")
+            return None
         suffix = posixpath.splitext(rel)[1].lower()
-        real = _inside(root, rel)
-        if real is None:
-            problems.append(Problem(doc.path, line_of(m.start()), "attachment", f"{target!r}: file not found"))
-            return m.group(0)
         if suffix not in ATTACHMENT_TYPES:
-            problems.append(Problem(doc.path, line_of(m.start()), "attachment",
-                                    f"{target!r}: {suffix or 'this kind of'} files are not served; use PDF, Word, Excel or an image"))
-            return m.group(0)
-        name = posixpath.relpath(rel, posixpath.dirname(doc.path) or ".")
-        attachments.setdefault(rel, Attachment(rel, name, real.stat().st_size,
-                                               ATTACHMENT_TYPES.get(suffix) or mimetypes.guess_type(rel)[0] or "application/octet-stream",
-                                               label))
-        return f"{bang}[{label}](/a/{doc.id}/files/{name}{title})"
-
-    body = LINK.sub(fix, doc.body)
-    return replace(doc, body=body, attachments=tuple(attachments.values())), problems
+            self._problem(target, "attachment",
+                          f"{target!r}: {suffix or 'this kind of'} files are not served; use PDF, Word, Excel or an image")
+            return None
+        name = posixpath.relpath(rel, folder or ".")
+        if name.startswith("../"):
+            name = ROOTED + rel
+        self.attachments.setdefault(rel, Attachment(
+            rel, name, st.st_size, ATTACHMENT_TYPES.get(suffix) or mimetypes.guess_type(rel)[0] or "application/octet-stream",
+            label))
+        return f"/a/{self.doc.id}/files/{quote(name)}"

@@ -12,6 +12,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from .documents import Problem, RawFile
+from .limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES, MAX_NESTING
 
 _HANDLER = YAMLHandler()
 
@@ -93,6 +94,10 @@ def read_file(path: Path, root: Path) -> RawFile | Problem:
     if refused:
         return Problem(rel, 1, "file", refused)
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return Problem(rel, 1, "file", f"is {size / 1048576:.1f} MB; a document may be at most "
+                           f"{MAX_FILE_BYTES // 1048576} MB: split it, or attach the long part as a PDF")
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         return Problem(rel, 1, "file", f"not UTF-8 text (byte {e.start}); save the file as UTF-8")
@@ -109,7 +114,14 @@ def parse(text: str, rel: str) -> RawFile | Problem:
         head, body = _HANDLER.split(text)
     except ValueError:
         return Problem(rel, 1, "front-matter", "not closed: add a line '---' after the fields")
+    if len(head.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
+        return Problem(rel, 1, "front-matter", f"is longer than {MAX_FRONT_MATTER_BYTES // 1024} KB; "
+                       "put long text in the body")
     try:
+        depth, deep_line = nesting(head)
+        if depth > MAX_NESTING:
+            return Problem(rel, deep_line, "front-matter",
+                           f"lists or fields nested more than {MAX_NESTING} deep")
         loader = _Loader(head)
         try:
             node = loader.get_single_node()
@@ -127,11 +139,41 @@ def parse(text: str, rel: str) -> RawFile | Problem:
         metadata = {}
     if not isinstance(metadata, dict):
         return Problem(rel, 2, "front-matter", "must be a list of 'field: value' lines")
-    lines = {}
+    lines: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for key, _ in node.value:
             # the head starts on the opening "---" line, so index 0 is line 1
-            lines.setdefault(str(key.value).lower(), key.start_mark.line + 1)
+            name, line = str(key.value).lower(), key.start_mark.line + 1
+            if name in lines:
+                # YAML keeps the last value silently; the author meant one of them
+                return Problem(rel, line, name, f"is given twice (first on line {lines[name]}); keep one")
+            lines[name] = line
     metadata = {str(k).lower(): v for k, v in metadata.items()}
     body_line = head.count("\n") + 2
     return RawFile(rel, metadata, body.lstrip("\n"), body_line, lines)
+
+
+_OPENERS = frozenset("[{-?:")
+
+
+def nesting(head: str) -> tuple[int, int]:
+    """How deep the front-matter's lists and mappings go, and the line of
+    the deepest, without building them: libyaml's C loader builds nested
+    values by recursion and overflows the C stack (SIGSEGV, no message) on
+    a few tens of thousands of ``[``.  Its event parser keeps its own
+    stack, so the events are counted only when the text could be deep at
+    all (each level needs one of ``[{-?:``), which front-matter never is."""
+    if sum(head.count(c) for c in _OPENERS) <= MAX_NESTING:
+        return 0, 1
+    depth = deepest = 0
+    line = 1
+    for event in yaml.parse(head, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > deepest:
+                deepest, line = depth, event.start_mark.line + 1
+            if depth > MAX_NESTING:
+                break
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+    return deepest, line

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import yaml
 
+from .limits import MAX_NESTING
+from .loader import nesting
+from .textfile import TextFile, read_text
 from .thai import SEGMENTERS, normalise
 
 CONFIG_NAME = "kmsearch.yaml"
@@ -81,15 +84,31 @@ def _key(s: str) -> str:
 
 
 def load_office(content_dir: str | Path) -> Office:
+    return parse_office_text(read_office_text(content_dir).text, str(Path(content_dir) / CONFIG_NAME))
+
+
+def read_office_text(content_dir: str | Path) -> TextFile:
     path = Path(content_dir) / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(f"{path}: not found; every content folder needs its office configuration")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: not found; every content folder needs its office configuration") from None
+        return read_text(path, CONFIG_NAME)
+    except OSError as e:
+        raise ConfigError(f"{path}: cannot be read: {e.strerror}") from None
+
+
+def parse_office_text(text: str, where: str = CONFIG_NAME) -> Office:
+    """The office from the text of its kmsearch.yaml (as a build recorded
+    it, or as the content folder holds it now)."""
+    try:
+        depth, line = nesting(text)
+        if depth > MAX_NESTING:
+            raise ConfigError(f"{where}:{line}: lists or fields nested more than {MAX_NESTING} deep")
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
-        raise ConfigError(f"{path}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from None
-    return parse_office(data, str(path))
+        raise ConfigError(f"{where}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from None
+    return parse_office(data, where)
 
 
 def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:

@@ -11,15 +11,21 @@ import threading
 import unicodedata
 from dataclasses import replace
 
+from xml.etree.ElementTree import Element
+
 import markdown
 import nh3
+from markdown.extensions import Extension
+from markdown.treeprocessors import Treeprocessor
 
 from .documents import Document
+from .limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
+from .links import Links
 
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "def_list", "sane_lists", "toc", "attr_list"]
 # Bump when the HTML for the same Markdown changes (heading ids, say): the
 # build then re-renders every document instead of only the changed ones.
-RENDER_VERSION = 2
+RENDER_VERSION = 3
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 
@@ -67,20 +73,54 @@ _BLOCK_END = re.compile(r"</(p|li|h[1-6]|tr|td|th|dd|dt|pre|blockquote|div|table
 _local = threading.local()
 
 
+class _LinkTargets(Treeprocessor):
+    """Hands every link and image of the parsed document to ``links``
+    (after the inline patterns, so reference-style links are there too)."""
+
+    links: Links | None = None
+
+    def run(self, root: Element) -> None:
+        if self.links is None:
+            return
+        for el in root.iter():
+            if el.tag not in ("a", "img"):
+                continue
+            attr = "href" if el.tag == "a" else "src"
+            target = el.get(attr)
+            if target is None:
+                continue
+            label = el.get("alt", "") if el.tag == "img" else " ".join("".join(el.itertext()).split())
+            url = self.links.resolve(target, label)
+            if url is not None:
+                el.set(attr, url)
+
+
+class _LinkExtension(Extension):
+    def extendMarkdown(self, md: markdown.Markdown) -> None:
+        md.treeprocessors.register(_LinkTargets(md), "kmsearch-links", 1)
+
+
 def _markdown() -> markdown.Markdown:
     """One converter per thread, reset between documents: setting up the
     extensions took a third of the time of rendering a document."""
     md = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS)
+        md = _local.md = markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension()],
+                                           extension_configs=EXTENSION_CONFIGS)
     return md
 
 
-def to_html(source: str) -> str:
+def to_html(source: str, links: Links | None = None) -> str:
     md = _markdown()
+    targets = md.treeprocessors["kmsearch-links"]
+    targets.links = links
     try:
         raw = md.convert(source)
+    except RecursionError:
+        raise LimitExceeded("body", "Markdown nested too deeply (emphasis, lists, quotes or brackets "
+                            "inside one another); simplify it") from None
     finally:
+        targets.links = None
         md.reset()
     return nh3.clean(
         raw,
@@ -99,6 +139,11 @@ def to_text(html_text: str) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def render(doc: Document) -> Document:
-    body_html = to_html(doc.body)
-    return replace(doc, html=body_html, text=to_text(body_html))
+def render(doc: Document, links: Links | None = None) -> Document:
+    """``doc`` with its HTML and text; with ``links``, its links checked and
+    rewritten (problems and attachments collected there).  Raises
+    LimitExceeded for a body that would take the build down or hold it."""
+    with time_limit(SECONDS_PER_DOCUMENT, "body", "rendering the Markdown"):
+        body_html = to_html(doc.body, links)
+    attachments = tuple(links.attachments.values()) if links is not None else doc.attachments
+    return replace(doc, html=body_html, text=to_text(body_html), attachments=attachments)

@@ -404,11 +404,13 @@ def words(text: str, segmenter: Segmenter) -> list[str]:
 
 # --- character clusters ------------------------------------------------------
 
-@lru_cache(maxsize=65536)
-def _tcc(run: str) -> tuple[str, ...]:
+def _tcc_raw(run: str) -> tuple[str, ...]:
     from pythainlp.tokenize import subword_tokenize
 
     return tuple(subword_tokenize(run, engine="tcc"))
+
+
+_tcc = lru_cache(maxsize=65536)(_tcc_raw)   # words recur; long runs (windows) are not cached
 
 
 _THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+|[^\W_\u0e00-\u0e7f]+")
@@ -436,10 +438,24 @@ def clusters(text: str) -> list[Token]:
     return out
 
 
-def _tcc_long(run: str) -> list[str]:
-    from pythainlp.tokenize import subword_tokenize
+_TCC_WINDOW = 256
 
-    return subword_tokenize(run, engine="tcc")
+
+def _tcc_long(run: str) -> list[str]:
+    """Clusters of a long run, a window at a time: PyThaiNLP's tcc slices
+    the rest of the text at every cluster, quadratic in the run's length
+    (an 850 000-character "word" took 40 s).  A cluster is a few
+    characters long, so only the last cluster of a window can be cut; it
+    is read again at the start of the next window."""
+    out: list[str] = []
+    at = 0
+    while at < len(run):
+        window = _tcc_raw(run[at:at + _TCC_WINDOW])
+        if at + _TCC_WINDOW < len(run) and len(window) > 1:
+            window = window[:-1]
+        out.extend(window)
+        at += sum(map(len, window))
+    return out
 
 
 GRAMS_VERSION = 2
@@ -477,7 +493,7 @@ def grams(text: str, segmenter: Segmenter) -> list[str]:
         if tok.start != last_end:
             _flush_pairs(run, whole, words, out)
             run, whole, words = [], [], 0
-        parts = _tcc(tok.text)
+        parts = _tcc(tok.text) if len(tok.text) < 64 else _tcc_long(tok.text)
         if len(parts) == 2:
             whole.append(len(run))
         run.extend(parts)

@@ -11,6 +11,7 @@ from pathlib import PurePosixPath
 from typing import Callable, Iterable
 
 from .documents import Document, Problem, RawFile
+from .limits import MAX_ITEM_CHARS, MAX_LIST_ITEMS
 from .office import Office
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
@@ -42,13 +43,17 @@ def _list(value, _office=None) -> tuple[str, ...]:
         items = value
     else:
         items = [value]
-    out = []
+    if len(items) > MAX_LIST_ITEMS:
+        raise Invalid(f"has {len(items)} entries; at most {MAX_LIST_ITEMS}")
+    out: dict[str, None] = {}
     for item in items:
         if isinstance(item, (list, dict)):
             raise Invalid("must be a list of words")
         s = " ".join(str(item).split())
-        if s and s not in out:
-            out.append(s)
+        if len(s) > MAX_ITEM_CHARS:
+            raise Invalid(f"an entry of {len(s)} characters; at most {MAX_ITEM_CHARS}")
+        if s:
+            out[s] = None
     return tuple(out)
 
 

@@ -19,6 +19,10 @@ from indexer.engine import BuildLocked, IndexMissing, live_path
 
 from .config import SettingsError, load_settings
 
+# The exit status of ``build`` when another build holds the lock
+# (EX_TEMPFAIL): a watching server tries again shortly.
+BUILD_LOCKED = 75
+
 content_option = click.option("--content", "content", type=click.Path(file_okay=False), envvar="KMSEARCH_CONTENT",
                               help="Content folder [default: content; env KMSEARCH_CONTENT]")
 index_option = click.option("--index", "index", type=click.Path(file_okay=False), envvar="KMSEARCH_INDEX",
@@ -71,7 +75,10 @@ def build(content, index, procs, full):
     s = _settings(content, index)
     try:
         report = build_index(s["CONTENT_DIR"], s["INDEX_DIR"], procs=procs, full=full)
-    except (ConfigError, BuildLocked) as e:
+    except BuildLocked as e:
+        click.echo(f"Error: {e}", err=True)
+        sys.exit(BUILD_LOCKED)
+    except ConfigError as e:
         raise click.ClickException(str(e)) from None
     except OSError as e:
         raise _cannot_write(s, e) from None
@@ -121,16 +128,13 @@ def serve(content, index, host, port, debug, threads, watch):
     """Serve the web app (builds the index first if there is none)."""
     _fewer_malloc_arenas()
     s = _settings(content, index)
+    from .watch import build_apart
+
     if live_path(s["INDEX_DIR"]) is None:
         click.echo("no index yet: building it first")
-        try:
-            report = build_index(s["CONTENT_DIR"], s["INDEX_DIR"])
-        except (ConfigError, BuildLocked) as e:
-            raise click.ClickException(str(e)) from None
-        except OSError as e:
-            raise _cannot_write(s, e) from None
-        _print_problems(report.problems)
-        click.echo(f"indexed {report.documents} documents in {report.seconds:.2f} s")
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
+        if build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0 and live_path(s["INDEX_DIR"]) is None:
+            raise click.ClickException("the first build failed (see above); fix the content and start again")
     from . import create_app
 
     app = create_app(s)

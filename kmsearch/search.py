@@ -15,7 +15,7 @@ from flask import Flask, current_app, g
 from markupsafe import Markup
 
 from indexer import engine
-from indexer.office import Office, load_office
+from indexer.office import Office, load_office, parse_office_text
 from indexer.thai import normalise
 from indexer.thai import words as words_of
 from indexer.spec import QuerySpec
@@ -83,16 +83,27 @@ class Repository:
         self.index_dir = Path(settings["INDEX_DIR"])
         self.settings = settings
         self.synonyms = SynonymFile(self.content_dir / SYNONYMS_FILE)
-        self._office: Office | None = None
+        self._office: tuple[Path | None, Office] | None = None
         self._titles: tuple = (None, [])
         self._index: engine.SearchIndex | None = None
         self._opening = threading.Lock()
 
     @property
     def office(self) -> Office:
-        if self._office is None:
-            self._office = load_office(self.content_dir)
-        return self._office
+        """The office as the live build read it, so a division added (or
+        renamed) with a rebuild is there without a restart; the content
+        folder's own while there is no build."""
+        try:
+            ix: engine.SearchIndex | None = self.open_index()
+        except engine.IndexMissing:
+            ix = None
+        key = ix.path if ix is not None else None
+        cached = self._office
+        if cached is None or cached[0] != key:
+            text = ix.info.get("office") if ix is not None else None
+            office = parse_office_text(text, f"{key}/kmsearch.yaml") if text else load_office(self.content_dir)
+            cached = self._office = (key, office)
+        return cached[1]
 
     def open_index(self) -> engine.SearchIndex:
         """The live build, opened once and shared until another build is live.

@@ -8,21 +8,19 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-FILE_NAME = "synonyms.txt"
+from indexer.wordlists import SYNONYMS_FILE as FILE_NAME
+from indexer.wordlists import parse_synonyms
+from indexer.textfile import read_text
 
 
 def parse(text: str) -> list[tuple[str, ...]]:
-    groups = []
-    for line in text.splitlines():
-        line = line.split("#", 1)[0]
-        members = tuple(m.strip() for m in line.split("=") if m.strip())
-        if len(members) > 1:
-            groups.append(members)
-    return groups
+    return parse_synonyms(text)[0]
 
 
 class SynonymFile:
-    """The file's groups, re-read only when the file changes."""
+    """The file's groups, re-read only when the file changes.  A file that
+    cannot be read, or lines that mean nothing, leave searching as it was
+    (``kmsearch check`` names them)."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -33,11 +31,14 @@ class SynonymFile:
     def groups(self) -> list[tuple[str, ...]]:
         try:
             st = self.path.stat()
-            stamp = (st.st_mtime_ns, st.st_size)
+            stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
         except OSError:
             return []
         with self._lock:
             if stamp != self._stamp:
-                self._groups = parse(self.path.read_text(encoding="utf-8"))
+                try:
+                    self._groups = parse(read_text(self.path).text)
+                except OSError:
+                    return self._groups
                 self._stamp = stamp
             return self._groups

@@ -1,11 +1,14 @@
 """The Thai web pages: home, search, article, and listings."""
 from __future__ import annotations
 
+import os
 import re
 from html.parser import HTMLParser
 
-from flask import Blueprint, abort, redirect, render_template, request, send_from_directory, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
+
+from indexer.files import open_inside
 
 from . import search, usage
 from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text
@@ -60,9 +63,15 @@ def attachment(doc_id: str, name: str):
     found = next((a for a in (doc or {}).get("attachments", []) if a["name"] == name), None)
     if found is None:
         abort(404)
-    return send_from_directory(search.repo().content_dir, found["path"], mimetype=found["type"],
-                               as_attachment=not found["type"].startswith(("image/", "application/pdf")),
-                               download_name=name.rsplit("/", 1)[-1])
+    # Opened now, inside the content folder and through no link: the file
+    # may have been replaced (by a link to /etc/passwd, say) since the build.
+    try:
+        fd = open_inside(search.repo().content_dir, found["path"])
+    except FileNotFoundError:
+        abort(404)
+    return send_file(os.fdopen(fd, "rb"), mimetype=found["type"], conditional=True,
+                     as_attachment=not found["type"].startswith(("image/", "application/pdf")),
+                     download_name=name.rsplit("/", 1)[-1])
 
 
 @bp.get("/a/<doc_id>")

@@ -7,6 +7,9 @@ until the new one is swapped in.
 from __future__ import annotations
 
 import logging
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -14,10 +17,37 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from indexer import ConfigError, build_index
-from indexer.engine import BuildLocked
+from .cli import BUILD_LOCKED
 
 log = logging.getLogger(__name__)
+BUILD_TIMEOUT = 3600.0
+
+
+def build_apart(content_dir: Path, index_dir: Path, timeout: float = BUILD_TIMEOUT) -> int:
+    """Run ``kmsearch build`` in a process of its own and return its exit
+    status, logging what it said.
+
+    A server builds this way, never in its own process: whatever a
+    committed file does to a parser (a crash in a C extension, a document
+    that needs gigabytes), the build process takes it and the server keeps
+    serving the last good build, at its own size.
+    """
+    command = [sys.executable, "-m", "kmsearch", "build", "--content", str(content_dir), "--index", str(index_dir)]
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
+                              stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        log.error("a build ran for more than %.0f s and was stopped; the old index keeps serving", timeout)
+        return 1
+    for line in done.stderr.splitlines():
+        if line.strip():
+            (log.warning if done.returncode == 0 else log.error)("%s", line)
+    for line in done.stdout.splitlines():
+        log.info("%s", line)
+    if done.returncode < 0:
+        log.error("the build process died (signal %d); the old index keeps serving", -done.returncode)
+    return done.returncode
 
 
 class ContentWatcher(FileSystemEventHandler):
@@ -70,23 +100,15 @@ class ContentWatcher(FileSystemEventHandler):
             self.rebuild()
 
     def rebuild(self) -> None:
-        try:
-            report = build_index(self.content_dir, self.index_dir)
-        except BuildLocked:
+        status = build_apart(self.content_dir, self.index_dir)
+        if status == BUILD_LOCKED:
             # Someone else is building; look again shortly.
             self._last = time.monotonic()
             self._changed.set()
             return
-        except ConfigError as e:
-            log.error("content changed but cannot be built: %s", e)
-            return
-        except Exception:
-            log.exception("rebuild after a content change failed; the old index keeps serving")
+        if status != 0:
             return
         self.builds += 1
-        for p in report.problems:
-            log.warning("%s", p)
-        log.info("index updated: %d analysed, %d removed in %.2f s", report.added, report.removed, report.seconds)
         if self.on_built is not None:
             try:
                 self.on_built()
