@@ -32,10 +32,18 @@ def read_text(path: Path, rel: str | None = None) -> TextFile:
         return TextFile(data.decode("utf-8-sig"))
     except UnicodeDecodeError as e:
         line = data.count(b"\n", 0, e.start) + 1
-    try:
-        text = data.decode("cp874")
-        how = "is saved as TIS-620 (cp874) and was read as such; save it as UTF-8"
-    except UnicodeDecodeError:
-        text = data.decode("utf-8", errors="replace")
-        how = "is neither UTF-8 nor TIS-620: characters that cannot be read were replaced; save it as UTF-8"
-    return TextFile(text, Problem(rel, line, "encoding", how))
+    # Line by line: a UTF-8 file with a line added by an editor set to
+    # TIS-620 is both, and is neither as a whole.
+    lines, unreadable = [], False
+    for raw in data.split(b"\n"):
+        try:
+            lines.append(raw.decode("utf-8"))
+        except UnicodeDecodeError:
+            try:
+                lines.append(raw.decode("cp874"))
+            except UnicodeDecodeError:
+                lines.append(raw.decode("utf-8", errors="replace"))
+                unreadable = True
+    how = ("is neither UTF-8 nor TIS-620: characters that cannot be read were replaced; save it as UTF-8"
+           if unreadable else "is saved as TIS-620 (cp874) and was read as such; save it as UTF-8")
+    return TextFile("\n".join(lines).removeprefix("\ufeff"), Problem(rel, line, "encoding", how))

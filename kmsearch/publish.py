@@ -7,6 +7,7 @@ as ``kmsearch check`` before anything reaches the repository.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import stat
 import subprocess
@@ -77,7 +78,7 @@ def new_document(content_dir: Path, office: Office, type_name: str, division_nam
     if not template.is_file():
         raise PublishError(f"{template}: no template for {kind.slug}")
     text = Template(template.read_text(encoding="utf-8")).safe_substitute(
-        id=doc_id, title=_yaml_text(title), division=division.name, date=today.isoformat(),
+        id=doc_id, title=_yaml_text(title), division=_yaml_text(division.name), date=today.isoformat(),
         fiscal_year=fiscal_year(today), author=_yaml_text(author) if author else "")
     target = content_dir / division.slug / f"{doc_id}.md"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -87,11 +88,10 @@ def new_document(content_dir: Path, office: Office, type_name: str, division_nam
 
 
 def _yaml_text(value: str) -> str:
-    """A title as a YAML scalar, quoted when YAML would misread it."""
-    value = " ".join(value.split())
-    if any(c in value for c in ':#[]{}",\'&*!|>%@`') or value[:1] in "-?":
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return value
+    """Text as a YAML scalar that reads back as written: always quoted, so
+    that a title such as ``null``, ``~``, ``yes`` or ``2567`` stays text.
+    A JSON string is a valid double-quoted YAML scalar."""
+    return json.dumps(" ".join(value.split()), ensure_ascii=False)
 
 
 HOOKS = {

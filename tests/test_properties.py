@@ -1,19 +1,29 @@
 """Property-based tests: whatever a committer saves or a reader types, the
-loader, the validator, the query parser and the whole search path answer
-with a result or a clear problem, never an exception.
+loader, the validator, the Markdown renderer, the Thai analysis, the
+office's word lists, the query parser and the whole search path answer
+with a result or a clear problem, never an exception; and one document's
+work stays within stated bounds of time and memory (``bounded``).
 
 (The Thai analysis has its own properties in tests/test_thai.py.)
 """
 from __future__ import annotations
 
 import tempfile
+import time
+import tracemalloc
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from indexer import thai
 from indexer.documents import Document, Problem, RawFile
+from indexer.limits import SECONDS_PER_DOCUMENT, LimitExceeded
+from indexer import render as render_module
+from indexer.render import render
+from indexer.wordlists import parse_synonyms, parse_words
 from indexer.engine import SearchIndex
 from indexer.loader import parse as parse_front_matter
 from indexer.loader import read_file
@@ -105,6 +115,95 @@ def test_validation_of_any_field_values(meta):
     raw = RawFile("finance/doc.md", meta, "body", 10, {k: 2 for k in meta})
     result = validate(raw, OFFICE)
     assert isinstance(result, (Document, list))
+
+
+# --- bodies, analysis, word lists ---------------------------------------------
+
+# Per document, far above what the bundled documents take (milliseconds and
+# a few MB) and far below what took builds down (minutes, gigabytes).  The
+# time bound is the renderer's own limit with room for tracemalloc, which
+# slows Python code several times.
+SECONDS_BOUND = 2 * SECONDS_PER_DOCUMENT
+MEMORY_BOUND = 64 * 1024 * 1024
+
+
+@contextmanager
+def bounded(seconds_bound: float = SECONDS_BOUND):
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        yield
+    finally:
+        seconds = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    assert seconds < seconds_bound, f"{seconds:.1f} s"
+    assert peak < MEMORY_BOUND, f"{peak / 1048576:.0f} MB"
+
+
+MARKDOWN_BITS = ["*", "_", "**", "`", "```", "[", "]", "(", ")", "<", ">", "![", "](", "#", "- ", "1. ", "    ",
+                 "\n", "\n\n", "|", "---", ":", "{#x}", "[^1]", "&amp;", "<script>", "javascript:", "<", "ภาษี",
+                 "ที่ดิน", "forms/x.pdf", "../x.md", "\\", "~~", "> ", "=", "\t", "[x]: y"]
+markdown_ish = st.lists(st.sampled_from(MARKDOWN_BITS) | st.text(max_size=6), max_size=60).map("".join)
+PATHOLOGICAL = ["*" * 2000 + "x" + "*" * 2000, "[" * 3000, "".join("    " * i + "- x\n" for i in range(300)),
+                "> " * 2000 + "x", "<" * 5000, "`" * 5000, "[a](" * 2000, "ก" + "\u0e48" * 64_000, "กข" * 20_000]
+
+
+def body_doc(body: str) -> Document:
+    import datetime as dt
+    return Document("x", "x", "finance", "manual", "explicit", dt.date(2024, 1, 1), "finance/x.md", body)
+
+
+def render_bounded(body: str, seconds_bound: float = SECONDS_BOUND) -> str | None:
+    """The HTML of ``body``, or None when it broke a limit, within the bounds."""
+    with bounded(seconds_bound):
+        try:
+            return render(body_doc(body)).html
+        except LimitExceeded as e:
+            assert e.field == "body" and str(e)
+            return None
+
+
+@PROPS
+@given(st.one_of(markdown_ish, any_text))
+def test_rendering_any_body_gives_safe_html_or_a_limit(body):
+    html = render_bounded(body)
+    if html is not None:
+        assert "<script" not in html.lower() and 'href="javascript' not in html.lower()
+
+
+@pytest.mark.parametrize("body", PATHOLOGICAL, ids=range(len(PATHOLOGICAL)))
+def test_bodies_that_once_took_builds_down_are_bounded(body, monkeypatch):
+    monkeypatch.setattr(render_module, "SECONDS_PER_DOCUMENT", 1.0)   # the bound holds for any limit
+    render_bounded(body, seconds_bound=2.0)
+
+
+SEGMENTER = thai.Segmenter(["โคกตูม"])
+
+
+@PROPS
+@given(st.one_of(any_text, st.lists(st.sampled_from(["ก", "\u0e48", "\u0e33", "\u0e4d", "า", "เ", "ะ", "๑", " ", "A",
+                                                      "\u200b", "โคกตูม", "ภาษี"]), max_size=200).map("".join)))
+@example("ก" + "\u0e48" * 64_000)
+@example("กข" * 20_000)   # long runs of clusters (linear: tests/test_hostile_content.py)
+def test_analysis_of_any_text_is_bounded_and_offsets_are_inside(text):
+    with bounded():
+        tokens = thai.analyse(text, SEGMENTER)
+        thai.grams(text, SEGMENTER)
+        thai.clusters(text)
+    assert all(0 <= t.start <= t.end <= len(text) for t in tokens)
+
+
+@PROPS
+@given(st.one_of(any_text, st.lists(st.sampled_from(["=", " ", "\n", "#", "อปท.", "ภาษี", "ที่ดิน", "x"]),
+                                    max_size=50).map("".join)))
+def test_word_lists_of_any_text_give_words_and_line_problems(text):
+    groups, problems = parse_synonyms(text)
+    words, word_problems = parse_words(text)
+    assert all(len(g) > 1 for g in groups)
+    assert all(not any(c.isspace() for c in w) for w in words)
+    lines = max(1, len(text.splitlines()))
+    assert all(1 <= p.line <= lines for p in problems + word_problems)
 
 
 # --- queries -----------------------------------------------------------------
