@@ -23,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .spec import Alternative, Group, QuerySpec
+from .spec import Alternative, Group, Need, QuerySpec
 
 # Word matches rank above sub-word matches; title above tags, summary and
 # people, all above body.  Measured on the relevance benchmark's dev set
@@ -182,7 +182,7 @@ class Scorer:
         """A score per document (0: no match, or not ``allowed``) and whether
         the deadline cut the query short (the groups scored so far are kept)."""
         n = self.source.size
-        allowed = self.source.live if allowed is None else allowed & self.source.live
+        allowed = self.shown(spec, allowed)
         if spec.empty:
             return allowed.astype(float), False
         timed_out = False
@@ -213,14 +213,19 @@ class Scorer:
             total = np.where(required > 0, required + optional, 0.0)
         else:
             total = optional
-        if spec.exclude:
-            for g in spec.exclude:
-                s, _, _ = self.group(g)
-                total[s > 0] = 0.0
         total[~allowed] = 0.0
         if spec.verbatim:
             self._verbatim(total, spec.verbatim)
         return total, timed_out
+
+    def shown(self, spec: QuerySpec, allowed: np.ndarray | None = None) -> np.ndarray:
+        """Documents a search may show: live, ``allowed`` (the filters) and
+        holding nothing the query excludes."""
+        shown = self.source.live if allowed is None else allowed & self.source.live
+        for g in spec.exclude:
+            s, _, _ = self.group(g)
+            shown = shown & (s <= 0)
+        return shown
 
     def _verbatim(self, total: np.ndarray, needles: tuple[str, ...]) -> None:
         found = np.flatnonzero(total)
@@ -230,6 +235,52 @@ class Scorer:
             text = self.source.text(int(d))
             share = sum(n in text for n in needles) / len(needles)
             total[d] *= 1 + VERBATIM_BONUS * share
+
+
+    # --- what a document holds: the count, the facets, the gap log ------
+
+    def holding(self, forms: tuple[tuple[str, ...], ...]) -> np.ndarray:
+        """Per document: does it hold any of ``forms`` as whole words (a
+        phrase: its words side by side) in any field?  บ้า inside บ้าน is
+        not บ้า: segmentation made บ้าน one word."""
+        held = np.zeros(self.source.size, dtype=bool)
+        for words in forms:
+            for name in WORD_FIELDS:
+                held[self.term(name, words[0])[0] if len(words) == 1 else self.phrase(name, words)[0]] = True
+        return held
+
+    def indexed(self, forms: tuple[tuple[str, ...], ...]) -> bool:
+        """Is any of ``forms`` made of words that the index holds as words?"""
+        return any(all(self.source.frequency(name, w) for w in words) for words in forms for name in WORD_FIELDS)
+
+    def fragments(self, grams: tuple[str, ...]) -> np.ndarray:
+        """Per document: does it hold all of ``grams`` (sub-word pairs)?"""
+        held = np.zeros(self.source.size, dtype=bool)
+        grams = tuple(dict.fromkeys(grams))
+        if grams:
+            for name in GRAMS_WEIGHTS:
+                held[self._all_of(name, grams)[0]] = True
+        return held
+
+    def need(self, need: Need, facets) -> tuple[np.ndarray, np.ndarray, bool]:
+        """(held, held as typed, matched as fragments) for one need;
+        ``facets(field, value)`` is the per-document mask of a facet value.
+
+        As typed means by the word, a synonym or a facet it names, not by a
+        correction or a fragment: what the knowledge-gap log counts.
+        """
+        typed = self.holding(need.words)
+        for field, value in need.facets:
+            typed |= facets(field, value)
+        if need.run:
+            typed |= self.fragments(need.run)
+        held = typed | self.holding(need.corrections) if need.corrections else typed
+        fragment = False
+        if need.fallback and not self.indexed(need.words + need.corrections):
+            inside = self.holding(need.fallback) & ~held
+            fragment = bool(inside.any())
+            held = held | inside
+        return held, typed, fragment
 
 
 def _add(score: np.ndarray, count: np.ndarray, ids: np.ndarray, scores: np.ndarray,

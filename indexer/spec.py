@@ -26,6 +26,30 @@ class Group:
 
 
 @dataclass(frozen=True)
+class Need:
+    """One content word of the query that a matching document must hold.
+
+    Ranking weighs every word (``groups``); what a search reports as found
+    ("พบ N เรื่อง", facet counts, the knowledge-gap log) are the documents
+    that hold every need: a word as a whole word, in any of its forms
+    (``words``: the word, a synonym, the year in the other era, each a word
+    or a phrase), an accepted correction (``corrections``), or a facet
+    value the word names (``facets``: คู่มือ กองช่าง), or the whole run it
+    was typed in, without spaces (``run``: สุนัขบ้า inside โรคพิษสุนัขบ้า).
+    ``fallback`` are indexed words that hold it inside them: matched only
+    when no form of it is a word anywhere in the index, as the last resort
+    for a word the office writes only inside compounds (เบี้ย of เบี้ยยังชีพ).
+    """
+
+    label: str                                   # as typed, to say what a document lacks
+    words: tuple[tuple[str, ...], ...]
+    corrections: tuple[tuple[str, ...], ...] = ()
+    facets: tuple[tuple[str, str], ...] = ()     # (field, value)
+    fallback: tuple[tuple[str, ...], ...] = ()   # indexed words holding it inside (last resort)
+    run: tuple[str, ...] = ()                    # sub-word pairs of the run it was typed in, without spaces
+
+
+@dataclass(frozen=True)
 class QuerySpec:
     groups: tuple[Group, ...] = ()
     exclude: tuple[Group, ...] = ()
@@ -34,6 +58,11 @@ class QuerySpec:
     # What was typed between spaces, normalised: a document holding it
     # verbatim (a fragment of a compound word, a name) ranks up.
     verbatim: tuple[str, ...] = ()
+    needs: tuple[Need, ...] = ()
+    # Facet values the query names (a division, a type, a kind): matching
+    # documents rank first (คู่มือ กองช่าง: กองช่าง's manuals above a lesson
+    # that mentions both); the page offers them as filters.
+    boosts: tuple[tuple[str, str], ...] = ()
 
     @property
     def empty(self) -> bool:

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
+
+from functools import lru_cache
 
 from indexer import thai
 from indexer.office import Office
-from indexer.spec import Alternative, Group, QuerySpec
+from indexer.spec import Alternative, Group, Need, QuerySpec
+
+from .snippets import Marks
 
 _TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]+|ปี):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))|"')
 FILTER_FIELDS = {
@@ -21,6 +25,7 @@ FILTER_FIELDS = {
     "tag": None, "year": None, "ปี": None,
 }
 BE_OFFSET = 543
+_HAS_THAI = re.compile("[\u0e00-\u0e7f]")
 
 
 TYPO_WEIGHT = 0.7
@@ -42,12 +47,42 @@ MAX_CORRECTION_WINDOW = 4
 MAX_VERBATIM_CHARS = 24
 
 
+# Office labels a query may name, and the index field each one filters.
+NAMED_FACETS = (("divisions", "division"), ("types", "type"), ("knowledge", "knowledge"))
+
+
 @dataclass
 class ParsedQuery:
     spec: QuerySpec
-    terms: list[str] = field(default_factory=list)   # normalised words to highlight
-    texts: list[str] = field(default_factory=list)   # normalised strings for sub-word highlights
+    marks: Marks = Marks()                           # what highlights mark
     suggestion: str | None = None                    # the query with its typos corrected
+    named: list[tuple[str, str]] = field(default_factory=list)   # (field, slug) the query names: filter chips
+
+
+@lru_cache(maxsize=1)
+def dictionary() -> frozenset[str]:
+    """PyThaiNLP's Thai word list (shipped with the package, no download)."""
+    from pythainlp.corpus import thai_words
+
+    return frozenset(thai_words())
+
+
+@lru_cache(maxsize=1)
+def function_words() -> frozenset[str]:
+    """การ ที่ และ ของ ใน ได้ …: PyThaiNLP's Thai stop words."""
+    from pythainlp.corpus import thai_stopwords
+
+    return frozenset(thai.normalise(w) for w in (*thai_stopwords(), *QUESTION_WORDS, *FRAMING_WORDS))
+
+
+# Question words are not in PyThaiNLP's stop words, and no document holds
+# them for the answer: "ลาป่วยกี่วัน" asks about ลาป่วย, not about กี่.
+QUESTION_WORDS = ("อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร "
+                  "หรือไม่ ไหม บ้าง").split()
+# Words that frame what is asked rather than name it: "ขั้นตอนการเบิกเงิน"
+# asks for the disbursement rules, which never say ขั้นตอน.  They still
+# rank; they do not decide what is found.
+FRAMING_WORDS = "ขั้นตอน วิธี วิธีการ หลักเกณฑ์ แนวทาง รายละเอียด ข้อมูล เรื่อง".split()
 
 
 class Vocabulary(Protocol):
@@ -69,15 +104,33 @@ class Budget:
         return True
 
 
-def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None = None) -> list[tuple[int, int, list[str]]]:
+def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None = None,
+                known_words: frozenset[str] | set[str] = frozenset(),
+                one_run: bool = False) -> list[tuple[int, int, list[str]]]:
     """(start, end, words): runs of query words to replace by an indexed
     word, the likeliest (most frequent) first.
 
-    A typo inside a Thai word makes the segmenter cut it into odd pieces
-    (ที่ดืน -> ที่ + ดืน), so the pieces around an unknown one are joined and
-    looked up together, longest run first.
+    Only typos are corrected: a word of the index, of PyThaiNLP's word
+    list or of ``known_words`` (the office's words and synonyms) is a
+    word, even when the office has not written about it (โดรน, บ้า): that
+    is a knowledge gap, not a typo.  A typo inside a Thai word makes the
+    segmenter cut it into odd pieces (ที่ดืน -> ที่ + ดืน; ภาษีทีดิน ->
+    ภาษี + ที + ดิน, where every piece is a word), so in a run typed
+    without spaces a piece of one or two letters that stands beside its
+    neighbours nowhere in the index counts as unknown too; the pieces
+    around an unknown one are joined and looked up together, longest run
+    first, and a run that joins into a dictionary word is left alone.
     """
-    known = [vocabulary.frequency(w) > 0 for w in words]
+    def is_word(w: str) -> bool:
+        return vocabulary.frequency(w) > 0 or w in dictionary() or w in known_words
+
+    known = [is_word(w) for w in words]
+    phrase_count = getattr(vocabulary, "phrase_count", None)
+    if one_run and phrase_count is not None:
+        for i, w in enumerate(words):
+            if known[i] and len(w) <= 2 and len(words) > 1 and _HAS_THAI.search(w):
+                beside = [words[j:j + 2] for j in (i - 1, i) if 0 <= j and j + 1 < len(words)]
+                known[i] = any(phrase_count(tuple(pair)) for pair in beside)
     out: list[tuple[int, int, str]] = []
     budget = budget or Budget()
     i = 0
@@ -91,7 +144,7 @@ def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None 
                 if out and a < out[-1][1]:
                     continue
                 joined = "".join(words[a:a + size])
-                if not 3 <= len(joined) <= MAX_CORRECTED_CHARS:
+                if not 3 <= len(joined) <= MAX_CORRECTED_CHARS or (size > 1 and joined in dictionary()):
                     continue
                 if not budget.take():
                     return out
@@ -155,25 +208,46 @@ def _build_synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[
 
 
 def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
-                 budget: Budget | None = None) -> tuple[list[Group], str]:
-    """Groups for a run of plain words, and the run with its typos corrected."""
+                 budget: Budget | None = None) -> tuple[list[Group], list[Need], str]:
+    """Groups (what ranks) and needs (what a match must hold) for a run of
+    plain words, and the run with its typos corrected."""
     words = thai.words(text, segmenter)
     groups: list[Group] = []
+    spans: list[tuple[int, int, Need]] = []     # words[a:b] -> what a document must hold of them
     one_run = len(words) > 1 and not any(c.isspace() for c in text.strip())
     piece = PIECE_WEIGHT if one_run else 1.0
+    known = frozenset(segmenter.words) | {w for seq, _ in synonyms for w in seq}
     i = 0
     while i < len(words):
         for seq, members in synonyms:
             if tuple(words[i:i + len(seq)]) == seq:
-                alts = [a for m in members if (a := alternative(m, segmenter))]
-                groups.append(Group(tuple(dict.fromkeys(alts))))
+                alts = tuple(dict.fromkeys(a for m in members if (a := alternative(m, segmenter))))
+                groups.append(Group(alts))
+                spans.append((i, i + len(seq), Need("".join(seq), tuple(a.words for a in alts))))
                 i += len(seq)
                 break
         else:
             w = words[i]
-            alts = [Alternative((w,), tuple(thai.grams(w, segmenter)), piece)]
-            alts += [Alternative((y,), (y,), 0.8) for y in _year_alternatives(w)]
+            grams = tuple(thai.grams(w, segmenter))
+            forms: list[tuple[str, ...]] = [(w,), *((y,) for y in _year_alternatives(w))]
+            pieces: list[tuple[str, ...]] = []
+            fallback: tuple[tuple[str, ...], ...] = ()
+            if vocabulary is not None and not vocabulary.frequency(w):
+                # A dictionary word the office writes only in pieces
+                # (การเบิกเงิน: เบิก ... เงิน) or only inside longer words
+                # (เบี้ย of เบี้ยยังชีพ).
+                pieces = _pieces(w, vocabulary)
+                fallback = _containing(w, vocabulary)
+            alts = [Alternative((w,), grams, piece)] + [Alternative(f, tuple(thai.grams("".join(f), segmenter)),
+                                                                    piece if len(f) > 1 else 0.8)
+                                                        for f in (*forms[1:], *pieces)]
             groups.append(Group(tuple(alts)))
+            if vocabulary is not None and w not in function_words():
+                forms += [(c,) for c in _compounds(w, vocabulary, known)]
+            if pieces:    # each content piece is what a document must hold
+                spans += [(i, i + 1, Need(p, ((p,),))) for p in pieces[-1]]
+            else:
+                spans.append((i, i + 1, Need(w, tuple(forms), fallback=fallback)))
             i += 1
     if one_run:
         # Typed as one run (เบี้ยยังชีพ): the run as a whole, in order, is
@@ -181,10 +255,16 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
         whole = alternative(text, segmenter, RUN_WEIGHT)
         if whole:
             groups.append(Group((whole,)))
-    fixes = corrections(words, vocabulary, budget) if vocabulary is not None and words else []
-    for _, _, found in fixes:
+    fixes = corrections(words, vocabulary, budget, known, one_run) if vocabulary is not None and words else []
+    for a, b, found in fixes:
         groups.append(Group(tuple(Alternative((word,), tuple(thai.grams(word, segmenter)), TYPO_WEIGHT)
                                   for word in found)))
+        # the typed pieces as one need, held by them side by side or by the correction
+        typed = "".join(words[a:b])
+        inside = [n for x, y, n in spans if a <= x and y <= b]
+        spans = [sp for sp in spans if not (a <= sp[0] and sp[1] <= b)] + [(a, b, Need(
+            typed, (tuple(words[a:b]),) if b - a > 1 else inside[0].words if inside else ((typed,),),
+            tuple((w,) for w in found)))]
     corrected = text
     if fixes:
         parts, at = [], 0
@@ -192,7 +272,100 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
             parts += words[at:a] + [found[0]]
             at = b
         corrected = "".join(parts + words[at:]) if not any(c.isspace() for c in text) else " ".join(parts + words[at:])
-    return groups, corrected
+    needs = [n for _, _, n in sorted(spans, key=lambda sp: sp[0])]
+    if one_run:
+        run = tuple(thai.grams(text, segmenter))
+        needs = [replace(n, run=run) for n in needs]
+    return groups, needs, corrected
+
+
+MAX_PIECES_CHARS = 30
+MAX_FALLBACK_WORDS = 20
+
+
+def _pieces(word: str, vocabulary: Vocabulary) -> list[tuple[str, ...]]:
+    """``word`` cut into the fewest indexed words, at cluster boundaries
+    (การเบิกเงิน -> การ เบิก เงิน), and the same without its function words
+    (เบิก เงิน); nothing when it cannot be cut so."""
+    if not 4 <= len(word) <= MAX_PIECES_CHARS:
+        return []
+    bounds = sorted(thai.cluster_bounds(word) | {0, len(word)})
+    best: dict[int, tuple[str, ...]] = {0: ()}
+    for end in bounds[1:]:
+        for start in bounds:
+            if start >= end or start not in best or (end - start) == len(word):
+                continue
+            piece = word[start:end]
+            if vocabulary.frequency(piece):   # from the term table: at most a few hundred for 30 characters
+                cut = best[start] + (piece,)
+                if end not in best or len(cut) < len(best[end]):
+                    best[end] = cut
+    whole = best.get(len(word), ())
+    if len(whole) < 2:
+        return []
+    content = tuple(p for p in whole if p not in function_words())
+    return list(dict.fromkeys(f for f in (whole, content) if f))
+
+
+MAX_COMPOUNDS = 50
+
+
+def _compounds(word: str, vocabulary: Vocabulary, known: frozenset[str]) -> list[str]:
+    """Indexed words made of ``word`` and other dictionary words
+    (โฉนดที่ดิน, เจ้าของที่ดิน for ที่ดิน): they hold the word.  บ้าน does not
+    hold บ้า, nor เครื่องหมาย หมา: what is left (น, ย) is no word."""
+    find = getattr(vocabulary, "words_containing", None)
+    if find is None or len(word) < 2:
+        return []
+    words = dictionary() | known
+    return [c for c in find(word, MAX_COMPOUNDS) if _splits_around(c, word, words)]
+
+
+def _splits_around(compound: str, word: str, words: frozenset[str]) -> bool:
+    at = compound.find(word)
+    while at != -1:
+        if _in_words(compound[:at], words) and _in_words(compound[at + len(word):], words):
+            return True
+        at = compound.find(word, at + 1)
+    return False
+
+
+def _in_words(text: str, words: frozenset[str], longest: int = 24) -> bool:
+    """Can ``text`` be cut into ``words`` (empty text can)?"""
+    ok = [True] + [False] * len(text)
+    for end in range(1, len(text) + 1):
+        ok[end] = any(ok[start] and text[start:end] in words for start in range(max(0, end - longest), end))
+    return ok[-1]
+
+
+def _containing(word: str, vocabulary: Vocabulary) -> tuple[tuple[str, ...], ...]:
+    find = getattr(vocabulary, "words_containing", None)
+    if find is None or len(word) < 2:
+        return ()
+    return tuple((w,) for w in find(word, MAX_FALLBACK_WORDS))
+
+
+def _named_facet(text: str, office: Office | None) -> tuple[str, str] | None:
+    """(field, slug) when ``text`` is the name of a division, a type or a
+    kind of knowledge of the office (กองช่าง, คู่มือ, ความรู้ฝังลึก)."""
+    if office is None or len(text) < 3:
+        return None
+    for kind, index_field in NAMED_FACETS:
+        entry = office.resolve(kind, text)
+        if entry is not None:
+            return index_field, entry.slug
+    return None
+
+
+def _content_needs(needs: list[Need]) -> list[Need]:
+    """Function words decide nothing unless the query holds nothing else."""
+    stop = function_words()
+
+    def function(n: Need) -> bool:
+        return not n.corrections and not n.facets and all(len(f) == 1 and f[0] in stop for f in n.words)
+
+    content = [n for n in needs if not function(n)]
+    return content or needs
 
 
 def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
@@ -202,13 +375,13 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
     groups: list[Group] = []
     exclude: list[Group] = []
     found_filters: dict[str, list[str]] = {k: list(v) for k, v in (filters or {}).items()}
-    terms: list[str] = []
-    texts: list[str] = []
     pending_or = False
     suggestion: list[str] = []
     corrected_any = False
     budget = Budget()
     verbatim: list[str] = []
+    needs: list[Need] = []
+    named: list[tuple[str, str]] = []
 
     for m in _TOKEN.finditer(raw):
         if m.group(0) == '"':
@@ -225,15 +398,25 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
         if word == "OR" and not neg:
             pending_or = bool(groups)
             continue
+        named_facet = None
         if phrase is not None:
             alt = alternative(phrase, segmenter)
             new = [Group((alt,), required=True)] if alt else []
+            new_needs = [Need(phrase, (alt.words,))] if alt else []
             suggestion.append(m.group(0))
         elif neg:
-            new, _ = _word_groups(text, segmenter, table, None)
+            new, _, _ = _word_groups(text, segmenter, table, None)
+            new_needs = []
             suggestion.append(m.group(0))
         else:
-            new, fixed = _word_groups(text, segmenter, table, vocabulary, budget)
+            new, new_needs, fixed = _word_groups(text, segmenter, table, vocabulary, budget)
+            named_facet = _named_facet(text, office)
+            if named_facet is not None:
+                fixed = text      # an office's name is never a typo
+                typed = tuple(thai.words(text, segmenter))
+                new_needs = [Need(text, (typed,) if typed else (), facets=(named_facet,))]
+                if named_facet not in named:
+                    named.append(named_facet)
             corrected_any |= fixed != text
             suggestion.append(fixed)
             # Not a sentence: no document holds a question verbatim, and
@@ -247,24 +430,42 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
         if neg:
             exclude.extend(new)
             continue
-        for g in new:
-            for a in g.alternatives:
-                terms.extend(a.words)
-                texts.append("".join(a.words))
         if pending_or and groups:
             prev = groups.pop()
             merged = prev.alternatives + tuple(a for g in new for a in g.alternatives)
             groups.append(Group(merged, required=prev.required and all(g.required for g in new)))
+            if needs and new_needs:   # either side of OR will do
+                last = needs.pop()
+                needs.append(Need(f"{last.label} OR " + " ".join(n.label for n in new_needs),
+                                  last.words + tuple(f for n in new_needs for f in n.words),
+                                  last.corrections + tuple(c for n in new_needs for c in n.corrections),
+                                  last.facets + tuple(f for n in new_needs for f in n.facets)))
+            else:
+                needs.extend(new_needs)
         else:
             groups.extend(new)
+            needs.extend(new_needs)
         pending_or = False
 
     groups = _without_common_words(groups, vocabulary)
-    spec = QuerySpec(tuple(groups), tuple(exclude),
-                     {k: tuple(dict.fromkeys(v)) for k, v in found_filters.items() if v}, sort,
-                     tuple(dict.fromkeys(verbatim)) if groups else ())
-    return ParsedQuery(spec, list(dict.fromkeys(terms)), list(dict.fromkeys(texts)),
-                       " ".join(suggestion) if corrected_any else None)
+    filters_found = {k: tuple(dict.fromkeys(v)) for k, v in found_filters.items() if v}
+    content = _content_needs(needs) if groups else []
+    named = [f for f in named if f[1] not in filters_found.get(f[0], ())]
+    spec = QuerySpec(tuple(groups), tuple(exclude), filters_found, sort,
+                     tuple(dict.fromkeys(verbatim)) if groups else (), tuple(content), tuple(named))
+    return ParsedQuery(spec, _marks(content, verbatim), " ".join(suggestion) if corrected_any else None, named)
+
+
+def _marks(needs: list[Need], verbatim: list[str]) -> Marks:
+    """Whole words and phrases of the content words, and the typed strings:
+    never a function word on its own."""
+    stop = function_words()
+    forms = (f for n in needs for f in (*n.words, *n.corrections))
+    # a compound that holds the word (โฉนดที่ดิน for ที่ดิน): the word is marked inside it
+    inside = ((f[0], n.label) for n in needs for f in n.words if len(f) == 1 and f[0] != n.label and n.label in f[0])
+    return Marks(tuple(dict.fromkeys(f for f in forms if f and not (len(f) == 1 and f[0] in stop))),
+                 tuple(dict.fromkeys(v for v in verbatim if v not in stop)),
+                 inside=tuple(dict.fromkeys(inside)))
 
 
 def _without_common_words(groups: list[Group], vocabulary: Vocabulary | None) -> list[Group]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from flask import Flask, current_app, g
@@ -46,12 +46,14 @@ class HitView:
     changed: str = ""                 # last change (updated, else date), ISO
     areas: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()     # query words it lacks, when no document holds them all
 
     def as_json(self) -> dict:
         return {
             "id": self.id, "title": self.title, "url": self.url, "division": self.division,
             "type": self.type, "knowledge": self.knowledge, "date": self.date,
             "fiscal_year": self.fiscal_year, "snippet": str(self.snippet), "score": round(self.score, 4),
+            "missing": list(self.missing),
         }
 
 
@@ -66,6 +68,12 @@ class ResultPage:
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
     suggestion: str | None = None    # "did you mean", when the query had typos
     partial: bool = False            # the search hit its time limit
+    # "all": every hit holds every content word; "some": none holds them
+    # all, the hits hold some (each says what it lacks); "none".
+    match: str = engine.MATCH_ALL
+    found: int = 0                   # documents holding every content word as typed: 0 is a knowledge gap
+    fragments: tuple[str, ...] = ()  # words the index lacks, matched inside other words
+    named: tuple[tuple[str, str], ...] = ()   # (field, slug) the query names: offered as filters
 
     @property
     def pages(self) -> int:
@@ -141,15 +149,20 @@ class Repository:
     def run_query(self, ix: engine.SearchIndex, text: str, filters: dict[str, tuple[str, ...]] | None = None,
                   page: int = 1, pagelen: int = 10, sort: str = "relevance", snippets: bool = True,
                   facets: tuple[str, ...] = engine.FACET_FIELDS, correct: bool = True) -> ResultPage:
-        text = text[: self.settings["MAX_QUERY_CHARS"]]
+        text = condensed(text, self.settings["MAX_QUERY_CHARS"], ix.segmenter)
         parsed = query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort,
                                     ix if correct else None)
         results = ix.search(parsed.spec, page=page, pagelen=pagelen, facets=facets,
                             timelimit=self.settings.get("SEARCH_TIME_LIMIT"))
         size = self.settings["SNIPPET_CHARS"] if snippets else 0
-        hits = [_hit_view(h.fields, h.score, parsed, ix, size) for h in results.hits]
+        marks = replace(parsed.marks, fragments=tuple(normalise(f) for f in results.fragments))
+        hits = [_hit_view(h.fields, h.score, marks, ix, size, h.missing) for h in results.hits]
+        # A correction is offered only when the corrected query finds what was asked.
+        suggestion = parsed.suggestion if results.match == engine.MATCH_ALL else None
+        found = results.exact_total if results.match == engine.MATCH_ALL else 0
         return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters,
-                          parsed.suggestion, results.timed_out)
+                          suggestion, results.timed_out, results.match, found, results.fragments,
+                          tuple(parsed.named))
 
 
 def init_app(app: Flask) -> None:
@@ -176,13 +189,29 @@ def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10
     ix = get_index()
     results = ix.search(QuerySpec(filters=filters), page=page, pagelen=pagelen, facets=facets)
     hits = [_hit_view(h.fields, 0.0, None, ix, 0) for h in results.hits]
-    return ResultPage("", results.total, page, pagelen, hits, results.facets, filters)
+    return ResultPage("", results.total, page, pagelen, hits, results.facets, filters, found=results.total)
 
 
-def _hit_view(f: dict, score: float, parsed, ix, size: int) -> HitView:
-    if parsed is not None and parsed.terms and size:
-        snip = snippets.snippet(f.get("body", ""), parsed.terms, parsed.texts, ix.segmenter, size)
-        title_html = snippets.highlight(f["title"], parsed.terms, parsed.texts, ix.segmenter)
+def condensed(text: str, max_chars: int, segmenter) -> str:
+    """A query within ``max_chars``: a longer one (a letter pasted in
+    whole) keeps its content words, each once, instead of its first
+    ``max_chars`` characters."""
+    if len(text) <= max_chars:
+        return text
+    stop = query_parser.function_words()
+    kept, size = [], 0
+    for word in dict.fromkeys(words_of(text, segmenter)):
+        if word in stop or size + len(word) + 1 > max_chars:
+            continue
+        kept.append(word)
+        size += len(word) + 1
+    return " ".join(kept)
+
+
+def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, ...] = ()) -> HitView:
+    if marks and size:
+        snip = snippets.snippet(f.get("body", ""), marks, ix.segmenter, size)
+        title_html = snippets.highlight(f["title"], marks, ix.segmenter)
     else:
         snip = Markup.escape(f.get("summary") or f.get("body", "")[:200])
         title_html = Markup.escape(f["title"])
@@ -193,6 +222,7 @@ def _hit_view(f: dict, score: float, parsed, ix, size: int) -> HitView:
         date_th=thai_date(f["date"]), fiscal_year=f["fiscal_year"],
         summary=f.get("summary", ""), snippet=snip, score=score, holder=f.get("holder", ""),
         changed=_iso(f.get("changed") or f["date"]), areas=tuple(f.get("areas", ())), tags=tuple(f.get("tags", ())),
+        missing=missing,
     )
 
 

@@ -1,15 +1,19 @@
 """Highlighted snippets that show the best passage and never cut a Thai
 character cluster (a base letter with its vowels and tone marks) in half.
 
-Matches are found with the same analysis as the index: whole words first,
-then, for query words that match no whole word (a fragment of a compound,
-a name the dictionary lacks), their normalised text inside the normalised
-body.  Offsets always point into the original text.  A snippet starts and
-ends on a word boundary; a highlight starts and ends on a cluster boundary.
+Matches are found with the same analysis as the index, and only where a
+reader would call them the word: whole words and phrases (บ้า is not
+marked inside บ้าน, กอง of กองช่าง not in กองคลัง), the typed string where it
+starts and ends on word boundaries, and pieces of words only for a query
+word that the index holds nowhere as a word (a place name the dictionary
+cuts), which the search labels as such.  Offsets always point into the
+original text.  A snippet starts and ends on a word boundary; a highlight
+starts and ends on a cluster boundary.
 """
 from __future__ import annotations
 
 import bisect
+from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
@@ -18,25 +22,51 @@ from indexer import thai
 ELLIPSIS = "…"
 
 
-def find_matches(text: str, terms: list[str], texts: list[str], tokens: list[thai.Token]) -> list[tuple[int, int, str]]:
+@dataclass(frozen=True)
+class Marks:
+    """What a highlight marks (see the module's docstring)."""
+
+    forms: tuple[tuple[str, ...], ...] = ()   # words, and phrases of words, analysed
+    verbatim: tuple[str, ...] = ()            # typed strings, normalised
+    fragments: tuple[str, ...] = ()           # normalised strings that may sit inside a word
+    inside: tuple[tuple[str, str], ...] = ()  # (compound, word): mark only the word inside the compound
+
+    def __bool__(self) -> bool:
+        return bool(self.forms or self.verbatim or self.fragments)
+
+    @property
+    def needles(self) -> list[str]:
+        return list(dict.fromkeys(n for n in (*(w for f in self.forms for w in f), *self.verbatim, *self.fragments) if n))
+
+
+def find_matches(text: str, marks: Marks, tokens: list[thai.Token]) -> list[tuple[int, int, str]]:
     """(start, end, key) of every match in ``text``; key names the query word.
 
     Overlapping or touching matches are merged into one.
     """
-    wanted = set(terms)
-    # Whole words end on cluster boundaries already (the segmenter never
-    # cuts a cluster); only a fragment found inside a word needs widening.
-    spans = [(t.start, t.end, t.text) for t in tokens if t.text in wanted]
-    seen = {key for _, _, key in spans}
-    missing = [s for s in texts if len(s) > 1 and s not in seen]
-    if missing:
+    by_first: dict[str, list[tuple[str, ...]]] = {}
+    for form in marks.forms:
+        by_first.setdefault(form[0], []).append(form)
+    inside = dict(marks.inside)
+    words = [t.text for t in tokens]
+    spans = []
+    for i, tok in enumerate(tokens):
+        if tok.text in inside:
+            spans += _inside(text, tok, inside[tok.text])
+            continue
+        for form in by_first.get(tok.text, ()):
+            if tuple(words[i:i + len(form)]) == form:
+                spans.append((tok.start, tokens[i + len(form) - 1].end, " ".join(form)))
+    if marks.verbatim or marks.fragments:
         norm = thai.normalise_spans(text)
-        for needle in missing:
-            at = norm.text.find(needle)
-            while at != -1:
-                s, e = norm.span(at, at + len(needle))
+        starts, ends = {t.start for t in tokens}, {t.end for t in tokens}
+        for needle in marks.verbatim:
+            for s, e in _occurrences(norm, needle):
+                if s in starts and e in ends:
+                    spans.append((s, e, needle))
+        for needle in marks.fragments:
+            for s, e in _occurrences(norm, needle):
                 spans.append((*_snap(thai.cluster_bounds_near(text, s, e), s, e), needle))
-                at = norm.text.find(needle, at + len(needle))
     merged: list[tuple[int, int, str]] = []
     for s, e, k in sorted(spans):
         if merged and s <= merged[-1][1]:
@@ -45,6 +75,20 @@ def find_matches(text: str, terms: list[str], texts: list[str], tokens: list[tha
         else:
             merged.append((s, e, k))
     return merged
+
+
+def _inside(text: str, tok: thai.Token, word: str) -> list[tuple[int, int, str]]:
+    norm = thai.normalise_spans(text[tok.start:tok.end])
+    return [(tok.start + s, tok.start + e, word) for s, e in _occurrences(norm, word)]
+
+
+def _occurrences(norm: thai.Normalised, needle: str, most: int = 200):
+    at = norm.text.find(needle) if len(needle) > 1 else -1
+    for _ in range(most):
+        if at == -1:
+            return
+        yield norm.span(at, at + len(needle))
+        at = norm.text.find(needle, at + len(needle))
 
 
 def _snap(bounds: list[int], lo: int, hi: int) -> tuple[int, int]:
@@ -85,13 +129,13 @@ def _mark(text: str, lo: int, hi: int, matches) -> Markup:
     return Markup("".join(str(p) for p in parts))
 
 
-def snippet(text: str, terms: list[str], texts: list[str], segmenter: thai.Segmenter, size: int = 220) -> Markup:
+def snippet(text: str, marks: Marks, segmenter: thai.Segmenter, size: int = 220) -> Markup:
     if not text:
         return Markup("")
-    lo, hi = _region(text, terms, texts, size)
+    lo, hi = _region(text, marks.needles, size)
     part = text[lo:hi]
     tokens = thai.analyse(part, segmenter)
-    matches = find_matches(part, terms, texts, tokens)
+    matches = find_matches(part, marks, tokens)
     a, b = best_window(part, matches, size)
     words = sorted({0, len(part)} | {t.start for t in tokens} | {t.end for t in tokens})
     a, b = _snap(words, a, b)
@@ -100,13 +144,12 @@ def snippet(text: str, terms: list[str], texts: list[str], segmenter: thai.Segme
     return Markup((ELLIPSIS if lo + a > 0 else "") + flat + (ELLIPSIS if lo + b < len(text) else ""))
 
 
-def _region(text: str, terms: list[str], texts: list[str], size: int) -> tuple[int, int]:
+def _region(text: str, needles: list[str], size: int) -> tuple[int, int]:
     """The stretch of a long text worth analysing: around the place where
     most query words occur close together, found by plain search in the
     normalised text, so a 20 KB manual is not segmented for one snippet."""
     if len(text) <= 2 * size:
         return 0, len(text)
-    needles = list(dict.fromkeys(n for n in (*terms, *texts) if n))
     # Most documents are already in normal form, where the query's words
     # are found as they are: normalising a whole manual costs more than
     # the rest of the snippet, so it is done only when that finds nothing.
@@ -170,7 +213,7 @@ def _cluster_edge(text: str, at: int) -> int:
     return bounds[max(0, bisect.bisect_right(bounds, at) - 1)]
 
 
-def highlight(text: str, terms: list[str], texts: list[str], segmenter: thai.Segmenter) -> Markup:
+def highlight(text: str, marks: Marks, segmenter: thai.Segmenter) -> Markup:
     """The whole text (a title) with its matches marked."""
-    matches = find_matches(text, terms, texts, thai.analyse(text, segmenter))
+    matches = find_matches(text, marks, thai.analyse(text, segmenter))
     return _mark(text, 0, len(text), matches)

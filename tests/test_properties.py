@@ -235,7 +235,7 @@ def test_query_parser_returns_a_query_spec_for_any_text(vocabulary, synonyms, te
                          vocabulary if with_vocabulary else None)
     assert isinstance(parsed, ParsedQuery)
     assert isinstance(parsed.spec, QuerySpec)
-    assert all(isinstance(t, str) and t for t in parsed.terms)
+    assert all(form and all(isinstance(w, str) and w for w in form) for form in parsed.marks.forms)
 
 
 # --- the whole search path ---------------------------------------------------
