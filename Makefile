@@ -1,25 +1,56 @@
 # Two commands matter: `make run` and `make test`. Everything they need is
-# installed into .venv from pyproject.toml; nothing is installed by hand.
+# installed into .venv from the lock file, every package pinned and checked
+# against its hash; nothing is installed by hand.  `make lock` rewrites the
+# lock from pyproject.toml (README: Dependencies).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# requirements/dev.txt: runtime + the test and dev extras (what make installs);
+# requirements/main.txt: runtime only, the same versions (for a server).
+LOCK   := requirements/dev.txt
+LOCK_MAIN := requirements/main.txt
+LOCK_BOOT := requirements/bootstrap.txt
+# e.g. make lock PIP_COMPILE_ARGS=--upgrade, or --upgrade-package flask
+PIP_COMPILE_ARGS ?=
+PIP_COMPILE = CUSTOM_COMPILE_COMMAND="make lock" $(BIN)/pip-compile --quiet --generate-hashes \
+	--allow-unsafe --strip-extras --no-emit-find-links --no-emit-index-url --no-build-isolation $(PIP_COMPILE_ARGS)
 HOST   ?= 127.0.0.1
 PORT   ?= 5000
 # The browser tests drive Debian's Chromium through Playwright; Playwright's
 # own browser download is never used.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test build check install clean browser
+.PHONY: run test build check install clean browser lock
 
-$(STAMP): pyproject.toml
+# A changed lock or pyproject.toml rebuilds the venv from empty (--clear), so
+# a package the lock dropped does not linger in it.  pip check fails when
+# pyproject.toml asks for something the lock lacks: run make lock.
+$(STAMP): $(LOCK_BOOT) $(LOCK) pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(PYTHON) -m venv --clear $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK_BOOT)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-build-isolation -r $(LOCK)
+	$(BIN)/python -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/python -m pip check
 	touch $@
 
 install: $(STAMP)
+
+# pip-compile comes from the lock itself (the dev extra); a venv that has
+# none yet gets it from the current lock, whatever pyproject.toml says now.
+$(BIN)/pip-compile:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK_BOOT)
+	$(BIN)/python -m pip install --quiet --require-hashes --no-build-isolation -r $(LOCK)
+
+# Rewrite both lock files from pyproject.toml, keeping every pin that still
+# fits (PIP_COMPILE_ARGS=--upgrade to move them).  For CPython 3.11 on Linux
+# x86_64, where it runs; needs the package index.
+lock: $(BIN)/pip-compile
+	$(PIP_COMPILE) --extra test --extra dev -o $(LOCK) pyproject.toml
+	$(PIP_COMPILE) -c $(LOCK) -o $(LOCK_MAIN) pyproject.toml
+	$(PIP_COMPILE) -c $(LOCK) -o $(LOCK_BOOT) requirements/bootstrap.in
 
 run: $(STAMP)
 	$(BIN)/kmsearch build

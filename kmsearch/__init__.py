@@ -8,7 +8,15 @@ from flask import Flask, render_template
 from .config import load_settings
 from .thaidate import thai_date
 
-ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = Path(__file__).resolve().parent
+
+
+def _shipped(name: str) -> Path:
+    """``templates`` or ``static``: inside the package when installed from a
+    wheel (pyproject.toml ships them as package data), else at the top of the
+    checkout, where the repository keeps them (editable installs too)."""
+    inside = PACKAGE / name
+    return inside if inside.is_dir() else PACKAGE.parent / name
 
 
 def create_app(settings: dict | None = None) -> Flask:
@@ -16,8 +24,8 @@ def create_app(settings: dict | None = None) -> Flask:
     (tests pass their own content and index folders here)."""
     app = Flask(
         __name__,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
+        template_folder=str(_shipped("templates")),
+        static_folder=str(_shipped("static")),
     )
     app.config.update(load_settings(settings))
     app.json.ensure_ascii = False

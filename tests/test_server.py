@@ -24,13 +24,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def start_server(content, index):
-    """`kmsearch serve` in its own process, as `make run` starts it."""
+def start_server(content, index, kmsearch=None, cwd=None):
+    """`kmsearch serve` in its own process, as `make run` starts it (the
+    project venv's command unless ``kmsearch`` names another)."""
     port = free_port()
-    kmsearch = Path(sys.executable).with_name("kmsearch")
+    kmsearch = kmsearch or Path(sys.executable).with_name("kmsearch")
     proc = subprocess.Popen(
         [str(kmsearch), "serve", "--content", str(content), "--index", str(index), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ},
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ}, cwd=cwd,
     )
     base = f"http://127.0.0.1:{port}"
     try:
