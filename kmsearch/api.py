@@ -21,10 +21,10 @@ def api_search():
     args = request.args
     unknown = set(args) - {"q", "page", "limit", "sort", "division", "type", "knowledge", "area", "year", "tag"}
     if unknown:
-        raise BadParameter(sorted(unknown)[0], "unknown parameter")
+        raise BadParameter(sorted(unknown)[0], "ไม่รู้จักพารามิเตอร์นี้")
     sort = args.get("sort", "relevance")
     if sort not in ("relevance", "date"):
-        raise BadParameter("sort", "must be relevance or date")
+        raise BadParameter("sort", "ต้องเป็น relevance หรือ date")
     page = int_param(args, "page", 1, 1, settings["MAX_PAGE"])
     limit = int_param(args, "limit", settings["PAGE_SIZE"], 1, settings["MAX_LIMIT"])
     filters = filters_from(args, search.repo().office)

@@ -200,12 +200,13 @@ def search(query, content, index, as_json, limit):
 def report(year, fmt, content, index, usage_db, division, no_queries, output):
     """The KM plan's indicators for one fiscal year, for the committee."""
     from . import indicators
+    from .thaidate import BadYear, current_fiscal_year, parse_year
     from .usage import UsageLog, usage_path
 
     try:
         s = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index, "USAGE_DB": usage_db})
-        fiscal_year = indicators.parse_fiscal_year(year) if year else indicators.current_fiscal_year()
-    except (SettingsError, indicators.BadYear) as e:
+        fiscal_year = parse_year(year) if year else current_fiscal_year()
+    except (SettingsError, BadYear) as e:
         raise click.ClickException(str(e)) from None
     from indexer.engine import SearchIndex
     from indexer.office import load_office

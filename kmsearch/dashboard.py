@@ -24,6 +24,7 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    url_for)
 
 from . import indicators, search, usage
+from .thaidate import BadYear, current_fiscal_year, parse_year
 
 bp = Blueprint("km", __name__, url_prefix="/km")
 COOKIE = "km_auth"
@@ -81,13 +82,13 @@ def _private(response):
 def _compute() -> indicators.Indicators:
     args = request.args
     try:
-        year = indicators.parse_fiscal_year(args["year"]) if args.get("year") else indicators.current_fiscal_year()
-    except indicators.BadYear as e:
-        abort(400, description=f"year: {e}")
+        year = parse_year(args["year"]) if args.get("year") else current_fiscal_year()
+    except BadYear as e:
+        abort(400, description=f"ปีงบประมาณ: {e}")
     division = args.get("division") or None
     repo = search.repo()
     if division and repo.office.resolve("divisions", division) is None:
-        abort(400, description=f"division: unknown value {division!r}")
+        abort(400, description=f"ส่วนราชการ: ไม่รู้จัก “{division[:100]}”")
     documents = search.get_index().all()
     return indicators.compute(documents, repo.office, usage.current(), year, division,
                               show_queries=g.get("km_committee", False))
@@ -132,6 +133,10 @@ def render_report(ind: indicators.Indicators, fmt: str, base: str = "") -> str:
 def _safe_next(target: str | None) -> str:
     default = url_for("km.dashboard")
     if not target:
+        return default
+    # Control characters would end the Location header (and werkzeug
+    # refuses them with a 500); a backslash is a slash to browsers (/\\evil).
+    if any(c < " " or c in "\x7f\\" for c in target):
         return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/km"):

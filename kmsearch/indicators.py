@@ -31,50 +31,13 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from indexer.documents import fiscal_year as fiscal_year_of
 from indexer.office import Entry, Office
 
-from .thaidate import thai_date
+from .thaidate import current_fiscal_year, fiscal_months, fiscal_year_range, thai_date
+from .thaidate import fiscal_year as fiscal_year_of
 
-MONTHS_TH = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 KIND_LABELS = {"view": "อ่านบทความ", "search": "ค้นหา", "feed": "ฟีดข่าว", "api": "API อื่น ๆ"}
 TOP = 20
-
-
-class BadYear(ValueError):
-    pass
-
-
-# --- fiscal years ------------------------------------------------------------------
-
-def parse_fiscal_year(value) -> int:
-    """A fiscal year as the Buddhist Era year in which it ends: 2567, ๒๕๖๗
-    or the Common Era 2024 all give 2567."""
-    text = str(value).strip().translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
-    if not (text.isdigit() and len(text) == 4):
-        raise BadYear(f"{value!r} is not a year such as 2567")
-    year = int(text)
-    return year if year > 2400 else year + 543
-
-
-def fiscal_year_range(fy: int) -> tuple[dt.date, dt.date]:
-    """First and last day: ปีงบประมาณ 2567 runs 1 Oct 2023 - 30 Sep 2024."""
-    ce = fy - 543
-    return dt.date(ce - 1, 10, 1), dt.date(ce, 9, 30)
-
-
-def fiscal_months(fy: int) -> list[tuple[str, str]]:
-    """(YYYY-MM, Thai label such as 'ต.ค. 66') for the twelve months, October first."""
-    start, _ = fiscal_year_range(fy)
-    out = []
-    for i in range(12):
-        year, month = start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1
-        out.append((f"{year:04d}-{month:02d}", f"{MONTHS_TH[month - 1]} {str(year + 543)[-2:]}"))
-    return out
-
-
-def current_fiscal_year(today: dt.date | None = None) -> int:
-    return fiscal_year_of(today or dt.date.today())
 
 
 # --- data ------------------------------------------------------------------------

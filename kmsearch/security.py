@@ -100,7 +100,8 @@ def error_response(code: int, message: str | None = None):
 def _http_error(e: HTTPException):
     if e.code is None or e.code < 400:   # redirects and the like pass through
         return e
-    response = error_response(e.code)
+    # A description our code gave (Thai, for the reader), not werkzeug's English default.
+    response = error_response(e.code, e.description if e.description != type(e).description else None)
     if e.code == 405 and getattr(e, "valid_methods", None):
         body, code = response
         return body, code, {"Allow": ", ".join(e.valid_methods)}
