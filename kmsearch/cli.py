@@ -151,9 +151,9 @@ def serve(content, index, host, port, debug, threads, watch):
         if debug:
             app.run(host=host, port=port, debug=True, use_reloader=False)
         else:
-            from waitress import serve as waitress_serve
+            from .server import serve as production_serve
 
-            waitress_serve(app, host=host, port=port, threads=threads, ident="kmsearch")
+            production_serve(app, host=host, port=port, threads=threads)
     finally:
         if watcher:
             watcher.stop()

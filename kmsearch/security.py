@@ -66,10 +66,15 @@ MESSAGES = {
 DEFAULT_MESSAGE = "เกิดข้อผิดพลาด กรุณาลองใหม่อีกครั้ง"
 
 # Used when even the error template cannot be rendered (a broken
-# kmsearch.yaml, a missing template): plain HTML, nothing inline.
+# kmsearch.yaml, a missing template) and for waitress's own answers
+# (kmsearch/server.py): plain HTML, nothing inline.
 _PLAIN = ('<!doctype html>\n<html lang="th"><head><meta charset="utf-8">'
           '<title>ขัดข้อง</title></head><body><h1>ขัดข้อง</h1><p>{message}</p>'
           '<p><a href="/">กลับหน้าแรก</a></p></body></html>\n')
+
+
+def plain_page(code: int) -> str:
+    return _PLAIN.format(message=escape(message_for(code)))
 
 
 # A 214 KB URL of 25 000 parameters once cost ~10 s of parsing and copying

@@ -372,14 +372,14 @@ def test_paths_outside_stay_outside(walled):
 
 
 def test_serve_runs_waitress_and_the_development_server_only_with_debug(built, monkeypatch):
-    import waitress
     from click.testing import CliRunner
     from flask import Flask
 
+    from kmsearch import server
     from kmsearch.cli import cli
 
     calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append(("waitress", app.debug)))
+    monkeypatch.setattr(server, "serve", lambda app, **kw: calls.append(("waitress", app.debug)))
     monkeypatch.setattr(Flask, "run", lambda self, **kw: calls.append(("flask", kw.get("debug"))))
     args = ["serve", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"], "--port", "1"]
     assert CliRunner().invoke(cli, args).exit_code == 0
