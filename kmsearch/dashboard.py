@@ -24,6 +24,7 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    url_for)
 
 from . import indicators, search, usage
+from .feeds import public_base
 from .thaidate import BadYear, current_fiscal_year, parse_year
 
 bp = Blueprint("km", __name__, url_prefix="/km")
@@ -110,7 +111,7 @@ def report(fmt: str):
     if fmt not in FORMATS:
         abort(404)
     ind = _compute()
-    body = render_report(ind, fmt, base=request.url_root.rstrip("/"))
+    body = render_report(ind, fmt, base=public_base())
     scope = f"-{ind.division.slug}" if ind.division else ""
     name = f"km-report-{ind.fiscal_year}{scope}.{fmt}"
     return Response(body, 200, {"Content-Type": FORMATS[fmt][0],

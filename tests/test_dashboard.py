@@ -195,3 +195,12 @@ def test_cli_report_errors(built, tmp_path):
     bad_division = CliRunner().invoke(cli, [*args, "--index", built["INDEX_DIR"], "--division", "nowhere"])
     assert bad_division.exit_code == 1 and "nowhere" in bad_division.output
     assert not (tmp_path / "u.db").exists(), "a report never creates the log"
+
+
+def test_report_links_use_the_public_address_not_the_host_header(make_app, db):
+    client = make_app(USAGE_DB=str(db), PUBLIC_URL="https://km.example.go.th/").test_client()
+    page = text(client.get("/km/report.html?year=2567", headers={"Host": "evil.example"}))
+    links = re.findall(r'href="([^"]*)"', page)
+    assert 'href="https://km.example.go.th/a/land-tax-manual"' in page
+    assert links and all(h.startswith(("https://km.example.go.th/", "#")) for h in links), links
+    assert "evil.example" not in page
