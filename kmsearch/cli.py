@@ -115,6 +115,16 @@ def _fewer_malloc_arenas(arenas: int = 2) -> None:
         pass   # not glibc: nothing to tune
 
 
+def _warm(app) -> None:
+    """Open the live build before the first visitor; a damaged one does not
+    stop the server: its pages say so (503) until a good build is live."""
+    try:
+        app.extensions["kmsearch"].warm()
+    except Exception as e:
+        click.echo(f"the live index in {app.config['INDEX_DIR']} cannot be opened ({e!r}); serving an error page"
+                   " until a good build is live: run 'kmsearch build --full'", err=True)
+
+
 @cli.command()
 @content_option
 @index_option
@@ -145,7 +155,7 @@ def serve(content, index, host, port, debug, threads, watch):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
         watcher = ContentWatcher(s["CONTENT_DIR"], s["INDEX_DIR"], on_built=app.extensions["kmsearch"].warm).start()
         watcher.rebuild()  # catch up with changes made while the server was down
-    app.extensions["kmsearch"].warm()
+    _warm(app)
     click.echo(f"serving {s['CONTENT_DIR']} on http://{host}:{port}/")
     try:
         if debug:

@@ -119,13 +119,13 @@ def set_headers(response: Response) -> Response:
     return response
 
 
-def error_response(code: int, message: str | None = None):
+def error_response(code: int, message: str | None = None, heading: str | None = None):
     """A Thai error page (or JSON under /api/) with status ``code``."""
     message = message or message_for(code)
     if request.path.startswith("/api/"):
         return jsonify({"error": message}), code
     try:
-        return render_template("error.html", message=message), code
+        return render_template("error.html", message=message, heading=heading), code
     except Exception:  # the page itself failed: fall back to plain HTML
         return Response(_PLAIN.format(message=escape(message)), code, mimetype="text/html"), code
 

@@ -208,6 +208,12 @@ def search_state() -> list[tuple[str, str]]:
 
 
 @bp.app_template_global()
+def library_is_empty() -> bool:
+    """No document at all: a new office, before its first one."""
+    return search.get_index().doc_count == 0
+
+
+@bp.app_template_global()
 def facet_label(field: str, value: str) -> str:
     table = FACET_TABLE.get(field)
     if table:
