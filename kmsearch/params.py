@@ -66,6 +66,16 @@ def query_text(args: MultiDict, max_chars: int, name: str = "q", strip: bool = T
     return text.strip() if strip else text
 
 
+SORTS = ("relevance", "date")
+
+
+def sort_from(args: MultiDict) -> str:
+    raw = args.get("sort") or SORTS[0]
+    if raw not in SORTS:
+        raise BadParameter("sort", "ต้องเป็น relevance หรือ date")
+    return raw
+
+
 def int_param(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name)
     if raw is None or raw == "":

@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 from indexer.files import open_inside
 
 from . import search, usage
-from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text
+from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
 from .security import valid_id
 
 bp = Blueprint("pages", __name__)
@@ -31,9 +31,9 @@ def results():
     try:
         filters = filters_from(request.args, search.repo().office)
         page = int_param(request.args, "page", 1, 1, settings["MAX_PAGE"])
+        sort = sort_from(request.args)
     except BadParameter as e:
         return render_template("search.html", result=None, q=q, error=str(e)), 400
-    sort = "date" if request.args.get("sort") == "date" else "relevance"
     result = search.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
     usage.record_search(q, result.total, filters, page)
     return render_template("search.html", result=result, q=q, sort=sort, error=None)
@@ -159,8 +159,12 @@ def _understood() -> tuple[str, dict[str, tuple[str, ...]], str]:
             filters = filters_from(request.args, search.repo().office)
         except BadParameter:
             filters = {}
+        try:
+            sort = sort_from(request.args)
+        except BadParameter:
+            sort = "relevance"
         q = query_text(request.args, search.repo().settings["MAX_QUERY_CHARS"])
-        g.km_search_state = (q, filters, "date" if request.args.get("sort") == "date" else "relevance")
+        g.km_search_state = (q, filters, sort)
     return g.km_search_state
 
 

@@ -444,3 +444,15 @@ def test_a_large_form_is_refused(make_app):
     client = make_app(KM_TOKEN="t0ken").test_client()
     resp = client.post("/km/login", data={"token": "x" * 20_000})
     assert resp.status_code == 413 and "ใหญ่เกินไป" in text(resp)
+
+
+@pytest.mark.parametrize("qs", ["sort=random", "page=²", "page=๒๐๐", "page=%20", "division=nowhere",
+                                "year=²²²²", "tag=" + "x" * 101])
+def test_one_parser_per_parameter_for_pages_and_api(client, qs):
+    """The page and the API refuse the same values with the same Thai message."""
+    page = client.get(f"/search?q=ภาษี&{qs}")
+    api = client.get(f"/api/search?q=ภาษี&{qs}")
+    assert page.status_code == api.status_code == 400
+    message = api.get_json()["error"]
+    assert re.search("[ก-๙]", message), "Thai"
+    assert html.escape(message, quote=True).replace("&#x27;", "&#39;") in text(page)
