@@ -780,7 +780,10 @@ class _Source:
         for seg, offset in reader.leaf_readers():
             deleted = seg.deleted_docs_set if seg.has_deletions() else ()
             self.live[[offset + d for d in deleted]] = False
-            self._postfiles.append(_open_postfile(ix.path / (seg.segment().segment_id() + postfile.SUFFIX)))
+            # A build of no documents has one empty leaf and no segment.
+            segment = seg.segment()
+            self._postfiles.append(None if segment is None else
+                                   _open_postfile(ix.path / (segment.segment_id() + postfile.SUFFIX)))
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
         self._frequencies: dict[tuple[str, str], int] = {}

@@ -19,6 +19,21 @@ def _shipped(name: str) -> Path:
     return inside if inside.is_dir() else PACKAGE.parent / name
 
 
+RETRY_AFTER = 30     # seconds: a build of a small office takes less
+
+
+def _not_ready(message: str):
+    from flask import make_response
+
+    from .security import error_response
+
+    # A damaged build can break the page around the message too (the office
+    # is read from the build): error_response falls back to plain Thai HTML.
+    response = make_response(error_response(503, message, heading="ระบบยังไม่พร้อม"))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def create_app(settings: dict | None = None) -> Flask:
     """Build the app; ``settings`` overrides the defaults and environment
     (tests pass their own content and index folders here)."""
@@ -73,7 +88,12 @@ def create_app(settings: dict | None = None) -> Flask:
 
     @app.errorhandler(IndexMissing)
     def _no_index(e):
-        return render_template("error.html", heading="ระบบยังไม่พร้อม",
-                               message="ยังไม่มีดัชนีค้นหา: ให้ผู้ดูแลระบบสั่ง kmsearch build"), 503
+        return _not_ready("ยังไม่มีดัชนีค้นหา: ให้ผู้ดูแลระบบสั่ง kmsearch build")
+
+    @app.errorhandler(search.IndexBroken)
+    def _broken_index(e):
+        app.logger.error("%s", e)
+        return _not_ready("ดัชนีค้นหาชุดที่ใช้อยู่เสียหาย ระบบจะกลับมาเมื่อสร้างดัชนีใหม่เสร็จ"
+                          " (ผู้ดูแลระบบ: kmsearch build --full)")
 
     return app

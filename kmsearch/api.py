@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, redirect, request, url_for
 
 from . import search, usage
-from .params import BadParameter, filters_from, int_param, query_text
+from .params import BadParameter, filters_from, int_param, query_text, sort_from
 from .security import valid_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,10 +21,8 @@ def api_search():
     args = request.args
     unknown = set(args) - {"q", "page", "limit", "sort", "division", "type", "knowledge", "area", "year", "tag"}
     if unknown:
-        raise BadParameter(sorted(unknown)[0], "unknown parameter")
-    sort = args.get("sort", "relevance")
-    if sort not in ("relevance", "date"):
-        raise BadParameter("sort", "must be relevance or date")
+        raise BadParameter(sorted(unknown)[0], "ไม่รู้จักพารามิเตอร์นี้")
+    sort = sort_from(args)
     page = int_param(args, "page", 1, 1, settings["MAX_PAGE"])
     limit = int_param(args, "limit", settings["PAGE_SIZE"], 1, settings["MAX_LIMIT"])
     filters = filters_from(args, search.repo().office)

@@ -115,6 +115,16 @@ def _fewer_malloc_arenas(arenas: int = 2) -> None:
         pass   # not glibc: nothing to tune
 
 
+def _warm(app) -> None:
+    """Open the live build before the first visitor; a damaged one does not
+    stop the server: its pages say so (503) until a good build is live."""
+    try:
+        app.extensions["kmsearch"].warm()
+    except Exception as e:
+        click.echo(f"the live index in {app.config['INDEX_DIR']} cannot be opened ({e!r}); serving an error page"
+                   " until a good build is live: run 'kmsearch build --full'", err=True)
+
+
 @cli.command()
 @content_option
 @index_option
@@ -145,15 +155,15 @@ def serve(content, index, host, port, debug, threads, watch):
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
         watcher = ContentWatcher(s["CONTENT_DIR"], s["INDEX_DIR"], on_built=app.extensions["kmsearch"].warm).start()
         watcher.rebuild()  # catch up with changes made while the server was down
-    app.extensions["kmsearch"].warm()
+    _warm(app)
     click.echo(f"serving {s['CONTENT_DIR']} on http://{host}:{port}/")
     try:
         if debug:
             app.run(host=host, port=port, debug=True, use_reloader=False)
         else:
-            from waitress import serve as waitress_serve
+            from .server import serve as production_serve
 
-            waitress_serve(app, host=host, port=port, threads=threads, ident="kmsearch")
+            production_serve(app, host=host, port=port, threads=threads)
     finally:
         if watcher:
             watcher.stop()
@@ -200,12 +210,13 @@ def search(query, content, index, as_json, limit):
 def report(year, fmt, content, index, usage_db, division, no_queries, output):
     """The KM plan's indicators for one fiscal year, for the committee."""
     from . import indicators
+    from .thaidate import BadYear, current_fiscal_year, parse_year
     from .usage import UsageLog, usage_path
 
     try:
         s = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index, "USAGE_DB": usage_db})
-        fiscal_year = indicators.parse_fiscal_year(year) if year else indicators.current_fiscal_year()
-    except (SettingsError, indicators.BadYear) as e:
+        fiscal_year = parse_year(year) if year else current_fiscal_year()
+    except (SettingsError, BadYear) as e:
         raise click.ClickException(str(e)) from None
     from indexer.engine import SearchIndex
     from indexer.office import load_office

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -24,6 +25,9 @@ from flask import (Blueprint, Response, abort, current_app, g, redirect, render_
                    url_for)
 
 from . import indicators, search, usage
+from .ratelimit import Backoff
+from .feeds import public_base
+from .thaidate import BadYear, current_fiscal_year, parse_year
 
 bp = Blueprint("km", __name__, url_prefix="/km")
 COOKIE = "km_auth"
@@ -46,6 +50,22 @@ def _token() -> str:
 
 def _cookie_value(token: str) -> str:
     return hmac.new(token.encode("utf-8"), b"kmsearch /km committee", hashlib.sha256).hexdigest()
+
+
+def logout_token() -> str:
+    """What the sign-out form carries: another site cannot know it, so it
+    cannot sign a member out (a cross-site POST needs no cookie to be
+    answered with one that deletes it)."""
+    return hmac.new(_token().encode("utf-8"), b"kmsearch /km sign out", hashlib.sha256).hexdigest()
+
+
+@bp.record_once
+def _remember_failures(state) -> None:
+    state.app.extensions["kmsearch.logins"] = Backoff()
+
+
+def _logins() -> Backoff:
+    return current_app.extensions["kmsearch.logins"]
 
 
 def is_committee() -> bool:
@@ -81,13 +101,13 @@ def _private(response):
 def _compute() -> indicators.Indicators:
     args = request.args
     try:
-        year = indicators.parse_fiscal_year(args["year"]) if args.get("year") else indicators.current_fiscal_year()
-    except indicators.BadYear as e:
-        abort(400, description=f"year: {e}")
+        year = parse_year(args["year"]) if args.get("year") else current_fiscal_year()
+    except BadYear as e:
+        abort(400, description=f"ปีงบประมาณ: {e}")
     division = args.get("division") or None
     repo = search.repo()
     if division and repo.office.resolve("divisions", division) is None:
-        abort(400, description=f"division: unknown value {division!r}")
+        abort(400, description=f"ส่วนราชการ: ไม่รู้จัก “{division[:100]}”")
     documents = search.get_index().all()
     return indicators.compute(documents, repo.office, usage.current(), year, division,
                               show_queries=g.get("km_committee", False))
@@ -101,7 +121,8 @@ def dashboard():
     if ind.fiscal_year not in years:
         years = sorted({*years, ind.fiscal_year}, reverse=True)
     return render_template("km/dashboard.html", ind=ind, years=years, formats=FORMATS,
-                           committee=g.km_committee, token_configured=bool(_token()))
+                           committee=g.km_committee, token_configured=bool(_token()),
+                           logout_token=logout_token() if g.km_committee else "")
 
 
 @bp.get("/report.<fmt>")
@@ -109,7 +130,7 @@ def report(fmt: str):
     if fmt not in FORMATS:
         abort(404)
     ind = _compute()
-    body = render_report(ind, fmt, base=request.url_root.rstrip("/"))
+    body = render_report(ind, fmt, base=public_base())
     scope = f"-{ind.division.slug}" if ind.division else ""
     name = f"km-report-{ind.fiscal_year}{scope}.{fmt}"
     return Response(body, 200, {"Content-Type": FORMATS[fmt][0],
@@ -133,6 +154,10 @@ def _safe_next(target: str | None) -> str:
     default = url_for("km.dashboard")
     if not target:
         return default
+    # Control characters would end the Location header (and werkzeug
+    # refuses them with a 500); a backslash is a slash to browsers (/\\evil).
+    if any(c < " " or c in "\x7f\\" for c in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/km"):
         return default
@@ -148,20 +173,33 @@ def login():
         return redirect(nxt)
     error = None
     status = 200
+    headers = {}
+    client = request.remote_addr or ""
     if request.method == "POST":
+        wait = _logins().wait(client)
         given = request.form.get("token", "")
-        if given and hmac.compare_digest(given.encode(), _token().encode()):
+        if wait:
+            seconds = math.ceil(wait)
+            error = f"ลองรหัสผิดหลายครั้งเกินไป กรุณารอ {seconds} วินาทีแล้วลองใหม่"
+            status, headers = 429, {"Retry-After": str(seconds)}
+        elif given and hmac.compare_digest(given.encode(), _token().encode()):
+            _logins().succeeded(client)
             resp = redirect(nxt, 303)
             resp.set_cookie(COOKIE, _cookie_value(_token()), max_age=7 * 24 * 3600, path="/km",
                             httponly=True, samesite="Strict", secure=request.is_secure)
             return resp
-        error = "รหัสไม่ถูกต้อง"
-        status = 401
-    return render_template("km/login.html", next=nxt, error=error), status
+        else:
+            _logins().failed(client)
+            error = "รหัสไม่ถูกต้อง"
+            status = 401
+    return render_template("km/login.html", next=nxt, error=error), status, headers
 
 
 @bp.post("/logout")
 def logout():
+    given = request.form.get("csrf", "")
+    if _token() and not hmac.compare_digest(given.encode(), logout_token().encode()):
+        abort(403, description="ออกจากระบบได้จากปุ่มในหน้าตัวชี้วัดเท่านั้น")
     resp = redirect(url_for("pages.home"), 303)
     resp.delete_cookie(COOKIE, path="/km")
     return resp

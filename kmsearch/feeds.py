@@ -22,13 +22,18 @@ BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 ATOM = "application/atom+xml; charset=utf-8"
 
 
+def public_base() -> str:
+    """``https://km.example.go.th``: PUBLIC_URL, else this request's own
+    address (whose Host header any client may set)."""
+    return (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
+
+
 @bp.app_template_global()
 def absolute(path: str) -> str:
     """``/a/land-tax`` -> ``https://km.example.go.th/a/land-tax``."""
     if "://" in path:
         return path
-    base = (current_app.config.get("PUBLIC_URL") or request.url_root).rstrip("/")
-    return base + path
+    return public_base() + path
 
 
 def _when(iso: str) -> dt.datetime:

@@ -27,54 +27,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from indexer.documents import fiscal_year as fiscal_year_of
 from indexer.office import Entry, Office
 
-from .thaidate import thai_date
+from .thaidate import current_fiscal_year, fiscal_months, fiscal_year_range, thai_date
+from .thaidate import fiscal_year as fiscal_year_of
 
-MONTHS_TH = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
 KIND_LABELS = {"view": "อ่านบทความ", "search": "ค้นหา", "feed": "ฟีดข่าว", "api": "API อื่น ๆ"}
 TOP = 20
-
-
-class BadYear(ValueError):
-    pass
-
-
-# --- fiscal years ------------------------------------------------------------------
-
-def parse_fiscal_year(value) -> int:
-    """A fiscal year as the Buddhist Era year in which it ends: 2567, ๒๕๖๗
-    or the Common Era 2024 all give 2567."""
-    text = str(value).strip().translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
-    if not (text.isdigit() and len(text) == 4):
-        raise BadYear(f"{value!r} is not a year such as 2567")
-    year = int(text)
-    return year if year > 2400 else year + 543
-
-
-def fiscal_year_range(fy: int) -> tuple[dt.date, dt.date]:
-    """First and last day: ปีงบประมาณ 2567 runs 1 Oct 2023 - 30 Sep 2024."""
-    ce = fy - 543
-    return dt.date(ce - 1, 10, 1), dt.date(ce, 9, 30)
-
-
-def fiscal_months(fy: int) -> list[tuple[str, str]]:
-    """(YYYY-MM, Thai label such as 'ต.ค. 66') for the twelve months, October first."""
-    start, _ = fiscal_year_range(fy)
-    out = []
-    for i in range(12):
-        year, month = start.year + (start.month - 1 + i) // 12, (start.month - 1 + i) % 12 + 1
-        out.append((f"{year:04d}-{month:02d}", f"{MONTHS_TH[month - 1]} {str(year + 543)[-2:]}"))
-    return out
-
-
-def current_fiscal_year(today: dt.date | None = None) -> int:
-    return fiscal_year_of(today or dt.date.today())
 
 
 # --- data ------------------------------------------------------------------------
@@ -421,8 +386,28 @@ def fiscal_years(documents, today: dt.date | None = None) -> list[int]:
 
 # --- plain-text reports ----------------------------------------------------------
 
-def _md_cell(text) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
+class Md(str):
+    """Markdown the report writes itself (**ยังขาด**): kept as it is."""
+
+
+# Visitors' queries and authors' titles are text: whatever would be
+# Markdown or HTML in them is escaped, so a query such as
+# ![x](https://evil.example/t.png) or <img src=x onerror=...> shows as typed.
+_MD_INLINE = re.compile(r"([\\`*_\[\]()!|{}])")
+_MD_BLOCK_START = re.compile(r"^([#>+\-]|\d+(?=[.)]))")
+
+
+def md_text(value) -> str:
+    """``value`` as Markdown that shows exactly that text on one line."""
+    text = html.escape(" ".join(str(value).split()), quote=False)
+    text = _MD_INLINE.sub(r"\\\1", text)
+    return _MD_BLOCK_START.sub(lambda m: m[1] + "\\" if m[1][0].isdigit() else "\\" + m[1], text)
+
+
+def _md_cell(value) -> str:
+    if isinstance(value, Md) or isinstance(value, (int, float)):
+        return str(value)
+    return md_text(value)
 
 
 def _md_table(head: list[str], rows: list[list]) -> list[str]:
@@ -434,11 +419,11 @@ def _md_table(head: list[str], rows: list[list]) -> list[str]:
 def to_markdown(ind: Indicators) -> str:
     o = ind.office
     label = o.label
-    scope = f" — {ind.division.name}" if ind.division else ""
+    scope = f" — {md_text(ind.division.name)}" if ind.division else ""
     lines = [
         f"# รายงานผลการดำเนินงานตามแผนการจัดการความรู้ {ind.year_label}{scope}",
         "",
-        f"{o.name}  ",
+        f"{md_text(o.name)}  ",
         f"ช่วงเวลา {ind.period_th}  ",
         f"จัดทำเมื่อ {thai_date(ind.generated)} โดย kmsearch",
         "",
@@ -462,7 +447,7 @@ def to_markdown(ind: Indicators) -> str:
 
     lines += ["## คู่มือการปฏิบัติงานของแต่ละกอง", ""]
     lines += _md_table(["ส่วนราชการ", "จำนวน", "คู่มือ"],
-                       [[m.division.name, len(m.docs), "; ".join(d.title for d in m.docs) or "**ยังไม่มีคู่มือ**"]
+                       [[m.division.name, len(m.docs), "; ".join(d.title for d in m.docs) or Md("**ยังไม่มีคู่มือ**")]
                         for m in ind.manuals])
     lines += ["## รายงานผลการฝึกอบรมที่จัดทำในปี", ""]
     lines += _md_table(["ส่วนราชการ", "จำนวน", "รายงาน"],
@@ -477,7 +462,7 @@ def to_markdown(ind: Indicators) -> str:
     for r in ind.knowledge_map:
         for a in r.areas:
             map_rows.append([r.issue, r.division.name, a.area.name,
-                             "มีแล้ว" if a.covered else "**ยังขาด**", "; ".join(d.title for d in a.docs) or "–"])
+                             "มีแล้ว" if a.covered else Md("**ยังขาด**"), "; ".join(d.title for d in a.docs) or "–"])
     lines += _md_table(["ประเด็นยุทธศาสตร์", "ส่วนราชการ", "องค์ความรู้ที่จำเป็น", "สถานะ", "เอกสาร"], map_rows)
 
     lines += ["## เอกสารใหม่และเอกสารที่ปรับปรุงในปี", ""]
@@ -490,7 +475,7 @@ def to_markdown(ind: Indicators) -> str:
     lines += ["## การเข้าถึงฐานข้อมูลความรู้", ""]
     u = ind.usage
     if u is None:
-        lines += [ind.usage_error or "ไม่มีบันทึกการใช้งาน", ""]
+        lines += [md_text(ind.usage_error or "ไม่มีบันทึกการใช้งาน"), ""]
     else:
         lines += [f"รวม {u.total:,} ครั้ง ({access_detail(u)})", ""]
         lines += _md_table(["เดือน", "อ่านบทความ", "ค้นหา"], [[label_, v, s] for _, label_, v, s in u.by_month])
@@ -516,12 +501,34 @@ def to_markdown(ind: Indicators) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+# OWASP's CSV injection guidance: a cell starting with one of these is a
+# formula to Excel, LibreOffice and Google Sheets (=HYPERLINK(...) in a
+# visitor's query would leak the sheet); an apostrophe first makes it text.
+# Full-width forms too: Excel with an East Asian input method reads them.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value):
+    """A cell of the committee's spreadsheet that is never a formula."""
+    if isinstance(value, str) and value.lstrip(" \n").startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+class _SafeWriter:
+    def __init__(self, buf):
+        self._w = csv.writer(buf, lineterminator="\r\n")
+
+    def writerow(self, row) -> None:
+        self._w.writerow([csv_cell(c) for c in row])
+
+
 def to_csv(ind: Indicators) -> str:
     """One table, one figure a line: section, item, division, value, detail.
     UTF-8 with a byte-order mark so that Excel reads the Thai."""
     o = ind.office
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
+    w = _SafeWriter(buf)
     w.writerow(["หมวด", "รายการ", "ส่วนราชการ", "จำนวน", "รายละเอียด"])
     fy = ind.year_label
     w.writerow(["ข้อมูลรายงาน", o.name, ind.division.name if ind.division else "ทุกกอง", ind.fiscal_year, ind.period_th])

@@ -5,6 +5,8 @@ from werkzeug.datastructures import MultiDict
 
 from indexer.office import Office
 
+from .thaidate import BadYear, parse_year, whole_number
+
 # request parameter -> (index field, office table or None)
 FILTER_PARAMS = {
     "division": ("division", "divisions"),
@@ -34,20 +36,19 @@ def filters_from(args: MultiDict, office: Office) -> dict[str, tuple[str, ...]]:
                 if not value:
                     continue
                 if len(value) > MAX_FILTER_CHARS:
-                    raise BadParameter(param, f"a value may have at most {MAX_FILTER_CHARS} characters")
+                    raise BadParameter(param, f"ค่าหนึ่งยาวได้ไม่เกิน {MAX_FILTER_CHARS} ตัวอักษร")
                 if len(values) >= MAX_FILTER_VALUES:
-                    raise BadParameter(param, f"at most {MAX_FILTER_VALUES} values")
+                    raise BadParameter(param, f"เลือกได้ไม่เกิน {MAX_FILTER_VALUES} ค่า")
                 if table:
                     entry = office.resolve(table, value)
                     if entry is None:
-                        raise BadParameter(param, f"unknown value {value!r}")
+                        raise BadParameter(param, f"ไม่รู้จักค่า “{value}”")
                     value = entry.slug
                 elif param == "year":
-                    digits = value.translate(str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789"))
-                    if not (digits.isdigit() and len(digits) == 4):
-                        raise BadParameter(param, f"{value!r} is not a year such as 2567")
-                    year = int(digits)
-                    value = str(year if year > 2400 else year + 543)
+                    try:
+                        value = str(parse_year(value))
+                    except BadYear as e:
+                        raise BadParameter(param, str(e)) from None
                 values.append(value)
         if values:
             out[field] = tuple(dict.fromkeys(values))
@@ -65,14 +66,23 @@ def query_text(args: MultiDict, max_chars: int, name: str = "q", strip: bool = T
     return text.strip() if strip else text
 
 
+SORTS = ("relevance", "date")
+
+
+def sort_from(args: MultiDict) -> str:
+    raw = args.get("sort") or SORTS[0]
+    if raw not in SORTS:
+        raise BadParameter("sort", "ต้องเป็น relevance หรือ date")
+    return raw
+
+
 def int_param(args: MultiDict, name: str, default: int, low: int, high: int) -> int:
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(name, f"{raw!r} is not a whole number") from None
+    value = whole_number(raw)
+    if value is None:
+        raise BadParameter(name, f"“{raw[:20]}” ไม่ใช่จำนวนเต็ม")
     if not low <= value <= high:
-        raise BadParameter(name, f"must be between {low} and {high}")
+        raise BadParameter(name, f"ต้องอยู่ระหว่าง {low} ถึง {high}")
     return value

@@ -19,12 +19,13 @@ from indexer.spec import Alternative, Group, Need, QuerySpec
 
 from .snippets import Marks
 
+from .thaidate import BadYear, other_era, parse_year
+
 _TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]+|ปี):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))|"')
 FILTER_FIELDS = {
     "division": "divisions", "type": "types", "knowledge": "knowledge", "area": "areas",
     "tag": None, "year": None, "ปี": None,
 }
-BE_OFFSET = 543
 _HAS_THAI = re.compile("[\u0e00-\u0e7f]")
 
 
@@ -170,17 +171,6 @@ def alternative(text: str, segmenter: thai.Segmenter, weight: float = 1.0) -> Al
     return Alternative(words, tuple(thai.grams(text, segmenter)), weight)
 
 
-def _year_alternatives(word: str) -> list[str]:
-    """2567 and 2024 name the same year; staff write either."""
-    if word.isdigit() and len(word) == 4:
-        year = int(word)
-        if 2400 < year < 2700:
-            return [str(year - BE_OFFSET)]
-        if 1900 < year < 2200:
-            return [str(year + BE_OFFSET)]
-    return []
-
-
 _tables: dict[tuple, list] = {}
 
 
@@ -229,7 +219,8 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
         else:
             w = words[i]
             grams = tuple(thai.grams(w, segmenter))
-            forms: list[tuple[str, ...]] = [(w,), *((y,) for y in _year_alternatives(w))]
+            year = other_era(w)     # 2567 and 2024 name the same year; staff write either
+            forms: list[tuple[str, ...]] = [(w,)] + ([(year,)] if year else [])
             pieces: list[tuple[str, ...]] = []
             fallback: tuple[tuple[str, ...], ...] = ()
             if vocabulary is not None and not vocabulary.frequency(w):
@@ -392,8 +383,10 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
             value = _filter_value(fname.lower() if fname != "ปี" else "year", text, office)
             if value:
                 found_filters.setdefault(value[0], []).append(value[1])
-            continue
-        if fname:  # not a field we know: the whole thing is text
+                continue
+            if not text.strip():
+                continue
+        if fname:  # not a field we know, or a value it cannot hold (year:12): the whole thing is text
             text = f"{fname}:{text}"
         if word == "OR" and not neg:
             pending_or = bool(groups)
@@ -490,11 +483,10 @@ def _filter_value(name: str, value: str, office: Office | None) -> tuple[str, st
     if not value:
         return None
     if name in ("year", "ปี"):
-        digits = thai.normalise(value)
-        if digits.isdigit():
-            year = int(digits)
-            return ("fiscal_year", str(year if year > 2400 else year + BE_OFFSET))
-        return None
+        try:
+            return ("fiscal_year", str(parse_year(value)))
+        except BadYear:
+            return None
     if name == "tag":
         return ("tag", value)
     kind = FILTER_FIELDS[name]

@@ -80,6 +80,20 @@ class ResultPage:
         return max(1, math.ceil(self.total / self.pagelen))
 
 
+class IndexBroken(Exception):
+    """The live build exists but cannot be opened (damaged files): pages
+    answer 503 until a good build is live, which the next request opens."""
+
+
+def _open_build(index_dir: Path) -> engine.SearchIndex:
+    try:
+        return engine.SearchIndex(index_dir)
+    except engine.IndexMissing:
+        raise
+    except Exception as e:      # whatever a damaged file makes Whoosh or json raise
+        raise IndexBroken(f"{index_dir}: the live build cannot be opened: {e!r}") from e
+
+
 class Repository:
     """What the app keeps between requests: settings, office, synonyms.
 
@@ -126,7 +140,7 @@ class Repository:
             with self._opening:
                 ix = self._index
                 if ix is None or ix.path != engine.live_path(self.index_dir):
-                    ix = self._index = engine.SearchIndex(self.index_dir)
+                    ix = self._index = _open_build(self.index_dir)
         return ix
 
     def warm(self) -> None:

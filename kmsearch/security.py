@@ -14,9 +14,13 @@ already allowed; anything from another origin needs a change here.
 """
 from __future__ import annotations
 
-from flask import Flask, Response, jsonify, render_template, request
+from urllib.parse import parse_qsl
+
+from flask import Flask, Request, Response, jsonify, render_template, request
 from markupsafe import escape
+from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.utils import cached_property
 
 from indexer.validate import ID_RE
 
@@ -62,10 +66,39 @@ MESSAGES = {
 DEFAULT_MESSAGE = "เกิดข้อผิดพลาด กรุณาลองใหม่อีกครั้ง"
 
 # Used when even the error template cannot be rendered (a broken
-# kmsearch.yaml, a missing template): plain HTML, nothing inline.
+# kmsearch.yaml, a missing template) and for waitress's own answers
+# (kmsearch/server.py): plain HTML, nothing inline.
 _PLAIN = ('<!doctype html>\n<html lang="th"><head><meta charset="utf-8">'
           '<title>ขัดข้อง</title></head><body><h1>ขัดข้อง</h1><p>{message}</p>'
           '<p><a href="/">กลับหน้าแรก</a></p></body></html>\n')
+
+
+def plain_page(code: int) -> str:
+    return _PLAIN.format(message=escape(message_for(code)))
+
+
+# A 214 KB URL of 25 000 parameters once cost ~10 s of parsing and copying
+# per page.  No page needs more than a search's worth: the query (500 Thai
+# characters are 4.5 KB percent-encoded), a few filters, sort and page.
+# What lies past these limits is not read at all (a long query is cut to
+# MAX_QUERY_CHARS anyway).
+MAX_QUERY_STRING = 16 * 1024     # bytes after "?"
+MAX_PARAMETERS = 128
+MAX_FORM_BYTES = 16 * 1024       # the only form is the committee's sign-in
+
+
+class BoundedRequest(Request):
+    """A request whose URL parameters are parsed only up to the limits."""
+
+    @cached_property
+    def args(self) -> ImmutableMultiDict:
+        read = self.query_string[:MAX_QUERY_STRING]
+        if len(read) < len(self.query_string) and b"%" in read[-2:]:
+            read = read[:read.rindex(b"%")]      # not half an escape
+        pairs = read.split(b"&", MAX_PARAMETERS)[:MAX_PARAMETERS]
+        return self.parameter_storage_class(
+            parse_qsl(b"&".join(pairs).decode("utf-8", "replace"), keep_blank_values=True,
+                      errors="werkzeug.url_quote"))
 
 
 def valid_id(doc_id: str) -> bool:
@@ -86,13 +119,13 @@ def set_headers(response: Response) -> Response:
     return response
 
 
-def error_response(code: int, message: str | None = None):
+def error_response(code: int, message: str | None = None, heading: str | None = None):
     """A Thai error page (or JSON under /api/) with status ``code``."""
     message = message or message_for(code)
     if request.path.startswith("/api/"):
         return jsonify({"error": message}), code
     try:
-        return render_template("error.html", message=message), code
+        return render_template("error.html", message=message, heading=heading), code
     except Exception:  # the page itself failed: fall back to plain HTML
         return Response(_PLAIN.format(message=escape(message)), code, mimetype="text/html"), code
 
@@ -100,7 +133,8 @@ def error_response(code: int, message: str | None = None):
 def _http_error(e: HTTPException):
     if e.code is None or e.code < 400:   # redirects and the like pass through
         return e
-    response = error_response(e.code)
+    # A description our code gave (Thai, for the reader), not werkzeug's English default.
+    response = error_response(e.code, e.description if e.description != type(e).description else None)
     if e.code == 405 and getattr(e, "valid_methods", None):
         body, code = response
         return body, code, {"Allow": ", ".join(e.valid_methods)}
@@ -114,6 +148,9 @@ def _server_error(e: InternalServerError):
 
 
 def init_app(app: Flask) -> None:
+    app.request_class = BoundedRequest
+    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES,
+                      MAX_FORM_PARTS=MAX_PARAMETERS)
     app.after_request(set_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

