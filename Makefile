@@ -10,7 +10,7 @@ PORT   ?= 5000
 # own browser download is never used.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test build check install clean browser
+.PHONY: run test build check install clean browser cluster-deps cluster
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -31,7 +31,7 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/kmsearch check
 
-test: $(STAMP) browser
+test: $(STAMP) browser cluster-deps
 	KMSEARCH_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 # Chromium for tests/browser: installed from Debian when missing and we are
@@ -47,8 +47,21 @@ browser:
 		     "'sudo apt-get install -y chromium' (Debian/Ubuntu) or run make test CHROMIUM=/path/to/chromium." >&2; \
 	fi
 
+# The OpenSearch test cluster (tests/cluster/README.md): Maven resolves every
+# artifact from Maven Central into ~/.m2 and compiles the launcher, once
+# (cached until tests/cluster changes).  Needs Java 17 and Maven.
+cluster-deps:
+	$(PYTHON) tests/cluster/cluster.py deps
+
+# Two data nodes and a tiebreaker in the foreground until Ctrl-C; data and
+# logs in $(CLUSTER_DIR).  CLUSTER_ARGS="--http-ports 9201,9202,9203" for
+# fixed ports.
+CLUSTER_DIR ?= instance/opensearch
+cluster: cluster-deps
+	$(PYTHON) tests/cluster/cluster.py run $(CLUSTER_DIR) $(CLUSTER_ARGS)
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache *.egg-info
+	rm -rf $(VENV) instance .pytest_cache *.egg-info tests/cluster/target
 
 # Ranking quality against peers on ../shared/data/thai-qa-dev (benchmarks/README.md).
 .PHONY: bench-relevance

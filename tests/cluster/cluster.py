@@ -84,10 +84,13 @@ def classpath(*, quiet: bool = True) -> str:
             mvn = shutil.which("mvn")
             if not mvn:
                 raise ClusterError("mvn not found: the test cluster needs Maven (apt-get install maven)")
-            cmd = [mvn, "-B", *(["-q"] if quiet else []), "-f", str(POM), "compile",
+            if not quiet:
+                print("resolving the OpenSearch artifacts (first time: about 85 MB from Maven Central "
+                      "into ~/.m2) and compiling tests/cluster ...", flush=True)
+            cmd = [mvn, "-B", "-q", "-f", str(POM), "compile",
                    "dependency:build-classpath", f"-Dmdep.outputFile={CLASSPATH_FILE}"]
             started = time.monotonic()
-            done = subprocess.run(cmd, capture_output=quiet, text=True)
+            done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 out = (done.stdout or "") + (done.stderr or "")
                 raise ClusterError(f"{' '.join(cmd)} failed ({done.returncode}):\n{out[-4000:]}")
@@ -167,18 +170,29 @@ class TestCluster:
     @classmethod
     def start(cls, base: str | os.PathLike | None = None, *, nodes: int = 2, tiebreaker: bool = True,
               heap: str = "512m", timeout: float = 180.0, name: str = "kmsearch-test",
-              java_opts: list[str] | None = None) -> "TestCluster":
+              http_ports: list[int] | None = None, node_jvm_opts: str | None = None) -> "TestCluster":
         """Start NODES data nodes (+ a cluster-manager-only tiebreaker) and
         wait at most TIMEOUT seconds for green; ClusterError with each node's
-        log tail otherwise (and nothing left running)."""
+        log tail otherwise (and nothing left running).
+
+        HTTP_PORTS: one per node (the tiebreaker too), else free ports of
+        127.0.0.1.  NODE_JVM_OPTS (or $KMSEARCH_CLUSTER_JVM_OPTS): extra
+        options of every node's JVM instead of the launcher's default
+        (-XX:TieredStopAtLevel=1, quick to start; "" for full JIT)."""
         cp = classpath()
         base = Path(base) if base is not None else Path(tempfile.mkdtemp(prefix="kmsearch-cluster-"))
         base.mkdir(parents=True, exist_ok=True)
         ready_file = base / "ready.json"
         ready_file.unlink(missing_ok=True)
-        cmd = [_java(), "-Xmx64m", *(java_opts or []), "-cp", cp, MAIN, "start", "--base", str(base),
+        cmd = [_java(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", cp, MAIN, "start", "--base", str(base),
                "--nodes", str(nodes), "--tiebreaker", str(tiebreaker).lower(), "--heap", heap,
                "--name", name, "--timeout", str(timeout), "--parent-pid", str(os.getpid())]
+        if http_ports:
+            cmd += ["--http-ports", ",".join(map(str, http_ports))]
+        if node_jvm_opts is None:
+            node_jvm_opts = os.environ.get("KMSEARCH_CLUSTER_JVM_OPTS")
+        if node_jvm_opts is not None:
+            cmd += ["--jvm-opts", node_jvm_opts]
         log = open(base / "coordinator.log", "ab")
         try:
             # its own session: a ^C in the terminal reaches pytest, whose
@@ -358,8 +372,24 @@ def main(argv: list[str]) -> int:
         print(classpath())
         return 0
     if cmd == "run":
-        base = argv[1] if len(argv) > 1 else None
-        with TestCluster.start(base) as c:
+        import argparse
+        ap = argparse.ArgumentParser(prog="cluster.py run")
+        ap.add_argument("base", nargs="?", help="folder of the nodes' data and logs (default: a new temp folder)")
+        ap.add_argument("--nodes", type=int, default=2, help="data nodes (default 2)")
+        ap.add_argument("--no-tiebreaker", action="store_true", help="no cluster-manager-only third node")
+        ap.add_argument("--http-ports", help="comma-separated, one per node (tiebreaker included)")
+        ap.add_argument("--timeout", type=float, default=240)
+        a = ap.parse_args(argv[1:])
+        ports = [int(p) for p in a.http_ports.split(",")] if a.http_ports else None
+
+        def interrupt(signum, frame):
+            raise KeyboardInterrupt
+
+        # also when started in the background, where SIGINT comes ignored
+        signal.signal(signal.SIGINT, interrupt)
+        signal.signal(signal.SIGTERM, interrupt)
+        with TestCluster.start(a.base, nodes=a.nodes, tiebreaker=not a.no_tiebreaker, http_ports=ports,
+                               timeout=a.timeout) as c:
             print(f"green in {c.seconds_to_green:.1f} s, {c.base}")
             for n in c.nodes:
                 print(f"  {n['name']:7} {n['url']}  pid {n['pid']}  roles {','.join(n['roles'])}")
@@ -370,7 +400,8 @@ def main(argv: list[str]) -> int:
             except KeyboardInterrupt:
                 pass
         return 0
-    print("usage: cluster.py [deps | classpath | run [BASE_DIR]]", file=sys.stderr)
+    print("usage: cluster.py [deps | classpath | run [BASE_DIR] [--http-ports P1,P2,P3] [--nodes N]]",
+          file=sys.stderr)
     return 64
 
 
