@@ -371,6 +371,22 @@ def main(argv: list[str]) -> int:
     if cmd == "classpath":
         print(classpath())
         return 0
+    if cmd == "measure":
+        # time to green in a new folder (a new cluster) and again on its data
+        # (a restart), and each node's resident memory once green
+        runs = int(argv[1]) if len(argv) > 1 else 2
+        with tempfile.TemporaryDirectory(prefix="kmsearch-measure-") as tmp:
+            for i in range(runs):
+                for kind in ("new folder", "same folder again"):
+                    base = Path(tmp) / f"run{i}"
+                    wall = time.monotonic()
+                    with TestCluster.start(base) as c:
+                        wall = time.monotonic() - wall
+                        time.sleep(5)
+                        rss = ", ".join(f"{n['name']} {rss_kib(n['pid']) // 1024} MiB" for n in c.nodes)
+                        print(f"{kind:18} green in {c.seconds_to_green:5.1f} s (launcher), {wall:5.1f} s "
+                              f"(from Python); RSS {rss}; load {os.getloadavg()[0]:.1f}", flush=True)
+        return 0
     if cmd == "run":
         import argparse
         ap = argparse.ArgumentParser(prog="cluster.py run")

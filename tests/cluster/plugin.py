@@ -1,6 +1,7 @@
 """pytest side of the OpenSearch test cluster (tests/conftest.py imports it).
 
-Tests that need the cluster are marked ``@pytest.mark.opensearch`` and ask
+Tests that need the cluster are marked ``@pytest.mark.opensearch`` (they
+run after all the others) and ask
 for ``opensearch_cluster`` (session: the JVMs start once, on the first such
 test, and stop at the end of the session, so a run without such tests starts
 nothing) or ``opensearch`` (per test: the cluster, every node running and
@@ -24,6 +25,10 @@ def pytest_configure(config):
 
 
 def pytest_collection_modifyitems(config, items):
+    # the marked tests run last: the cluster starts after every other test
+    # (none of the timing-sensitive ones shares the 2 cores with 3 JVMs)
+    items[:] = ([i for i in items if i.get_closest_marker("opensearch") is None]
+                + [i for i in items if i.get_closest_marker("opensearch") is not None])
     if os.environ.get("KMSEARCH_SKIP_OPENSEARCH") == "1":
         skip = pytest.mark.skip(reason="KMSEARCH_SKIP_OPENSEARCH=1")
         for item in items:
