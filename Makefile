@@ -51,6 +51,15 @@ browser:
 # artifact from Maven Central into ~/.m2 and compiles the launcher, once
 # (cached until tests/cluster changes).  Needs Java 17 and Maven.
 cluster-deps:
+	@if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's Java 17 and Maven for the OpenSearch test cluster"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
+	else \
+		echo "*** The OpenSearch test cluster needs Java 17 and Maven: install them with" \
+		     "'sudo apt-get install -y openjdk-17-jdk-headless maven'." >&2; \
+	fi
 	$(PYTHON) tests/cluster/cluster.py deps
 
 # Two data nodes and a tiebreaker in the foreground until Ctrl-C; data and
