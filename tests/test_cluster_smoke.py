@@ -204,3 +204,32 @@ def test_kill_a_data_node_replica_answers(opensearch, client):
         assert health["status"] == "green" and health["number_of_data_nodes"] == 2
     finally:
         client.indices.delete(index="smoke-fault")
+
+
+def test_a_cluster_not_green_in_time_is_a_clear_error(tmp_path):
+    """The bounded wait: past it, ClusterError names the cause and shows each
+    node's log, and no JVM of that cluster is left running."""
+    from .cluster.cluster import ClusterError, TestCluster
+
+    with pytest.raises(ClusterError) as failed:
+        TestCluster.start(tmp_path / "slow", timeout=1)
+    message = str(failed.value)
+    assert "did not start" in message and "not green with 3 nodes within 1 s" in message
+    assert message.count("last lines of") == 3
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and _jvms_in(tmp_path):
+        time.sleep(0.2)
+    assert _jvms_in(tmp_path) == []
+
+
+def _jvms_in(folder) -> list[int]:
+    import os
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as f:
+                if str(folder).encode() in f.read():
+                    pids.append(int(pid))
+        except OSError:
+            pass
+    return pids

@@ -168,7 +168,20 @@ class TestCluster:
 
     # -------------------------------------------------------------- start
     @classmethod
-    def start(cls, base: str | os.PathLike | None = None, *, nodes: int = 2, tiebreaker: bool = True,
+    def start(cls, base: str | os.PathLike | None = None, **kwargs) -> "TestCluster":
+        """_start, once more when a free port was taken by another process
+        between the launcher's choice and the node's bind (a shared machine)."""
+        try:
+            return cls._start(base, **kwargs)
+        except ClusterError as e:
+            if kwargs.get("http_ports") or "Address already in use" not in str(e):
+                raise
+            if base is not None:
+                shutil.rmtree(base, ignore_errors=True)
+            return cls._start(base, **kwargs)
+
+    @classmethod
+    def _start(cls, base: str | os.PathLike | None = None, *, nodes: int = 2, tiebreaker: bool = True,
               heap: str = "512m", timeout: float = 180.0, name: str = "kmsearch-test",
               http_ports: list[int] | None = None, node_jvm_opts: str | None = None) -> "TestCluster":
         """Start NODES data nodes (+ a cluster-manager-only tiebreaker) and

@@ -361,13 +361,20 @@ public final class Cluster {
         return false;
     }
 
+    /** Set when the cluster did not start: its nodes are killed, not closed. */
+    private static volatile boolean failed;
+
     private static void stopAll(final List<Process> children) {
         final List<Process> ps;
         synchronized (children) {
             ps = new ArrayList<>(children);
         }
         for (final Process p : ps) {
-            p.destroy(); // SIGTERM: the node closes itself
+            if (failed) {
+                p.destroyForcibly(); // a node half-way through its start is slow to close
+            } else {
+                p.destroy(); // SIGTERM: the node closes itself
+            }
         }
         final long deadline = System.currentTimeMillis() + 20_000;
         for (final Process p : ps) {
@@ -385,6 +392,7 @@ public final class Cluster {
     }
 
     private static void fail(final String why, final Path base, final int n) {
+        failed = true;
         final StringBuilder sb = new StringBuilder("CLUSTER FAILED: " + why + "\n");
         for (int i = 1; i <= n; i++) {
             final Path log = base.resolve("node-" + i).resolve("stdout.log");
