@@ -21,7 +21,7 @@ PORT   ?= 5000
 # own browser download is never used.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test build check install clean browser lock
+.PHONY: run test build check install clean browser lock cluster-deps cluster
 
 # A changed lock or pyproject.toml rebuilds the venv from empty (--clear), so
 # a package the lock dropped does not linger in it.  pip check fails when
@@ -62,7 +62,7 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/kmsearch check
 
-test: $(STAMP) browser
+test: $(STAMP) browser cluster-deps
 	KMSEARCH_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
 
 # Chromium for tests/browser: installed from Debian when missing and we are
@@ -78,8 +78,30 @@ browser:
 		     "'sudo apt-get install -y chromium' (Debian/Ubuntu) or run make test CHROMIUM=/path/to/chromium." >&2; \
 	fi
 
+# The OpenSearch test cluster (tests/cluster/README.md): Maven resolves every
+# artifact from Maven Central into ~/.m2 and compiles the launcher, once
+# (cached until tests/cluster changes).  Needs Java 17 and Maven.
+cluster-deps:
+	@if command -v mvn >/dev/null 2>&1 && command -v java >/dev/null 2>&1; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's Java 17 and Maven for the OpenSearch test cluster"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		apt-get update -qq && apt-get install -y -qq openjdk-17-jdk-headless maven >/dev/null; \
+	else \
+		echo "*** The OpenSearch test cluster needs Java 17 and Maven: install them with" \
+		     "'sudo apt-get install -y openjdk-17-jdk-headless maven'." >&2; \
+	fi
+	$(PYTHON) tests/cluster/cluster.py deps
+
+# Two data nodes and a tiebreaker in the foreground until Ctrl-C; data and
+# logs in $(CLUSTER_DIR).  CLUSTER_ARGS="--http-ports 9201,9202,9203" for
+# fixed ports.
+CLUSTER_DIR ?= instance/opensearch
+cluster: cluster-deps
+	$(PYTHON) tests/cluster/cluster.py run $(CLUSTER_DIR) $(CLUSTER_ARGS)
+
 clean:
-	rm -rf $(VENV) instance .pytest_cache *.egg-info
+	rm -rf $(VENV) instance .pytest_cache *.egg-info tests/cluster/target
 
 # Ranking quality against peers on ../shared/data/thai-qa-dev (benchmarks/README.md).
 .PHONY: bench-relevance

@@ -6,6 +6,8 @@ from indexer import build_index
 from kmsearch import create_app
 
 from .corpus import write_corpus
+from .cluster.plugin import (  # noqa: F401  (the OpenSearch test cluster)
+    opensearch, opensearch_cluster, pytest_collection_modifyitems, pytest_configure)
 
 
 @pytest.fixture(scope="session")

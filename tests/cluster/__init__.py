@@ -1,0 +1,1 @@
+"""The OpenSearch test cluster (tests/cluster/README.md)."""
