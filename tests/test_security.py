@@ -283,7 +283,7 @@ def test_malformed_queries_never_fail(client, q):
 def test_long_queries_are_cut_to_the_setting(make_app):
     client = make_app(MAX_QUERY_CHARS=20).test_client()
     data = client.get("/api/search", query_string={"q": "ภาษีที่ดิน" * 100}).get_json()
-    assert len(data["query"]) == 20
+    assert len(data["query"]) <= 20 and "ภาษี" in data["query"]    # its words, each once
     body = text(client.get("/search", query_string={"q": "ภาษีที่ดิน" * 100}))
     assert "ภาษีที่ดิน" * 3 not in body
 
