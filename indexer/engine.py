@@ -443,6 +443,9 @@ class Hit:
 # What the documents counted hold: every content word ("all"), only some
 # of them, as no document holds all ("some"), or none at all ("none").
 MATCH_ALL, MATCH_SOME, MATCH_NONE = "all", "some", "none"
+# From this many content words, results go on past the
+# documents that hold them all (engine.search).
+MANY_NEEDS = 2
 
 
 @dataclass(frozen=True)
@@ -454,6 +457,7 @@ class Results:
     match: str = MATCH_ALL
     exact_total: int = 0                # documents holding every need as typed (no corrections, no fragments)
     fragments: tuple[str, ...] = ()     # needs matched only as pieces of other words
+    more: int = 0                       # after the ``total``, documents holding only some (questions of many words)
 
 
 def stored(fields_: dict) -> dict:
@@ -559,18 +563,28 @@ class SearchIndex:
             tier = named.astype(np.int32) if tier is None else tier + named
         total = int(np.count_nonzero(matched))
         by_date = spec.sort == "date" or spec.empty
-        top = self._top(np.flatnonzero(matched), score, page * pagelen, by_date, tier)
+        k = page * pagelen
+        top = self._top(np.flatnonzero(matched), score, k, by_date, tier)
+        # A question of many words: after the documents that hold them all,
+        # those that hold some, each saying what it lacks (the section that
+        # answers a legal question seldom repeats every word of it).
+        more = 0
+        if match == MATCH_ALL and len(spec.needs) >= MANY_NEEDS:
+            some = np.logical_or.reduce(held) & shown & (score > 0) & ~matched
+            more = int(np.count_nonzero(some))
+            if len(top) < k and more:
+                top = np.concatenate([top, self._top(np.flatnonzero(some), score, k - len(top), by_date)])
         top = top[(page - 1) * pagelen:]
         searcher = self._searcher
         hits = [Hit(stored(searcher.stored_fields(int(d))), 0.0 if by_date else float(score[d]),
-                    tuple(n.label for n, h in zip(spec.needs, held) if not h[d]) if match == MATCH_SOME else ())
+                    tuple(n.label for n, h in zip(spec.needs, held) if not h[d]))
                 for d in top]
         groups = {}
         for name in facets:
             counts = self._facet(name).counts(matched)
             groups[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         return Results(total=total, hits=hits, facets=groups, timed_out=timed_out, match=match,
-                       exact_total=exact_total, fragments=fragments)
+                       exact_total=exact_total, fragments=fragments, more=more)
 
     def _matching(self, spec: QuerySpec, score: np.ndarray, shown: np.ndarray):
         """Which documents a search counts: those holding every need, or

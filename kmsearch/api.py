@@ -35,6 +35,7 @@ def api_search():
         # each result lists what it lacks ("missing"); "none": nothing found
         "match": result.match,
         "found": result.found,
+        "more": result.more,     # results after the total that hold only some words (each lists "missing")
         "fragments": list(result.fragments),
         "named": [{"field": f, "value": v} for f, v in result.named],
         "page": result.page,

@@ -74,10 +74,16 @@ class ResultPage:
     found: int = 0                   # documents holding every content word as typed: 0 is a knowledge gap
     fragments: tuple[str, ...] = ()  # words the index lacks, matched inside other words
     named: tuple[tuple[str, str], ...] = ()   # (field, slug) the query names: offered as filters
+    more: int = 0                    # after the ``total``, documents that hold only some of the words
+
+    @property
+    def shown(self) -> int:
+        """Results that can be paged through: those counted, then those listed after them."""
+        return self.total + self.more
 
     @property
     def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.pagelen))
+        return max(1, math.ceil(self.shown / self.pagelen))
 
 
 class IndexBroken(Exception):
@@ -176,7 +182,7 @@ class Repository:
         found = results.exact_total if results.match == engine.MATCH_ALL else 0
         return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters,
                           suggestion, results.timed_out, results.match, found, results.fragments,
-                          tuple(parsed.named))
+                          tuple(parsed.named), results.more)
 
 
 def init_app(app: Flask) -> None:

@@ -118,7 +118,8 @@ def test_the_count_holds_every_content_word_not_every_document_with_การ(si
 ])
 def test_a_natural_question_counts_the_documents_that_answer_it(site, question, answer):
     found = api(site, question)
-    assert found["match"] == "all" and ids(found) == [answer] and found["total"] == 1
+    assert found["match"] == "all" and ids(found)[0] == answer and found["total"] == 1
+    assert all(r["missing"] for r in found["results"][1:])     # listed after it: they lack a word
 
 
 def test_a_word_inside_a_compound_that_holds_it_counts(site):
@@ -226,3 +227,10 @@ def test_a_letter_longer_than_the_query_limit_keeps_its_content_words(site):
               + "โดยเฉพาะเรื่องใบรับรองแพทย์ของการลาป่วย จึงเรียนมาเพื่อโปรดทราบ")
     assert len(letter) > 2000
     assert "leave" in ids(api(site, letter))
+
+
+def test_after_the_documents_holding_every_word_come_those_holding_some_marked(site):
+    found = api(site, "ถนน ชำรุด")
+    assert found["total"] == 1 and ids(found)[0] == "road" and found["results"][0]["missing"] == []
+    assert found["more"] >= 1 and all(r["missing"] == ["ชำรุด"] for r in found["results"][1:])
+    assert "พบ 1 เรื่อง · และอีก" in page(site, "ถนน ชำรุด")
