@@ -163,7 +163,10 @@ def serve(content, index, host, port, debug, threads, watch):
         else:
             from .server import serve as production_serve
 
-            production_serve(app, host=host, port=port, threads=threads)
+            # waitress drops X-Forwarded-* itself unless told; the app's
+            # ProxyFix reads them when PROXIES trusts them (kmsearch/security.py).
+            production_serve(app, host=host, port=port, threads=threads,
+                             clear_untrusted_proxy_headers=not s["PROXIES"])
     finally:
         if watcher:
             watcher.stop()

@@ -17,6 +17,7 @@ class Setting:
     type: type
     help: str
     env: str | None = None
+    minimum: int = 1          # for int settings
 
 
 SETTINGS = (
@@ -36,6 +37,9 @@ SETTINGS = (
             "KMSEARCH_USAGE_RETENTION_DAYS"),
     Setting("KM_TOKEN", "", str, "Password of the KM committee for /km; empty: counts open to all, search terms hidden.",
             "KMSEARCH_KM_TOKEN"),
+    Setting("PROXIES", 0, int, "Reverse proxies in front of the server whose X-Forwarded-For and X-Forwarded-Proto "
+            "are trusted (the client's address for the sign-in limit, HTTPS for HSTS and secure cookies).",
+            "KMSEARCH_PROXIES", minimum=0),
 )
 DEFAULTS = {s.name: s.default for s in SETTINGS}
 
@@ -58,8 +62,8 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
             value = s.type(raw)
         except (TypeError, ValueError):
             raise SettingsError(f"{s.name}: {raw!r} is not a valid {s.type.__name__}") from None
-        if s.type is int and value < 1:
-            raise SettingsError(f"{s.name}: must be at least 1, not {value}")
+        if s.type is int and value < s.minimum:
+            raise SettingsError(f"{s.name}: must be at least {s.minimum}, not {value}")
         if s.type is Path:
             value = value.expanduser().resolve()
         out[s.name] = value

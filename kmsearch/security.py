@@ -20,6 +20,7 @@ from flask import Flask, Request, Response, jsonify, render_template, request
 from markupsafe import escape
 from werkzeug.datastructures import ImmutableMultiDict
 from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import cached_property
 
 from indexer.validate import ID_RE
@@ -149,6 +150,9 @@ def _server_error(e: InternalServerError):
 
 def init_app(app: Flask) -> None:
     app.request_class = BoundedRequest
+    if proxies := int(app.config.get("PROXIES") or 0):
+        # Only headers the office's own proxies set: any client can send them.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES,
                       MAX_FORM_PARTS=MAX_PARAMETERS)
     app.after_request(set_headers)

@@ -250,3 +250,21 @@ def test_sign_in_guesses_are_slowed_per_address(make_app, db):
     now[0] += 2.5
     ok = client.post("/km/login", data={"token": TOKEN}, environ_base=here)
     assert ok.status_code == 303
+
+
+def test_behind_trusted_proxies_the_limit_is_per_forwarded_client(make_app, db):
+    def guesses(client, forwarded_for):
+        return [client.post("/km/login", data={"token": "wrong"}, environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                            headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(6)]
+
+    direct = make_app(USAGE_DB=str(db), KM_TOKEN=TOKEN).test_client()
+    assert guesses(direct, "203.0.113.1")[-1] == 429
+    assert guesses(direct, "203.0.113.2")[0] == 429, "without PROXIES a forwarded address is not believed"
+
+    proxied = make_app(USAGE_DB=str(db), KM_TOKEN=TOKEN, PROXIES=1).test_client()
+    assert guesses(proxied, "203.0.113.1")[-1] == 429
+    assert guesses(proxied, "203.0.113.2")[0] == 401, "another client behind the same proxy may still sign in"
+    ok = proxied.post("/km/login", data={"token": TOKEN}, environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                      headers={"X-Forwarded-For": "203.0.113.3", "X-Forwarded-Proto": "https"})
+    assert ok.status_code == 303 and "Secure" in ok.headers["Set-Cookie"]
+    assert ok.headers["Strict-Transport-Security"].startswith("max-age=")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import socket
+import urllib.error
 import urllib.parse
 import urllib.request
 
@@ -86,3 +87,22 @@ def test_the_app_answers_as_usual_after_them(running):
                                                  b"Host: x\r\nConnection: close\r\n\r\n")
     assert status.split()[1] == "200" and "ภาษี" in body
     assert headers["x-frame-options"] == "DENY"
+
+
+def test_behind_a_trusted_proxy_the_sign_in_limit_is_per_forwarded_client(tmp_path, monkeypatch):
+    for name, value in (("KMSEARCH_PROXIES", "1"), ("KMSEARCH_KM_TOKEN", "t0ken"), ("KMSEARCH_USAGE_DB", "off")):
+        monkeypatch.setenv(name, value)
+
+    def sign_in(base, forwarded_for):
+        request = urllib.request.Request(base + "/km/login", data=b"token=wrong",
+                                         headers={"X-Forwarded-For": forwarded_for})
+        try:
+            urllib.request.urlopen(request, timeout=10).close()
+        except urllib.error.HTTPError as e:
+            e.close()
+            return e.code
+        return 200
+
+    with start_server(write_corpus(tmp_path / "c"), tmp_path / "ix") as base:
+        assert [sign_in(base, "203.0.113.1") for _ in range(6)][-1] == 429
+        assert sign_in(base, "203.0.113.2") == 401
