@@ -17,7 +17,6 @@ import bisect
 import html as html_lib
 import re
 import urllib.parse
-from html.parser import HTMLParser
 
 from markupsafe import Markup, escape
 
@@ -32,7 +31,6 @@ _TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)(?:[^>"]|"[^"]*")*>')
 # as the body text the index and the snippets read has a line break there.
 _BLOCKS = frozenset("""address article aside blockquote br caption dd details div dl dt figcaption figure footer
     h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul""".split())
-_HEADINGS = frozenset("h1 h2 h3 h4 h5 h6".split())
 # A text fragment is the words from a space (or the start of a line) at or
 # before the passage up to a space after it: Chromium matches it only on
 # word boundaries, and a space is one for every segmenter.
@@ -41,29 +39,9 @@ FRAGMENT_MAX_CHARS = 160
 FRAGMENT_LOOKBACK = 80
 
 
-class _HeadingTexts(HTMLParser):
-    """(id, text) of every heading with an id, in document order."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found: list[tuple[str, str]] = []
-        self._open: tuple[str, str | None, list[str]] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag in _HEADINGS and self._open is None:
-            self._open = (tag, dict(attrs).get("id"), [])
-
-    def handle_endtag(self, tag):
-        if self._open and tag == self._open[0]:
-            _, anchor, parts = self._open
-            self._open = None
-            text = " ".join("".join(parts).split())
-            if anchor and text:
-                self.found.append((anchor, text))
-
-    def handle_data(self, data):
-        if self._open:
-            self._open[2].append(data)
+# A heading of nh3's output with its id (attributes double-quoted there).
+_HEADING = re.compile(r'<(h[1-6])\b[^>]*?\sid="([^"]+)"[^>]*>(.*?)</\1>', re.S)
+_INNER_TAG = re.compile(r"<[^>]*>")
 
 
 def heading_offsets(html: str, body: str) -> list[tuple[int, str, str]]:
@@ -74,15 +52,17 @@ def heading_offsets(html: str, body: str) -> list[tuple[int, str, str]]:
     found in order, each on the first line after the previous one that
     reads the same.
     """
-    parser = _HeadingTexts()
-    parser.feed(html)
-    parser.close()
+    # a regular expression, not an HTML parser: this runs for every result
+    headings = [(m.group(2), " ".join(html_lib.unescape(_INNER_TAG.sub("", m.group(3))).split()))
+                for m in _HEADING.finditer(html)]
     lines, at = [], 0
     for line in body.split("\n"):
         lines.append((at, line))
         at += len(line) + 1
     out, i = [], 0
-    for anchor, text in parser.found:
+    for anchor, text in headings:
+        if not text:
+            continue
         j = i
         while j < len(lines) and lines[j][1] != text:
             j += 1

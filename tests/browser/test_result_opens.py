@@ -23,25 +23,37 @@ def search(visit, q: str):
     return visit.go("/search?q=" + urllib.parse.quote(q))
 
 
+IN_VIEW = """(text) => {
+    const body = document.querySelector('article.doc .body');
+    const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
+    const nodes = []; let all = '';
+    while (walker.nextNode()) { nodes.push([walker.currentNode, all.length]); all += walker.currentNode.data; }
+    const at = all.indexOf(text);
+    if (at < 0) return false;
+    const [node, start] = nodes.filter(([n, s]) => s <= at).pop();
+    const range = document.createRange();
+    range.setStart(node, at - start);
+    range.setEnd(node, Math.min(node.data.length, at - start + 10));
+    const r = range.getBoundingClientRect();
+    const bar = document.querySelector('.hl-bar');
+    const top = bar ? bar.getBoundingClientRect().bottom : 0;
+    return r.height > 0 && r.top >= top && r.bottom <= window.innerHeight;
+}"""
+
+
 def in_viewport(page, text: str) -> bool:
     """Are the words ``text`` of the article's body on the screen, below
     the bar that stays at the top?"""
-    return page.evaluate("""(text) => {
-        const body = document.querySelector('article.doc .body');
-        const walker = document.createTreeWalker(body, NodeFilter.SHOW_TEXT);
-        const nodes = []; let all = '';
-        while (walker.nextNode()) { nodes.push([walker.currentNode, all.length]); all += walker.currentNode.data; }
-        const at = all.indexOf(text);
-        if (at < 0) return false;
-        const [node, start] = nodes.filter(([n, s]) => s <= at).pop();
-        const range = document.createRange();
-        range.setStart(node, at - start);
-        range.setEnd(node, Math.min(node.data.length, at - start + 10));
-        const r = range.getBoundingClientRect();
-        const bar = document.querySelector('.hl-bar');
-        const top = bar ? bar.getBoundingClientRect().bottom : 0;
-        return r.height > 0 && r.top >= top && r.bottom <= window.innerHeight;
-    }""", text)
+    return page.evaluate(IN_VIEW, text)
+
+
+def scrolled_to(page, text: str) -> None:
+    """Wait for the page to come to rest with ``text`` on the screen (the
+    browser scrolls to a text fragment once the page has loaded)."""
+    try:
+        page.wait_for_function(IN_VIEW, arg=text, timeout=5000)
+    except Exception:
+        raise AssertionError(f"“{text}” is not on the screen; scrolled to {page.evaluate('scrollY')}") from None
 
 
 def body_marks(page) -> list[str]:
@@ -54,8 +66,7 @@ def test_a_result_opens_at_its_passage_with_the_words_marked(visit):
     expect(page).to_have_url(re.compile(r"/a/tax-collection-handbook\?hl="))
     expect(page.get_by_role("heading", level=1)).to_have_text(HANDBOOK)
     # the passage the snippet showed is on the screen, not the top of the manual
-    page.wait_for_function("() => window.scrollY > 0")
-    assert in_viewport(page, "ผู้ไม่ชำระภายในกำหนด"), "the passage is in view"
+    scrolled_to(page, "ผู้ไม่ชำระภายในกำหนด")
     expect(page.get_by_role("heading", level=1)).not_to_be_in_viewport()
     assert page.evaluate("location.hash") == "#" + heading_id("การติดตามหนี้ค้างชำระ")
     # the query's words are marked there, whole, and only them
@@ -67,7 +78,10 @@ def test_a_result_opens_at_its_passage_with_the_words_marked(visit):
     # the bar with the query and its control stays in sight
     bar = page.locator(".hl-bar")
     expect(bar).to_be_in_viewport()
-    expect(bar).to_contain_text(f"ไฮไลต์คำค้น “{QUERY}”")
+    expect(bar).to_contain_text(f"ไฮไลต์คำค้น “{QUERY}” 2 แห่ง")
+    if visit.width_name == "desktop":     # the contents beside the text stay clear of the bar
+        below = bar.bounding_box()["y"] + bar.bounding_box()["height"]
+        assert page.get_by_role("navigation", name="สารบัญ").bounding_box()["y"] >= below
     visit.shot("result-opened", full_page=False)
     y = page.evaluate("scrollY")
 
@@ -89,8 +103,7 @@ def test_without_script_a_result_still_opens_at_its_passage(phone_without_script
     assert first["y"] < page.locator("details.filters").bounding_box()["y"]
     visit.shot("results-without-script", full_page=False)
     page.get_by_role("link", name=HANDBOOK).first.click()
-    page.wait_for_function("() => window.scrollY > 0")
-    assert in_viewport(page, "ผู้ไม่ชำระภายในกำหนด")
+    scrolled_to(page, "ผู้ไม่ชำระภายในกำหนด")
     assert "ร้อยละ" in body_marks(page)
     page.locator(".hl-bar").get_by_role("link", name="ล้างไฮไลต์").click()
     expect(page).to_have_url(visit.base + "/a/tax-collection-handbook")
