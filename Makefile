@@ -108,6 +108,14 @@ clean:
 bench-relevance: $(STAMP)
 	$(BIN)/python -m benchmarks.relevance
 
+# Precision (issue 14): false corrections, top-10 noise, two-word totals on
+# thai-qa-dev and nitibench-dev, and MRR@10/HR@10 on nitibench-dev beside
+# the peers, in one run; prints one table with the targets and writes
+# benchmarks/out/precision.json (benchmarks/README.md).
+.PHONY: bench-precision
+bench-precision: $(STAMP)
+	$(BIN)/python -m benchmarks.precision $(PRECISION_ARGS)
+
 # Segmentation engines (nlpo3, newmm, longest): speed, the word list kept,
 # and MRR@10 of kmsearch with each (benchmarks/segmenters.py).
 .PHONY: bench-segmenters

@@ -25,6 +25,12 @@ def recall(ranked: Sequence[str], relevant: Iterable[str], k: int = K) -> float:
     return len(wanted & set(ranked[:k])) / len(wanted)
 
 
+def hit_rate(ranked: Sequence[str], relevant: Iterable[str], k: int = K) -> float:
+    """1.0 if any relevant document is in the top ``k`` (HR@k), else 0.0."""
+    wanted = set(relevant)
+    return 1.0 if any(doc in wanted for doc in ranked[:k]) else 0.0
+
+
 def ndcg(ranked: Sequence[str], relevant: Iterable[str], k: int = K) -> float:
     wanted = set(relevant)
     gain = sum(1.0 / math.log2(i + 2) for i, doc in enumerate(ranked[:k]) if doc in wanted)

@@ -31,27 +31,37 @@ class LimitExceeded(Exception):
         self.line = line
 
 
+class _Expired(BaseException):
+    """Raised by the timer: not an Exception, so that no ``except
+    Exception`` inside a parser can swallow it and carry on."""
+
+
 @contextmanager
 def time_limit(seconds: float, field: str, what: str) -> Iterator[None]:
-    """Stop the work inside after ``seconds`` with LimitExceeded.
+    """Stop the work inside after ``seconds`` of this process's CPU time
+    with LimitExceeded.
 
-    A timer signal can interrupt only the main thread of a process; in any
-    other thread the work runs unbounded in time (builds started by the
-    server run in a process of their own, so they get the bound).  The
-    signal is checked between Python instructions, which is where the slow
-    paths of Markdown and front-matter parsing spend their time.
+    CPU time rather than wall time: a document gets the same allowance on a
+    busy machine as on an idle one.  A timer signal can interrupt only the
+    main thread of a process; in any other thread the work runs unbounded
+    in time (builds started by the server run in a process of their own,
+    so they get the bound).  The signal is checked between Python
+    instructions, which is where the slow paths of Markdown and
+    front-matter parsing spend their time.
     """
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
     def expired(signum, frame):
-        raise LimitExceeded(field, f"{what} took more than {seconds:g} s; simplify or split the file")
+        raise _Expired
 
-    previous = signal.signal(signal.SIGALRM, expired)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, expired)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     try:
         yield
+    except _Expired:
+        raise LimitExceeded(field, f"{what} took more than {seconds:g} s; simplify or split the file") from None
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)

@@ -35,14 +35,16 @@ def _not_ready(message: str):
 
 
 def create_app(settings: dict | None = None) -> Flask:
-    """Build the app; ``settings`` overrides the defaults and environment
-    (tests pass their own content and index folders here)."""
+    """Build the app from ``settings`` over the defaults (tests and the CLI
+    pass theirs: the CLI has read the environment already); with none, from
+    the defaults and the environment (``KMSEARCH_*``).  A test's app never
+    picks up the environment of the shell that runs it."""
     app = Flask(
         __name__,
         template_folder=str(_shipped("templates")),
         static_folder=str(_shipped("static")),
     )
-    app.config.update(load_settings(settings))
+    app.config.update(load_settings(settings, environ=None if settings is None else {}))
     app.json.ensure_ascii = False
 
     from . import api, search, security, views

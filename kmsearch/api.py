@@ -27,10 +27,16 @@ def api_search():
     limit = int_param(args, "limit", settings["PAGE_SIZE"], 1, settings["MAX_LIMIT"])
     filters = filters_from(args, search.repo().office)
     result = search.run_query(query_text(args, settings["MAX_QUERY_CHARS"]), filters, page, limit, sort)
-    usage.record_search(result.query, result.total, filters, page, channel="api")
+    usage.record_search(result.query, result.found, filters, page, channel="api")
     return jsonify({
         "query": result.query,
         "total": result.total,
+        # "all": every result holds every content word; "some": none does,
+        # each result lists what it lacks ("missing"); "none": nothing found
+        "match": result.match,
+        "found": result.found,
+        "fragments": list(result.fragments),
+        "named": [{"field": f, "value": v} for f, v in result.named],
         "page": result.page,
         "limit": limit,
         "results": [h.as_json() for h in result.hits],

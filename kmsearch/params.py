@@ -60,9 +60,17 @@ def filters_from(args: MultiDict, office: Office) -> dict[str, tuple[str, ...]]:
 _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A)) | {0x7F: None}
 
 
+# A query longer than MAX_QUERY_CHARS (a letter pasted whole) is kept to
+# this many times that, so that searching can keep its content words
+# (search.condensed); past it the text is cut, bounding the work.
+LONG_QUERY_FACTOR = 8
+
+
 def query_text(args: MultiDict, max_chars: int, name: str = "q", strip: bool = True) -> str:
-    """The query as typed, cut to ``max_chars``, without control characters."""
-    text = args.get(name, "")[: max_chars * 2].translate(_CONTROL)[:max_chars]
+    """The query as typed, without control characters, and at most
+    ``LONG_QUERY_FACTOR * max_chars`` characters."""
+    limit = max_chars * LONG_QUERY_FACTOR
+    text = args.get(name, "")[: limit * 2].translate(_CONTROL)[:limit]
     return text.strip() if strip else text
 
 

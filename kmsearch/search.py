@@ -219,6 +219,16 @@ def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10
     return ResultPage("", results.total, page, pagelen, hits, results.facets, filters, found=results.total)
 
 
+def holders(limit: int = 6) -> list[HitView]:
+    """One tacit-knowledge document per person to ask, newest first: whom
+    to ask when the library has nothing written on a question."""
+    found: dict[str, HitView] = {}
+    for hit in browse({"knowledge": ("tacit",)}, 1, 50, facets=()).hits:
+        if hit.holder and len(found) < limit:
+            found.setdefault(hit.holder, hit)
+    return list(found.values())
+
+
 def condensed(text: str, max_chars: int, segmenter) -> str:
     """A query within ``max_chars``: a longer one (a letter pasted in
     whole) keeps its content words, each once, instead of its first

@@ -78,11 +78,11 @@ def plain_page(code: int) -> str:
 
 
 # A 214 KB URL of 25 000 parameters once cost ~10 s of parsing and copying
-# per page.  No page needs more than a search's worth: the query (500 Thai
-# characters are 4.5 KB percent-encoded), a few filters, sort and page.
-# What lies past these limits is not read at all (a long query is cut to
-# MAX_QUERY_CHARS anyway).
-MAX_QUERY_STRING = 16 * 1024     # bytes after "?"
+# per page.  No page needs more than a search's worth: the query (a letter
+# pasted whole: params.LONG_QUERY_FACTOR x 500 Thai characters are 36 KB
+# percent-encoded), a few filters, sort and page.  What lies past these
+# limits is not read at all.
+MAX_QUERY_STRING = 48 * 1024     # bytes after "?"
 MAX_PARAMETERS = 128
 MAX_FORM_BYTES = 16 * 1024       # the only form is the committee's sign-in
 

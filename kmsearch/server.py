@@ -16,7 +16,7 @@ from waitress.task import ErrorTask
 from .security import HEADERS, plain_page
 
 # Request line and headers together (waitress's default is 256 KB): the app
-# reads 16 KB of a URL at most, and no browser sends 64 KB of cookies.
+# reads 48 KB of a URL at most, and no browser sends 64 KB of cookies.
 MAX_REQUEST_HEADERS = 64 * 1024
 
 

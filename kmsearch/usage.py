@@ -352,13 +352,16 @@ def record_view(doc: dict, channel: str = "web") -> None:
         usage.record("view", channel=channel, doc=doc.get("id", ""), division=doc.get("division", ""))
 
 
-def record_search(query: str, total: int, filters: dict | None = None, page: int = 1, channel: str = "web") -> None:
+def record_search(query: str, found: int, filters: dict | None = None, page: int = 1, channel: str = "web") -> None:
     """A search was run (called by the search page and the search API).
-    Only its first page is counted: paging on is the same search."""
+    Only its first page is counted: paging on is the same search.
+    ``found`` counts the documents holding every content word as typed
+    (``ResultPage.found``): results that hold only some, or only through a
+    correction or inside other words, leave a knowledge gap."""
     usage = current()
     if usage is None or not usage.enabled or page != 1 or not _countable():
         return
-    usage.record("search", channel=channel, query=query, results=total,
+    usage.record("search", channel=channel, query=query, results=found,
                  filters={k: list(v) for k, v in (filters or {}).items()})
 
 

@@ -36,8 +36,9 @@ def results():
     except BadParameter as e:
         return render_template("search.html", result=None, q=q, error=str(e)), 400
     result = search.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
-    usage.record_search(q, result.total, filters, page)
-    return render_template("search.html", result=result, q=q, sort=sort, error=None)
+    # the query as searched: a letter pasted whole is shown and kept as its content words
+    usage.record_search(result.query, result.found, filters, page)   # 0: a knowledge gap
+    return render_template("search.html", result=result, q=result.query, sort=sort, error=None)
 
 
 @bp.get("/<any(division, type, knowledge):kind>/<slug>")
@@ -218,6 +219,11 @@ def search_state() -> list[tuple[str, str]]:
     if sort == "date":
         state.append(("sort", "date"))
     return state
+
+
+@bp.app_template_global()
+def holders_to_ask() -> list:
+    return search.holders()
 
 
 @bp.app_template_global()

@@ -22,9 +22,10 @@ def built(tmp_path_factory):
 
 
 @pytest.fixture
-def make_app(built):
+def make_app(built, tmp_path):
+    """Apps over the built corpus, each test with a usage log of its own."""
     def factory(**overrides):
-        app = create_app({**built, **overrides})
+        app = create_app({**built, "USAGE_DB": str(tmp_path / "usage.sqlite3"), **overrides})
         app.testing = True
         return app
     return factory

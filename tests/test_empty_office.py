@@ -2,14 +2,10 @@
 damaged build: both are working sites that say what to do."""
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,9 +17,8 @@ from kmsearch import create_app
 from kmsearch.cli import cli
 
 from .corpus import DATA, write_corpus
-from .test_server import free_port
+from .servers import KMSEARCH, start_server
 
-KMSEARCH = str(Path(sys.executable).with_name("kmsearch"))
 EMPTY_STATE = "คลังความรู้ยังไม่มีเอกสาร"
 
 
@@ -71,33 +66,6 @@ def test_an_office_with_documents_shows_no_empty_state(client):
 
 # --- the real server ------------------------------------------------------------
 
-@contextmanager
-def serving(content: Path, index: Path, *options: str):
-    """`kmsearch serve`, up once it answers anything at all."""
-    port = free_port()
-    proc = subprocess.Popen([KMSEARCH, "serve", "--content", str(content), "--index", str(index), "--port", str(port),
-                             *options], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(base + "/robots.txt", timeout=2).close()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail("server did not start: " + proc.stdout.read())
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stdout.close()
-
-
 def fetch(url: str) -> tuple[int, dict, str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:
@@ -108,7 +76,7 @@ def fetch(url: str) -> tuple[int, dict, str]:
 
 
 def test_serve_starts_for_an_empty_office(tmp_path):
-    with serving(only_the_office(tmp_path / "E"), tmp_path / "EI") as base:
+    with start_server(only_the_office(tmp_path / "E"), tmp_path / "EI") as base:
         status, _, body = fetch(base + "/")
         assert status == 200 and EMPTY_STATE in body and "kmsearch new" in body
 
@@ -119,7 +87,7 @@ def test_serve_starts_on_a_damaged_live_build_and_recovers_with_a_good_one(tmp_p
     live = (index / CURRENT).resolve()
     (live / "kmsearch.json").write_text("{ broken")
     (live / SERVING).write_text("{ broken")
-    with serving(content, index, "--no-watch") as base:
+    with start_server(content, index, "--no-watch") as base:
         status, headers, body = fetch(base + "/search?q=" + quote("ภาษี"))
         assert status == 503 and headers["Retry-After"].isdigit()
         assert 'lang="th"' in body and "ดัชนีค้นหาชุดที่ใช้อยู่เสียหาย" in body and "Traceback" not in body

@@ -8,7 +8,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -25,8 +24,8 @@ from kmsearch import create_app
 from kmsearch.cli import BUILD_LOCKED
 
 from .corpus import DOCS, write_corpus
+from .servers import KMSEARCH, free_port
 
-KMSEARCH = str(Path(sys.executable).with_name("kmsearch"))
 ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 BULK = 250           # documents: a full build takes a few seconds
 
@@ -255,16 +254,10 @@ def test_a_read_only_index_folder_fails_clearly_and_keeps_the_old_index(small_si
 
 # --- the production server ---------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_broken_index_under_the_production_server_is_a_thai_page_not_a_traceback(tmp_path):
     content = write_corpus(tmp_path / "content")
     index = tmp_path / "index"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([KMSEARCH, "serve", "--content", str(content), "--index", str(index), "--port", str(port)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
     base = f"http://127.0.0.1:{port}"

@@ -15,7 +15,7 @@ from indexer import render as render_module
 from indexer.engine import SearchIndex
 from kmsearch import create_app
 
-from .corpus import DOCS, write_corpus
+from .corpus import write_corpus
 
 
 

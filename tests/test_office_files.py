@@ -18,8 +18,7 @@ from kmsearch.publish import new_document
 from indexer import load_office
 
 from .corpus import write_corpus
-from .test_publish import get, wait_for
-from .test_server import start_server
+from .servers import get, start_server, wait_for
 
 
 def app_client(content: Path, index: Path):

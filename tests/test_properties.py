@@ -130,11 +130,11 @@ MEMORY_BOUND = 64 * 1024 * 1024
 @contextmanager
 def bounded(seconds_bound: float = SECONDS_BOUND):
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()    # CPU time, as the renderer's own limit: the same on a busy machine
     try:
         yield
     finally:
-        seconds = time.perf_counter() - started
+        seconds = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
     assert seconds < seconds_bound, f"{seconds:.1f} s"
@@ -242,7 +242,7 @@ def test_query_parser_returns_a_query_spec_for_any_text(vocabulary, synonyms, te
 
 @pytest.fixture(scope="module")
 def web(built):
-    app = create_app(built)
+    app = create_app({**built, "USAGE_DB": "off"})
     app.testing = True
     return app.test_client()
 

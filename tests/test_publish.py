@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -16,7 +15,7 @@ from indexer import build_index
 from kmsearch import create_app
 
 from .corpus import write_corpus
-from .test_server import start_server
+from .servers import get, start_server, wait_for
 
 NEW_MANUAL = """---
 id: streetlight-manual
@@ -35,24 +34,6 @@ def git(repo, *args):
                    env={"GIT_AUTHOR_NAME": "หัวหน้ากองช่าง", "GIT_AUTHOR_EMAIL": "head@example.org",
                         "GIT_COMMITTER_NAME": "หัวหน้ากองช่าง", "GIT_COMMITTER_EMAIL": "head@example.org",
                         "HOME": str(repo), "PATH": "/usr/bin:/bin"})
-
-
-def get(url):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, r.read().decode()
-    except urllib.error.HTTPError as e:
-        with e:
-            return e.code, e.read().decode()
-
-
-def wait_for(predicate, seconds=15.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def api_ids(base, q):

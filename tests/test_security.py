@@ -89,7 +89,7 @@ def test_the_stylesheet_loads_nothing_from_elsewhere(client):
 # --- errors ------------------------------------------------------------------
 
 def _app_with_a_bug(built, **settings):
-    app = create_app({**built, **settings})
+    app = create_app({**built, "USAGE_DB": "off", **settings})
 
     @app.get("/boom")
     def boom():
@@ -111,7 +111,7 @@ def test_an_error_in_production_is_a_plain_thai_page(built):
 
 
 def test_an_api_error_in_production_is_json(built):
-    app = create_app(built)
+    app = create_app({**built, "USAGE_DB": "off"})
 
     @app.get("/api/boom")
     def boom():
@@ -142,7 +142,7 @@ def test_other_http_errors_are_thai_too(client):
 
 
 def test_no_debugger_without_debug(built):
-    app = create_app(built)
+    app = create_app({**built, "USAGE_DB": "off"})
     assert app.debug is False
     assert not app.config.get("PROPAGATE_EXCEPTIONS")
 
@@ -283,7 +283,7 @@ def test_malformed_queries_never_fail(client, q):
 def test_long_queries_are_cut_to_the_setting(make_app):
     client = make_app(MAX_QUERY_CHARS=20).test_client()
     data = client.get("/api/search", query_string={"q": "ภาษีที่ดิน" * 100}).get_json()
-    assert len(data["query"]) == 20
+    assert len(data["query"]) <= 20 and "ภาษี" in data["query"]    # its words, each once
     body = text(client.get("/search", query_string={"q": "ภาษีที่ดิน" * 100}))
     assert "ภาษีที่ดิน" * 3 not in body
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from .corpus import write_corpus
-from .test_server import start_server
+from .servers import start_server
 
 pytestmark = pytest.mark.slow
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ..test_server import start_server
+from ..servers import start_server
 from .corpus import write_browser_corpus
 
 CHROMIUM = os.environ.get("KMSEARCH_CHROMIUM", "/usr/bin/chromium")
