@@ -22,6 +22,7 @@ from indexer.spec import QuerySpec
 
 from . import query as query_parser
 from . import snippets
+from .passage import passage_target, result_url
 from .synonyms import FILE_NAME as SYNONYMS_FILE
 from .synonyms import SynonymFile
 from .thaidate import thai_date
@@ -47,10 +48,13 @@ class HitView:
     areas: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()     # query words it lacks, when no document holds them all
+    anchor: str = ""                  # id of the heading before the snippet's first match ("" before the first heading)
 
     def as_json(self) -> dict:
+        # "url" stays the permalink other sites link to; "open" is where a
+        # result opens (the passage, the query marked).
         return {
-            "id": self.id, "title": self.title, "url": self.url, "division": self.division,
+            "id": self.id, "title": self.title, "url": f"/a/{self.id}", "open": self.url, "division": self.division,
             "type": self.type, "knowledge": self.knowledge, "date": self.date,
             "fiscal_year": self.fiscal_year, "snippet": str(self.snippet), "score": round(self.score, 4),
             "missing": list(self.missing),
@@ -176,13 +180,22 @@ class Repository:
                             timelimit=self.settings.get("SEARCH_TIME_LIMIT"))
         size = self.settings["SNIPPET_CHARS"] if snippets else 0
         marks = replace(parsed.marks, fragments=tuple(normalise(f) for f in results.fragments))
-        hits = [_hit_view(h.fields, h.score, marks, ix, size, h.missing) for h in results.hits]
+        hits = [_hit_view(h.fields, h.score, marks, ix, size, h.missing, text) for h in results.hits]
         # A correction is offered only when the corrected query finds what was asked.
         suggestion = parsed.suggestion if results.match == engine.MATCH_ALL else None
         found = results.exact_total if results.match == engine.MATCH_ALL else 0
         return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters,
                           suggestion, results.timed_out, results.match, found, results.fragments,
                           tuple(parsed.named), results.more)
+
+
+    def marks(self, ix: engine.SearchIndex, text: str) -> snippets.Marks:
+        """What the snippets of a search for ``text`` mark, for the article
+        a result opens.  Without the fragments of words the index lacks:
+        the results label those, the article could not."""
+        text = condensed(text, self.settings["MAX_QUERY_CHARS"], ix.segmenter)
+        return query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), None,
+                                  "relevance", ix).marks
 
 
 def init_app(app: Flask) -> None:
@@ -238,21 +251,30 @@ def condensed(text: str, max_chars: int, segmenter) -> str:
     return " ".join(kept)
 
 
-def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, ...] = ()) -> HitView:
+def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, ...] = (),
+              query: str = "") -> HitView:
+    anchor, url = "", f"/a/{f['id']}"
     if marks and size:
-        snip = snippets.snippet(f.get("body", ""), marks, ix.segmenter, size)
+        found = snippets.passage(f.get("body", ""), marks, ix.segmenter, size)
+        snip = found.html
         title_html = snippets.highlight(f["title"], marks, ix.segmenter)
+        if query:
+            # At its first marked word; a snippet with nothing marked is the
+            # body's start: nothing to jump to.
+            anchor, words = passage_target(f, found.first) if found.first > found.start or "<mark>" in snip \
+                else ("", "")
+            url = result_url(f["id"], query, anchor, words)
     else:
         snip = Markup.escape(f.get("summary") or f.get("body", "")[:200])
         title_html = Markup.escape(f["title"])
     return HitView(
-        id=f["id"], title=f["title"], title_html=title_html, url=f"/a/{f['id']}",
+        id=f["id"], title=f["title"], title_html=title_html, url=url,
         division=f["division"], type=f["type"], knowledge=f["knowledge"],
         date=f["date"].date().isoformat() if hasattr(f["date"], "date") else str(f["date"]),
         date_th=thai_date(f["date"]), fiscal_year=f["fiscal_year"],
         summary=f.get("summary", ""), snippet=snip, score=score, holder=f.get("holder", ""),
         changed=_iso(f.get("changed") or f["date"]), areas=tuple(f.get("areas", ())), tags=tuple(f.get("tags", ())),
-        missing=missing,
+        missing=missing, anchor=anchor,
     )
 
 

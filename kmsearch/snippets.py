@@ -129,9 +129,26 @@ def _mark(text: str, lo: int, hi: int, matches) -> Markup:
     return Markup("".join(str(p) for p in parts))
 
 
+@dataclass(frozen=True)
+class Passage:
+    """A snippet and where it sits in the text: [start, end) of the
+    characters it shows and the start of its first match (``start`` when
+    nothing is marked), so a result can open its article there."""
+
+    html: Markup
+    start: int = 0
+    end: int = 0
+    first: int = 0
+
+
 def snippet(text: str, marks: Marks, segmenter: thai.Segmenter, size: int = 220) -> Markup:
+    return passage(text, marks, segmenter, size).html
+
+
+def passage(text: str, marks: Marks, segmenter: thai.Segmenter, size: int = 220) -> Passage:
+    """The snippet of ``text`` (see ``snippet``) with its offsets in ``text``."""
     if not text:
-        return Markup("")
+        return Passage(Markup(""))
     lo, hi = _region(text, marks.needles, size)
     part = text[lo:hi]
     tokens = thai.analyse(part, segmenter)
@@ -141,7 +158,9 @@ def snippet(text: str, marks: Marks, segmenter: thai.Segmenter, size: int = 220)
     a, b = _snap(words, a, b)
     body = _mark(part, a, b, matches)
     flat = Markup(" ").join(Markup(line) for line in str(body).split())
-    return Markup((ELLIPSIS if lo + a > 0 else "") + flat + (ELLIPSIS if lo + b < len(text) else ""))
+    first = next((max(s, a) for s, e, _ in matches if e > a and s < b), a)
+    return Passage(Markup((ELLIPSIS if lo + a > 0 else "") + flat + (ELLIPSIS if lo + b < len(text) else "")),
+                   lo + a, lo + b, lo + first)
 
 
 def _region(text: str, needles: list[str], size: int) -> tuple[int, int]:

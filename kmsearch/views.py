@@ -12,6 +12,7 @@ from werkzeug.datastructures import MultiDict
 from indexer.files import open_inside
 
 from . import search, usage
+from .passage import mark_html
 from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
 from .security import valid_id
 
@@ -90,8 +91,16 @@ def article(doc_id: str):
         return render_template("gone.html", title=gone[0], similar=gone[1], q=gone[0]), 410
     usage.record_view(doc)
     html = doc.get("html", "")
-    return render_template("article.html", doc=doc, body=Markup(scrollable_tables(html)),
-                           toc=headings(html), related=search.related(doc))
+    # ?hl= is the query of the result that opened the article: its words
+    # are marked, as in the snippet, and a link goes back to the plain page
+    # (whose URL stays the canonical one).
+    hl = query_text(request.args, search.repo().settings["MAX_QUERY_CHARS"], name="hl")
+    body, marked = Markup(html), 0
+    if hl:
+        ix = search.get_index()
+        body, marked = mark_html(html, search.repo().marks(ix, hl), ix.segmenter)
+    return render_template("article.html", doc=doc, body=Markup(scrollable_tables(str(body))),
+                           toc=headings(html), related=search.related(doc), hl=hl, marked=marked)
 
 
 TOC_MIN_HEADINGS = 3     # a table of contents only for manuals that need one

@@ -2,7 +2,9 @@
  * base.html; the Content-Security-Policy allows no inline script, so all of
  * it lives here and nothing in the HTML calls it. Every page works without
  * it: this only adds copy-link buttons, folds the filters on a phone,
- * lets "/" jump to the search box and suggests words while typing. */
+ * lets "/" jump to the search box, suggests words and titles while typing
+ * (a title opens its article), clears an article's highlights where the
+ * reader is, and writes under a wide table that it scrolls. */
 (function () {
   "use strict";
 
@@ -145,8 +147,16 @@
     list.id = "q-suggestions";
     box.parentNode.appendChild(list);
     box.setAttribute("list", list.id);
-    var timer = null, last = "";
-    box.addEventListener("input", function () {
+    var timer = null, last = "", titles = {};
+    box.addEventListener("input", function (event) {
+      /* Choosing a title from the list opens its article. The browser
+       * reports a choice as an input that is not typing (no inputType, or
+       * "insertReplacementText"); typing or pasting a title only searches. */
+      var byTyping = event.inputType && event.inputType !== "insertReplacementText";
+      if (!byTyping && Object.prototype.hasOwnProperty.call(titles, box.value)) {
+        window.location.assign(titles[box.value]);
+        return;
+      }
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
         var typed = box.value;
@@ -157,12 +167,22 @@
           .then(function (data) {
             if (!data || box.value !== typed) return;
             list.textContent = "";
+            titles = {};
             var seen = {};
-            data.terms.concat(data.titles.map(function (t) { return t.title; })).forEach(function (text) {
+            data.terms.forEach(function (text) {
               if (seen[text]) return;
               seen[text] = true;
               var option = document.createElement("option");
               option.value = text;
+              list.appendChild(option);
+            });
+            data.titles.forEach(function (t) {
+              if (seen[t.title]) return;
+              seen[t.title] = true;
+              titles[t.title] = t.url;
+              var option = document.createElement("option");
+              option.value = t.title;
+              option.label = "เปิดเอกสาร";
               list.appendChild(option);
             });
           })
@@ -171,8 +191,57 @@
     });
   }
 
+  /* "ล้างไฮไลต์" without a reload: the marks go, the reader stays where
+   * they are, and the address becomes the plain article's. Without script
+   * the link opens the plain article. */
+  function clearHighlights() {
+    var link = document.querySelector(".hl-bar a.hl-clear");
+    if (!link) return;
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      Array.prototype.forEach.call(document.querySelectorAll("article.doc .body mark"), function (mark) {
+        var parent = mark.parentNode;
+        parent.replaceChild(document.createTextNode(mark.textContent), mark);
+        parent.normalize();
+      });
+      var bar = link.closest(".hl-bar");
+      bar.parentNode.removeChild(bar);
+      if (window.history && history.replaceState) {
+        history.replaceState(null, "", link.getAttribute("href") + window.location.hash);
+      }
+      announce("ล้างไฮไลต์แล้ว");
+    });
+  }
+
+  /* A table wider than its box gets a line under it saying it scrolls
+   * (the shadows in style.css show where); kept in step with the width. */
+  function tableHints() {
+    var boxes = document.querySelectorAll(".table-scroll");
+    if (!boxes.length) return;
+    function update() {
+      Array.prototype.forEach.call(boxes, function (box) {
+        var hint = box.nextElementSibling && box.nextElementSibling.classList.contains("table-hint")
+          ? box.nextElementSibling : null;
+        var wide = box.scrollWidth > box.clientWidth + 1;
+        if (wide && !hint) {
+          hint = document.createElement("p");
+          hint.className = "table-hint";
+          hint.setAttribute("aria-hidden", "true");   /* the box's own label says it to a screen reader */
+          hint.textContent = "เลื่อนเพื่อดูเพิ่ม →";
+          box.parentNode.insertBefore(hint, box.nextSibling);
+        } else if (!wide && hint) {
+          hint.parentNode.removeChild(hint);
+        }
+      });
+    }
+    update();
+    window.addEventListener("resize", update);
+  }
+
   foldFilters();
   addCopyLinks();
+  clearHighlights();
+  tableHints();
   slashToSearch();
   suggestWhileTyping();
 }());

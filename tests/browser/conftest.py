@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ..test_server import start_server
+from ..servers import start_server
 from .corpus import write_browser_corpus
 
 CHROMIUM = os.environ.get("KMSEARCH_CHROMIUM", "/usr/bin/chromium")
@@ -24,6 +24,9 @@ CHROMIUM_ARGS = [
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
+# The narrowest phones still sold in Thailand; every page must fit it too.
+SIZES = {**WIDTHS, "phone-360": (360, 780)}
+BUNDLED_CONTENT = Path(__file__).resolve().parents[2] / "content"
 PAGE_SIZE = 2
 INSTALL = ("Install it with `make test` (as root it runs `apt-get install -y chromium` and installs the "
            "Python packages), or by hand: `sudo apt-get install -y chromium` and "
@@ -78,15 +81,16 @@ class Visit:
     page logs (a script error, a Content-Security-Policy refusal, a missing
     file) and saves screenshots named after the test."""
 
-    def __init__(self, browser, base: str, width_name: str, folder: Path):
-        width, height = WIDTHS[width_name]
+    def __init__(self, browser, base: str, width_name: str, folder: Path, script: bool = True):
+        width, height = SIZES[width_name]
+        phone = width_name.startswith("phone")
         self.base = base
         self.width_name = width_name
         self.folder = folder
         self.context = browser.new_context(
             viewport={"width": width, "height": height}, locale="th-TH", timezone_id="Asia/Bangkok",
-            is_mobile=width_name == "phone", has_touch=width_name == "phone",
-            device_scale_factor=2 if width_name == "phone" else 1,
+            is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1,
+            java_script_enabled=script,
         )
         self.context.set_default_timeout(10_000)
         self.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base)
@@ -123,8 +127,8 @@ class Visit:
         self.context.close()
 
 
-def _visit(browser, site, screenshots, width_name: str):
-    v = Visit(browser, site, width_name, screenshots)
+def _visit(browser, site, screenshots, width_name: str, script: bool = True):
+    v = Visit(browser, site, width_name, screenshots, script)
     yield v
     errors = list(v.errors)
     v.close()
@@ -147,3 +151,33 @@ def desktop(browser, site, screenshots):
 def phone(browser, site, screenshots):
     """A tab at phone width only."""
     yield from _visit(browser, site, screenshots, "phone")
+
+
+@pytest.fixture
+def phone_without_script(browser, site, screenshots):
+    """A tab at phone width with JavaScript off: every page must work so."""
+    yield from _visit(browser, site, screenshots, "phone", script=False)
+
+
+@pytest.fixture(scope="session")
+def bundled(tmp_path_factory):
+    """(base URL, index folder) of a real server over the content shipped
+    with the project (content/), ten results a page as deployed."""
+    index = tmp_path_factory.mktemp("bundled") / "index"
+    with pytest.MonkeyPatch.context() as env:
+        env.delenv("KMSEARCH_PAGE_SIZE", raising=False)
+        env.setenv("KMSEARCH_USAGE_DB", "off")
+        env.delenv("KMSEARCH_PUBLIC_URL", raising=False)
+        env.delenv("KMSEARCH_KM_TOKEN", raising=False)
+        server = start_server(BUNDLED_CONTENT, index)
+        base = server.__enter__()
+    try:
+        yield base, index
+    finally:
+        server.__exit__(None, None, None)
+
+
+@pytest.fixture(params=["phone-360", "phone"], ids=["360px", "390px"])
+def bundled_phone(request, browser, bundled, screenshots):
+    """A tab on the bundled content at 360 and at 390 px."""
+    yield from _visit(browser, bundled[0], screenshots, request.param)

@@ -13,6 +13,7 @@ PAGES = {
     "results": "/search?q=" + urllib.parse.quote("ภาษี") + "&division=finance",
     "empty": "/search?q=" + urllib.parse.quote("ดาวอังคาร"),
     "article": "/a/tax-collection-handbook",
+    "highlighted": "/a/tax-collection-handbook?hl=" + urllib.parse.quote("ภาษีป้าย"),
     "tacit": "/a/signboard-tax-arrears-lesson",
     "listing": "/division/finance?page=2",
     "missing": "/a/no-such-article",
@@ -54,7 +55,7 @@ def test_no_accessibility_violations(desktop, axe, name):
     check(desktop, axe, name)
 
 
-@pytest.mark.parametrize("name", ["results", "article"])
+@pytest.mark.parametrize("name", ["results", "article", "highlighted"])
 def test_no_accessibility_violations_on_a_phone(phone, axe, name):
     """The pages whose layout changes most on a phone."""
     check(phone, axe, name)

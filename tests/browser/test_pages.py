@@ -139,7 +139,8 @@ def test_read_an_article_copy_links_and_go_back(visit):
     page = visit.go("/search?q=" + urllib.parse.quote("ภาษีป้าย"))
     results_url = page.url
     page.get_by_role("link", name=HANDBOOK).first.click()
-    expect(page).to_have_url(re.compile(r"/a/tax-collection-handbook$"))
+    # opened at the passage, the query marked (tests/browser/test_result_opens.py)
+    expect(page).to_have_url(re.compile(r"/a/tax-collection-handbook\?hl=[^#]+#" + heading_id("วัตถุประสงค์")))
     expect(page.get_by_role("heading", level=1)).to_have_text(HANDBOOK)
     crumbs = page.get_by_role("navigation", name="เส้นทาง")
     assert [t.strip() for t in crumbs.locator("li").all_inner_texts()] == ["หน้าแรก", "กองคลัง", "คู่มือปฏิบัติงาน", HANDBOOK]
