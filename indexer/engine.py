@@ -446,6 +446,9 @@ MATCH_ALL, MATCH_SOME, MATCH_NONE = "all", "some", "none"
 # From this many content words, results go on past the
 # documents that hold them all (engine.search).
 MANY_NEEDS = 2
+# From this many, the query is a question: all its results are ranked by
+# score, those holding every word no longer first (the count is unchanged).
+QUESTION_NEEDS = 4
 
 
 @dataclass(frozen=True)
@@ -572,7 +575,11 @@ class SearchIndex:
         if match == MATCH_ALL and len(spec.needs) >= MANY_NEEDS:
             some = np.logical_or.reduce(held) & shown & (score > 0) & ~matched
             more = int(np.count_nonzero(some))
-            if len(top) < k and more:
+            if len(spec.needs) >= QUESTION_NEEDS:
+                # a question: whether a document repeats every one of its
+                # words says less than the score; ranked together, marked
+                top = self._top(np.flatnonzero(matched | some), score, k, by_date)
+            elif len(top) < k and more:
                 top = np.concatenate([top, self._top(np.flatnonzero(some), score, k - len(top), by_date)])
         top = top[(page - 1) * pagelen:]
         searcher = self._searcher
