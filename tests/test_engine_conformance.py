@@ -218,6 +218,21 @@ def test_needs_at_the_engine(site):
         assert r.match == MATCH_ALL and [h.fields["id"] for h in r.hits] == ["building-permit"]
 
 
+def test_named_facets_rank_first_and_scores_stay_scores(site):
+    """A division the query names (QuerySpec.boosts) puts its documents
+    first, whatever their scores; the scores handed back are the ranking's
+    own (no tier added)."""
+    with site.open() as ix:
+        steps = QuerySpec(groups=(Group((Alternative(("ขั้นตอน",)),)),))   # in both documents' summaries
+        plain = ix.search(steps)
+        assert {h.fields["id"] for h in plain.hits} >= {"land-tax-manual", "building-permit"}
+        before = {h.fields["id"]: h.score for h in plain.hits}
+        for division, first in (("engineering", "building-permit"), ("finance", "land-tax-manual")):
+            named = ix.search(QuerySpec(groups=steps.groups, boosts=(("division", division),)))
+            assert named.hits[0].fields["id"] == first
+            assert {h.fields["id"]: h.score for h in named.hits} == pytest.approx(before, rel=1e-3, abs=0.02)
+
+
 def test_the_vocabulary(site):
     with site.open() as ix:
         assert ix.frequency("ที่ดิน") == 1          # building-permit's โฉนดที่ดิน is one word

@@ -53,6 +53,10 @@ DEFAULT_PREFIX = "kmsearch"
 TEXT_FIELDS = (*ranking.WORD_FIELDS, *ranking.GRAMS_WEIGHTS)
 KEYWORDS = ("id", "office", "division", "type", "knowledge", "area", "tag", "alias", "words")
 BULK_CHUNK = 500
+# Tiers (see search): each adds this much to a score, so documents of a
+# higher tier sort first; large against any BM25 sum, small enough that
+# float32 scores keep two decimals within a tier.
+TIER = 100_000.0
 FACET_SIZE = 1000
 GREEN_TIMEOUT = 60
 
@@ -548,6 +552,21 @@ class OpenSearchIndex:
             if should and not must:
                 query["bool"]["minimum_should_match"] = 1
         query = self._scored(query, should)
+        # Whoosh's tiers: among documents holding every need, those that
+        # hold them as typed, and those of a division, type or kind the
+        # query names (spec.boosts), first; each clause a document matches
+        # adds TIER (and is named, so the score is given back without it).
+        tiers: list[dict] = []
+        if not by_date and match == MATCH_ALL:
+            tiers = [self._need(n, typed_only=True) for n in spec.needs]
+            tiers += [{"term": {f: v}} for f, v in spec.boosts]
+        if tiers:
+            query = {"function_score": {
+                "query": {"bool": {"must": [query], "should": [
+                    {"constant_score": {"filter": c, "boost": 0, "_name": f"tier-{i}"}} for i, c in enumerate(tiers)]}},
+                "functions": [{"filter": {"match_all": {}}, "weight": 1},
+                              *({"filter": c, "weight": TIER} for c in tiers)],
+                "score_mode": "sum", "boost_mode": "sum"}}
         sort = ([{"changed": "desc"}, {"id": "asc"}] if by_date
                 else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}])
         verbatim = bool(spec.verbatim) and not by_date and match != MATCH_NONE
@@ -563,15 +582,20 @@ class OpenSearchIndex:
             body["size"], body["from"] = 0, 0
         found = self._search(body, **params)
         raw = found["hits"]["hits"]
-        hits = []
+        hits, tier_of = [], {}
         for h in raw:
             missing = ()
+            held = set(h.get("matched_queries") or ())
             if match == MATCH_SOME:
-                held = set(h.get("matched_queries") or ())
                 missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
-            hits.append(Hit(_stored(h), 0.0 if by_date else float(h.get("_score") or 0.0), missing))
+            score = 0.0 if by_date else float(h.get("_score") or 0.0)
+            if tiers:
+                tier = sum(1 for i in range(len(tiers)) if f"tier-{i}" in held)
+                score = max(0.0, score - 1 - TIER * tier)
+                tier_of[h["_source"]["stored"]["id"]] = tier
+            hits.append(Hit(_stored(h), score, missing))
         if size != pagelen:
-            hits = self._verbatim(hits, spec.verbatim)[start:start + pagelen]
+            hits = self._verbatim(hits, spec.verbatim, tier_of)[start:start + pagelen]
         total = int(found["hits"]["total"]["value"]) if match != MATCH_NONE else 0
         if not spec.needs:
             exact_total = total
@@ -583,7 +607,7 @@ class OpenSearchIndex:
         return Results(total=total, hits=hits, facets=groups, timed_out=bool(found.get("timed_out")), match=match,
                        exact_total=exact_total, fragments=fragments)
 
-    def _verbatim(self, hits: list[Hit], needles: tuple[str, ...]) -> list[Hit]:
+    def _verbatim(self, hits: list[Hit], needles: tuple[str, ...], tier_of: dict[str, int]) -> list[Hit]:
         """``ranking.VERBATIM_BONUS`` among the best ``VERBATIM_DEPTH``."""
         out = list(hits)
         for i, h in enumerate(out[:ranking.VERBATIM_DEPTH]):
@@ -591,7 +615,8 @@ class OpenSearchIndex:
             share = sum(n in text for n in needles) / len(needles)
             if share:
                 out[i] = Hit(h.fields, h.score * (1 + ranking.VERBATIM_BONUS * share), h.missing)
-        head = sorted(out[:ranking.VERBATIM_DEPTH], key=lambda h: (-round(h.score, 6), -h.fields["changed"].toordinal()))
+        head = sorted(out[:ranking.VERBATIM_DEPTH], key=lambda h: (
+            -tier_of.get(h.fields["id"], 0), -round(h.score, 2), -h.fields["changed"].toordinal()))
         return head + out[ranking.VERBATIM_DEPTH:]
 
     # --- vocabulary -------------------------------------------------------
