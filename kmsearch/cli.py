@@ -142,7 +142,11 @@ def serve(content, index, host, port, debug, threads, watch):
     s = _settings(content, index)
     from .watch import build_apart
 
-    if engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live() is None:
+    try:
+        live = engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live()
+    except engine.EngineUnavailable as e:
+        raise click.ClickException(str(e)) from None
+    if live is None:
         click.echo("no index yet: building it first")
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         if build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0 and \

@@ -44,6 +44,13 @@ def test_an_unreachable_cluster_is_one_line_from_build(unreachable):
     assert "Traceback" not in result.output
 
 
+def test_serve_with_an_unreachable_cluster_says_so_in_one_line(unreachable):
+    content, index = unreachable
+    result = CliRunner().invoke(cli, ["serve", "--content", str(content), "--index", str(index), "--no-watch"])
+    assert result.exit_code == 1 and "cannot be reached" in result.output and "Traceback" not in result.output
+    assert len(result.output.strip().splitlines()) == 1, result.output
+
+
 def test_an_unreachable_cluster_is_a_thai_503_with_retry_after(unreachable):
     content, index = unreachable
     app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index)})
