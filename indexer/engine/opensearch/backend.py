@@ -57,6 +57,12 @@ BULK_CHUNK = 500
 # higher tier sort first; large against any BM25 sum, small enough that
 # float32 scores keep two decimals within a tier.
 TIER = 100_000.0
+# Lucene refuses a query of more than 1 024 clauses (indices.query.bool.
+# max_clause_count, a static node setting): a long question's words, each
+# in five word fields and two gram fields, reach it.  Over this estimate a
+# search sheds, in order, the tiers, coordination and the sub-word grams of
+# its ranking (never what decides which documents count).
+MAX_CLAUSES = 1000
 FACET_SIZE = 1000
 GREEN_TIMEOUT = 60
 
@@ -354,15 +360,20 @@ class OpenSearchBackend:
         """Every index of this office but the live one (and its note)."""
         with _talking(self.hosts):
             live = self._live_index()
-            found = self.client.indices.get(index=f"{self.alias}-*", params={"expand_wildcards": "open,closed"})
-            for index in found:
-                if index != live and re.fullmatch(re.escape(self.alias) + r"-\d{8}-\d{6}-\d{6}", index):
+            for index in self._indexes():
+                if index != live:
                     self._drop(index)
+
+    def _indexes(self) -> list[str]:
+        """This office's build indexes: ``P-S-*`` also matches an office
+        whose slug is S followed by a dash, hence the exact pattern."""
+        found = self.client.indices.get(index=f"{self.alias}-*", params={"expand_wildcards": "open,closed"})
+        return [i for i in found if re.fullmatch(re.escape(self.alias) + r"-\d{8}-\d{6}-\d{6}", i)]
 
     def delete_everything(self) -> None:
         """Every index and note of this office (tests; moving an office back)."""
         with _talking(self.hosts):
-            for index in self.client.indices.get(index=f"{self.alias}-*"):
+            for index in self._indexes():
                 self._drop(index)
 
 
@@ -376,20 +387,40 @@ def _all_grams(grams: tuple[str, ...], field: str, boost: float) -> dict:
     return {"bool": {"must": [{"term": {field: g}} for g in grams], "boost": boost}}
 
 
-def alternative_query(alt: Alternative) -> list[dict]:
+def clauses(query) -> int:
+    """About how many clauses Lucene counts in ``query``: each term, each
+    word of a phrase, each value of a terms query."""
+    if isinstance(query, list):
+        return sum(clauses(q) for q in query)
+    if not isinstance(query, dict):
+        return 0
+    n = 0
+    for key, value in query.items():
+        if key in ("term", "match_all", "match_none"):
+            n += 1
+        elif key == "match_phrase":
+            n += sum(len(str(v.get("query", "")).split()) if isinstance(v, dict) else 1 for v in value.values())
+        elif key == "terms":
+            n += sum(len(v) for v in value.values() if isinstance(v, list))
+        else:
+            n += clauses(value)
+    return n
+
+
+def alternative_query(alt: Alternative, grams_too: bool = True) -> list[dict]:
     """The ranking policy for one way to say a word: per field, its weight
     times the alternative's (``ranking.WORD_FIELDS``, ``GRAMS_WEIGHTS``)."""
     out = []
     if alt.words:
         out += [_words_query(alt.words, f, boost * alt.weight) for f, boost in ranking.WORD_FIELDS.items()]
-    grams = tuple(dict.fromkeys(alt.grams))
+    grams = tuple(dict.fromkeys(alt.grams)) if grams_too or not alt.words else ()
     if grams:
         out += [_all_grams(grams, f, boost * alt.weight) for f, boost in ranking.GRAMS_WEIGHTS.items()]
     return out
 
 
-def group_query(group: Group) -> dict:
-    return {"bool": {"should": [q for a in group.alternatives for q in alternative_query(a)],
+def group_query(group: Group, grams_too: bool = True) -> dict:
+    return {"bool": {"should": [q for a in group.alternatives for q in alternative_query(a, grams_too)],
                      "minimum_should_match": 1}}
 
 
@@ -483,10 +514,10 @@ class OpenSearchIndex:
 
     # --- search -----------------------------------------------------------
 
-    def _scoring(self, spec: QuerySpec) -> tuple[list[dict], list[dict]]:
+    def _scoring(self, spec: QuerySpec, grams_too: bool = True) -> tuple[list[dict], list[dict]]:
         """(must, should): required groups, and the optional ones."""
-        must = [group_query(g) for g in spec.groups if g.required]
-        should = [group_query(g) for g in spec.groups if not g.required]
+        must = [group_query(g, grams_too) for g in spec.groups if g.required]
+        should = [group_query(g, grams_too) for g in spec.groups if not g.required]
         return must, should
 
     def _shown(self, spec: QuerySpec) -> tuple[list[dict], list[dict]]:
@@ -526,22 +557,26 @@ class OpenSearchIndex:
         facets = tuple(facets)
         filters, must_not = self._shown(spec)
         must, should = self._scoring(spec)
+        needs = [self._need(n, typed_only=False) for n in spec.needs]
+        if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
+            must, should = self._scoring(spec, grams_too=False)   # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
         match, exact_total, fragments = MATCH_ALL, 0, ()
         named: list[str] = []
         if spec.empty:
             query: dict = {"bool": {"filter": filters, "must_not": must_not}}
         elif spec.needs:
-            needs = [self._need(n, typed_only=False) for n in spec.needs]
             every = {"bool": {"filter": filters + needs, "must_not": must_not, "should": must + should}}
-            if self._count(every):
+            if self._count({"bool": {"filter": filters + needs, "must_not": must_not}}):
                 query = every
             else:
                 named = [f"need-{i}" for i in range(len(spec.needs))]
                 some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
                 query = {"bool": {"filter": filters + [_any(some)], "must_not": must_not, "should": must + should,
                                   "minimum_should_match": 1}}
-                match = MATCH_SOME if self._count(query) else MATCH_NONE
+                counted = {"bool": {"filter": filters + [_any(needs)], "must_not": must_not,
+                                    "should": must + should, "minimum_should_match": 1}}
+                match = MATCH_SOME if self._count(counted) else MATCH_NONE
             typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
             exact_total = self._count(typed_q)
             fragments = tuple(n.label for n in spec.needs if self._fallback_applies(n) and self._count(
@@ -551,19 +586,21 @@ class OpenSearchIndex:
             query = {"bool": {"filter": filters, "must_not": must_not, "must": must, "should": should}}
             if should and not must:
                 query["bool"]["minimum_should_match"] = 1
-        query = self._scored(query, should)
+        if 2 * clauses(query) <= MAX_CLAUSES:
+            query = self._scored(query, should)
         # Whoosh's tiers: among documents holding every need, those that
         # hold them as typed, and those of a division, type or kind the
         # query names (spec.boosts), first; each clause a document matches
-        # adds TIER (and is named, so the score is given back without it).
+        # adds TIER, taken off again from each hit's score.
         tiers: list[dict] = []
         if not by_date and match == MATCH_ALL:
             tiers = [self._need(n, typed_only=True) for n in spec.needs]
             tiers += [{"term": {f: v}} for f, v in spec.boosts]
+        if tiers and clauses(query) + clauses(tiers) > MAX_CLAUSES:
+            tiers = []
         if tiers:
             query = {"function_score": {
-                "query": {"bool": {"must": [query], "should": [
-                    {"constant_score": {"filter": c, "boost": 0, "_name": f"tier-{i}"}} for i, c in enumerate(tiers)]}},
+                "query": query,
                 "functions": [{"filter": {"match_all": {}}, "weight": 1},
                               *({"filter": c, "weight": TIER} for c in tiers)],
                 "score_mode": "sum", "boost_mode": "sum"}}
@@ -589,8 +626,8 @@ class OpenSearchIndex:
             if match == MATCH_SOME:
                 missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
             score = 0.0 if by_date else float(h.get("_score") or 0.0)
-            if tiers:
-                tier = sum(1 for i in range(len(tiers)) if f"tier-{i}" in held)
+            if tiers:   # score + 1 + TIER * tier, the score below TIER
+                tier = int((score - 1) // TIER)
                 score = max(0.0, score - 1 - TIER * tier)
                 tier_of[h["_source"]["stored"]["id"]] = tier
             hits.append(Hit(_stored(h), score, missing))
