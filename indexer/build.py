@@ -7,9 +7,12 @@ A change to the office configuration or the word list rebuilds everything.
 """
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import logging
+import os
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
@@ -31,6 +34,58 @@ log = logging.getLogger(__name__)
 # Fewer changed documents than this are written by one process whatever
 # ``procs`` says: starting workers costs more than analysing a few documents.
 PROCS_MIN_DOCS = 100
+LOCK = ".build.lock"      # in the index folder, whatever the engine
+
+
+class BuildLocked(Exception):
+    pass
+
+
+_HELD_LOCKS: set[int] = set()   # descriptors of the build locks this process holds
+
+
+@contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """One build at a time per index folder; a second one fails at once."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / LOCK, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise BuildLocked(f"{index_dir}: another build is running; try again when it ends") from None
+        _HELD_LOCKS.add(fh.fileno())
+        try:
+            yield
+        finally:
+            _HELD_LOCKS.discard(fh.fileno())
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _after_fork_in_child() -> None:
+    """A worker forked by a build (procs > 1) must neither keep the build
+    lock nor outlive the build: a flock belongs to the open file, which a
+    forked child shares, so a worker left behind by a killed build would
+    hold the lock and refuse every later build."""
+    if not _HELD_LOCKS:
+        return
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    for fd in _HELD_LOCKS:
+        os.dup2(devnull, fd)    # this process's reference to the lock is gone; the number stays valid
+    os.close(devnull)
+    _HELD_LOCKS.clear()
+    parent = os.getppid()
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: die with the build
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:   # the build died before prctl took effect
+        os._exit(1)
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 @dataclass
@@ -254,8 +309,10 @@ def config_problems(content_dir: str | Path) -> list[Problem]:
     return ([office] if office else []) + read_words(content_dir)[1] + read_synonyms(content_dir)[1]
 
 
-def _config_hash(root: Path) -> str:
-    h = hashlib.sha1(f"{engine.SCHEMA_VERSION}/{RENDER_VERSION}/{GRAMS_VERSION}".encode())
+def _config_hash(root: Path, backend: engine.Backend) -> str:
+    # Whoosh's as it always was, so that its indexes are not rebuilt for this
+    engine = "" if backend.name == "whoosh" else backend.name
+    h = hashlib.sha1(f"{engine}{backend.schema_version}/{RENDER_VERSION}/{GRAMS_VERSION}".encode())
     for name in (CONFIG_NAME, WORDS_FILE):
         try:
             h.update((root / name).read_bytes())
@@ -274,10 +331,11 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
     started = time.perf_counter()
     root = Path(content_dir)
     office = load_office(root)
-    config = _config_hash(root)
-    with engine.build_lock(Path(index_dir)):
-        live = engine.read_info(index_dir)
-        previous = live[1] if live and live[1].get("config") == config and not full else None
+    backend = engine.backend(index_dir, office)
+    config = _config_hash(root, backend)
+    with build_lock(Path(index_dir)):
+        live_info = backend.read_info()
+        previous = live_info if live_info and live_info.get("config") == config and not full else None
         entries = content_entries(root)
         unchanged, stale = _unchanged(previous, entries, root)
         found = scan(root, office, unchanged, entries)
@@ -292,23 +350,23 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
         if previous is not None:
             removed = {e[0] for e in old_docs.values()} - {e[0] for e in docs.values()}
             removed |= {old_docs[d.path][0] for d in changed if d.path in old_docs and old_docs[d.path][0] != d.id}
-        gone = _withdrawn(live[1] if live else {}, docs)
+        gone = _withdrawn(live_info or {}, docs)
         report = BuildReport(len(docs), found.files, config_problems(root) + found.problems, full=previous is None)
-        engine.prune(index_dir)   # folders of builds that were killed
+        backend.prune()   # what builds that were killed left
         if previous is not None and not changed and not removed and gone == previous.get("gone", {}):
-            report.index_path = str(live[0])
+            report.index_path = backend.live() or ""
         else:
             titles = {e[0]: e[3] for e in docs.values()}
-            path = engine.write_index(
-                index_dir, segmenter_for(root, office.segmenter),
+            key = backend.write(
+                segmenter_for(root, office.segmenter),
                 _prepared(changed, found, docs, old_docs, titles, report),
                 remove=sorted(removed),
                 # the office as this build read it: a server shows the divisions of the build it serves
                 info={"config": config, "docs": docs, "gone": gone, "titles": titles,
                       "office": read_office_text(root).text},
-                base=live[0] if previous is not None else None,
+                incremental=previous is not None,
                 procs=procs if len(changed) >= PROCS_MIN_DOCS else 1)
-            report.index_path = str(path)
+            report.index_path = key
             report.added, report.removed = len(changed) - report.failed, len(removed)
             report.documents = len(docs)
     report.seconds = time.perf_counter() - started

@@ -6,6 +6,7 @@ the knowledge map of the KM plan come from here, never from code.
 from __future__ import annotations
 
 import difflib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,6 +21,8 @@ CONFIG_NAME = "kmsearch.yaml"
 # Other tools rely on these slugs; offices may relabel them, not rename them.
 TYPE_SLUGS = ("manual", "training-report", "regulation-note", "lesson", "plan")
 KNOWLEDGE_SLUGS = ("explicit", "tacit")
+ENGINES = ("whoosh", "opensearch")   # indexer/engine/<name>/
+_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 class ConfigError(Exception):
@@ -53,6 +56,14 @@ class Office:
     knowledge_map: tuple[MapRow, ...] = ()
     git_dates: bool = True     # take updated/author from git when not given
     segmenter: str = SEGMENTERS[0]   # word segmentation engine (indexer.thai.SEGMENTERS)
+    # The search engine (indexer.engine.ENGINES): the embedded Whoosh index
+    # in the index folder, or an OpenSearch cluster at ``hosts``, where the
+    # office's documents carry ``slug`` (many offices share one index).
+    # Credentials never come from this file: KMSEARCH_OPENSEARCH_USER and
+    # KMSEARCH_OPENSEARCH_PASSWORD in the environment.
+    engine: str = "whoosh"
+    hosts: tuple[str, ...] = ()
+    slug: str = ""
     _lookup: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -152,7 +163,25 @@ def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
     segmenter = str(data.get("segmenter") or SEGMENTERS[0])
     if segmenter not in SEGMENTERS:
         raise ConfigError(f"{where}: segmenter: {segmenter!r} is not one of {', '.join(SEGMENTERS)}")
+    engine = str(data.get("engine") or "whoosh")
+    if engine not in ENGINES:
+        raise ConfigError(f"{where}: engine: {engine!r} is not one of {', '.join(ENGINES)}")
+    cluster = data.get("opensearch") or {}
+    if not isinstance(cluster, dict):
+        raise ConfigError(f"{where}: opensearch: expected hosts: [...] and an office slug")
+    hosts = cluster.get("hosts") or []
+    if isinstance(hosts, str):
+        hosts = [hosts]
+    if engine == "opensearch" and not hosts:
+        raise ConfigError(f"{where}: opensearch: hosts: the cluster's address is needed with engine: opensearch")
+    if any(k in cluster for k in ("user", "password", "username")):
+        raise ConfigError(f"{where}: opensearch: credentials do not belong in this file; "
+                          "set KMSEARCH_OPENSEARCH_USER and KMSEARCH_OPENSEARCH_PASSWORD")
+    slug = str(office.get("slug") or cluster.get("office") or "")
+    if slug and not _SLUG.fullmatch(slug):
+        raise ConfigError(f"{where}: office: slug: {slug!r} must be lowercase letters, digits and dashes")
     return Office(
+        engine=engine, hosts=tuple(str(h) for h in hosts), slug=slug,
         name=str(office["name"]),
         short_name=str(office.get("short_name") or ""),
         address=str(office.get("address") or ""),

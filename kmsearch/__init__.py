@@ -92,6 +92,13 @@ def create_app(settings: dict | None = None) -> Flask:
     def _no_index(e):
         return _not_ready("ยังไม่มีดัชนีค้นหา: ให้ผู้ดูแลระบบสั่ง kmsearch build")
 
+    from indexer.engine import EngineUnavailable
+
+    @app.errorhandler(EngineUnavailable)
+    def _engine_down(e):
+        app.logger.error("%s", e)
+        return _not_ready("ระบบค้นหาไม่สามารถติดต่อเครื่องให้บริการดัชนีได้ชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่")
+
     @app.errorhandler(search.IndexBroken)
     def _broken_index(e):
         app.logger.error("%s", e)

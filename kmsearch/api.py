@@ -76,6 +76,10 @@ def article_json(doc: dict) -> dict:
         "division": doc["division"], "type": doc["type"], "knowledge": doc["knowledge"],
         "areas": doc.get("areas", []), "tags": doc.get("tags", []), "summary": doc.get("summary", ""),
         "author": doc.get("author", ""), "holder": doc.get("holder", ""),
-        "date": doc.get("date"), "updated": doc.get("updated"), "fiscal_year": doc["fiscal_year"],
+        "date": _iso(doc.get("date")), "updated": _iso(doc.get("updated")), "fiscal_year": doc["fiscal_year"],
         "aliases": doc.get("aliases", []), "html": doc.get("html", ""), "text": doc.get("body", ""),
     }
+
+
+def _iso(day) -> str | None:
+    return day.isoformat() if day else None   # stored dates are dates

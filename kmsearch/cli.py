@@ -15,7 +15,9 @@ from pathlib import Path
 import click
 
 from indexer import ConfigError, build_index, check_content
-from indexer.engine import BuildLocked, IndexMissing, live_path
+from indexer import engine
+from indexer.build import BuildLocked
+from indexer.engine import IndexMissing
 
 from .config import SettingsError, load_settings
 
@@ -78,8 +80,8 @@ def build(content, index, procs, full):
     except BuildLocked as e:
         click.echo(f"Error: {e}", err=True)
         sys.exit(BUILD_LOCKED)
-    except ConfigError as e:
-        raise click.ClickException(str(e)) from None
+    except (ConfigError, engine.EngineUnavailable, engine.BuildFailed) as e:
+        raise click.ClickException(str(e)) from None   # one line: the cluster down, a mapping conflict
     except OSError as e:
         raise _cannot_write(s, e) from None
     _print_problems(report.problems)
@@ -140,10 +142,15 @@ def serve(content, index, host, port, debug, threads, watch):
     s = _settings(content, index)
     from .watch import build_apart
 
-    if live_path(s["INDEX_DIR"]) is None:
+    try:
+        live = engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live()
+    except engine.EngineUnavailable as e:
+        raise click.ClickException(str(e)) from None
+    if live is None:
         click.echo("no index yet: building it first")
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-        if build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0 and live_path(s["INDEX_DIR"]) is None:
+        if build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0 and \
+                engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live() is None:
             raise click.ClickException("the first build failed (see above); fix the content and start again")
     from . import create_app
 
@@ -221,13 +228,15 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
         fiscal_year = parse_year(year) if year else current_fiscal_year()
     except (SettingsError, BadYear) as e:
         raise click.ClickException(str(e)) from None
-    from indexer.engine import SearchIndex
     from indexer.office import load_office
 
     try:
         office = load_office(s["CONTENT_DIR"])
-        with SearchIndex(s["INDEX_DIR"]) as ix:
+        ix = engine.backend(s["INDEX_DIR"], office).open()
+        try:
             documents = ix.all()
+        finally:
+            ix.close()
         ind = indicators.compute(documents, office, UsageLog(usage_path(s)), fiscal_year, division,
                                  show_queries=not no_queries)
     except (ConfigError, IndexMissing, ValueError) as e:

@@ -15,7 +15,7 @@ from pathlib import Path
 from string import Template
 
 from indexer.documents import fiscal_year
-from indexer.engine import read_info
+from indexer import engine
 from indexer.loader import content_files, read_file
 from indexer.office import Office
 from indexer.validate import ID_RE
@@ -37,10 +37,10 @@ def taken_ids(content_dir: Path, index_dir: Path | None = None) -> set[str]:
         taken.add(str(meta.get("id") or path.stem))
         aliases = meta.get("aliases") or []
         taken.update(str(a) for a in (aliases if isinstance(aliases, list) else [aliases]))
-    info = read_info(index_dir) if index_dir else None
+    info = engine.backend_for(content_dir, index_dir).read_info() if index_dir else None
     if info:
-        taken.update(info[1].get("gone", {}))
-        taken.update(info[1].get("titles", {}))
+        taken.update(info.get("gone", {}))
+        taken.update(info.get("titles", {}))
     return taken
 
 

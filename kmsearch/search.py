@@ -95,13 +95,13 @@ class IndexBroken(Exception):
     answer 503 until a good build is live, which the next request opens."""
 
 
-def _open_build(index_dir: Path) -> engine.SearchIndex:
+def _open_build(backend: engine.Backend) -> engine.SearchIndex:
     try:
-        return engine.SearchIndex(index_dir)
-    except engine.IndexMissing:
+        return backend.open()
+    except (engine.IndexMissing, engine.EngineUnavailable):
         raise
-    except Exception as e:      # whatever a damaged file makes Whoosh or json raise
-        raise IndexBroken(f"{index_dir}: the live build cannot be opened: {e!r}") from e
+    except Exception as e:      # whatever a damaged file makes the engine or json raise
+        raise IndexBroken(f"{backend}: the live build cannot be opened: {e!r}") from e
 
 
 class Repository:
@@ -114,6 +114,8 @@ class Repository:
         self.content_dir = Path(settings["CONTENT_DIR"])
         self.index_dir = Path(settings["INDEX_DIR"])
         self.settings = settings
+        # The engine the office's kmsearch.yaml names, chosen once.
+        self.backend = engine.backend_for(self.content_dir, self.index_dir)
         self.synonyms = SynonymFile(self.content_dir / SYNONYMS_FILE)
         self._office: tuple[Path | None, Office] | None = None
         self._titles: tuple = (None, [])
@@ -129,7 +131,7 @@ class Repository:
             ix: engine.SearchIndex | None = self.open_index()
         except engine.IndexMissing:
             ix = None
-        key = ix.path if ix is not None else None
+        key = ix.key if ix is not None else None
         cached = self._office
         if cached is None or cached[0] != key:
             text = ix.info.get("office") if ix is not None else None
@@ -144,13 +146,13 @@ class Repository:
         thread may still be reading it.  It closes when the last reference
         goes.
         """
-        live = engine.live_path(self.index_dir)
+        live = self.backend.live()
         ix = self._index
-        if ix is None or live is None or ix.path != live:
+        if ix is None or live is None or ix.key != live:
             with self._opening:
                 ix = self._index
-                if ix is None or ix.path != engine.live_path(self.index_dir):
-                    ix = self._index = _open_build(self.index_dir)
+                if ix is None or ix.key != self.backend.live():
+                    ix = self._index = _open_build(self.backend)
         return ix
 
     def warm(self) -> None:
@@ -165,9 +167,9 @@ class Repository:
 
     def titles(self, ix: engine.SearchIndex) -> list[tuple[str, str, str]]:
         """(id, title, normalised title without spaces), cached per build."""
-        if self._titles[0] != ix.path:
+        if self._titles[0] != ix.key:
             rows = [(i, t, normalise(t).replace(" ", "")) for i, t in ix.titles()]
-            self._titles = (ix.path, rows)
+            self._titles = (ix.key, rows)
         return self._titles[1]
 
     def run_query(self, ix: engine.SearchIndex, text: str, filters: dict[str, tuple[str, ...]] | None = None,
@@ -270,16 +272,12 @@ def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, .
     return HitView(
         id=f["id"], title=f["title"], title_html=title_html, url=url,
         division=f["division"], type=f["type"], knowledge=f["knowledge"],
-        date=f["date"].date().isoformat() if hasattr(f["date"], "date") else str(f["date"]),
+        date=f["date"].isoformat(),
         date_th=thai_date(f["date"]), fiscal_year=f["fiscal_year"],
         summary=f.get("summary", ""), snippet=snip, score=score, holder=f.get("holder", ""),
-        changed=_iso(f.get("changed") or f["date"]), areas=tuple(f.get("areas", ())), tags=tuple(f.get("tags", ())),
+        changed=(f.get("changed") or f["date"]).isoformat(), areas=tuple(f.get("areas", ())), tags=tuple(f.get("tags", ())),
         missing=missing, anchor=anchor,
     )
-
-
-def _iso(value) -> str:
-    return value.date().isoformat() if hasattr(value, "date") else str(value)
 
 
 def suggest(prefix: str, limit: int = 8) -> dict:

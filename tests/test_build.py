@@ -4,8 +4,10 @@ import os
 
 import pytest
 
-from indexer import build_index, engine
-from indexer.engine import BuildLocked, SearchIndex, build_lock, live_path
+from indexer import build_index
+from indexer.build import BuildLocked, build_lock
+from indexer.engine.whoosh import backend as engine
+from indexer.engine.whoosh.backend import SearchIndex, live_path, read_info
 
 from .corpus import write_corpus
 
@@ -96,7 +98,7 @@ def test_incremental_build_analyses_only_what_changed(tmp_path):
     with wi.open_dir(first.index_path).searcher() as old:
         assert old.document(id="egp-regulation") is not None
 
-    info = engine.read_info(ix)[1]
+    info = read_info(ix)[1]
     assert info["gone"] == {"egp-regulation": "สรุประเบียบการจัดซื้อจัดจ้างผ่านระบบ e-GP"}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer import build_index
-from indexer.engine import SearchIndex
+from indexer.engine.whoosh import SearchIndex
 
 from .corpus import write_corpus
 
@@ -56,7 +56,8 @@ def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
 
     from indexer import build as build_mod
 
-    from indexer import engine, postfile
+    from indexer.engine.whoosh import backend as engine
+    from indexer.engine.whoosh import postfile
 
     # the bundled content is small: let it reach both workers
     monkeypatch.setattr(build_mod, "PROCS_MIN_DOCS", 1)
@@ -84,13 +85,13 @@ def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
 
 
 def test_a_few_changed_documents_are_written_by_one_process(tmp_path, monkeypatch):
-    from indexer import engine
+    from indexer.engine.whoosh import WhooshBackend
 
     content = write_corpus(tmp_path / "c")
     build_index(content, tmp_path / "ix", procs=2)
     seen = []
-    original = engine.write_index
-    monkeypatch.setattr("indexer.build.engine.write_index",
+    original = WhooshBackend.write
+    monkeypatch.setattr(WhooshBackend, "write",
                         lambda *a, **k: seen.append(k["procs"]) or original(*a, **k))
     doc = content / "engineering" / "road-repair-lesson.md"
     doc.write_text(doc.read_text() + "\nอีกบรรทัด\n", encoding="utf-8")

@@ -12,7 +12,7 @@ from urllib.parse import quote
 import pytest
 from click.testing import CliRunner
 
-from indexer.engine import CURRENT, SERVING
+from indexer.engine.whoosh.backend import CURRENT, SERVING
 from kmsearch import create_app
 from kmsearch.cli import cli
 

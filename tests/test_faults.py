@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from indexer import build_index
-from indexer.engine import CURRENT, SERVING, SearchIndex
+from indexer.engine.whoosh.backend import CURRENT, SERVING, SearchIndex
 from kmsearch import create_app
 from kmsearch.cli import BUILD_LOCKED
 

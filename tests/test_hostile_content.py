@@ -12,7 +12,7 @@ import pytest
 
 from indexer import build_index, check_content
 from indexer import render as render_module
-from indexer.engine import SearchIndex
+from indexer.engine.whoosh import SearchIndex
 from kmsearch import create_app
 
 from .corpus import write_corpus

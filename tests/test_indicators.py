@@ -9,7 +9,7 @@ import io
 import pytest
 
 from indexer import build_index
-from indexer.engine import SearchIndex
+from indexer.engine.whoosh import SearchIndex
 from indexer.office import load_office
 from kmsearch import indicators as ki
 from kmsearch.usage import UsageRow

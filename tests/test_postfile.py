@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import build_index, postfile
-from indexer.engine import SearchIndex, live_path
+from indexer import build_index
+from indexer.engine.whoosh import postfile
+from indexer.engine.whoosh.backend import SearchIndex, live_path
 
 from kmsearch.search import Repository
 

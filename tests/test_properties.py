@@ -24,7 +24,7 @@ from indexer.limits import SECONDS_PER_DOCUMENT, LimitExceeded
 from indexer import render as render_module
 from indexer.render import render
 from indexer.wordlists import parse_synonyms, parse_words
-from indexer.engine import SearchIndex
+from indexer.engine.whoosh import SearchIndex
 from indexer.loader import parse as parse_front_matter
 from indexer.loader import read_file
 from indexer.office import load_office

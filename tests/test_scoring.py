@@ -15,8 +15,10 @@ import numpy as np
 import pytest
 from whoosh import query
 
-from indexer import build_index, engine, postfile, scoring
-from indexer.engine import SearchIndex
+from indexer import build_index, engine
+from indexer.engine.whoosh import backend as whoosh_backend
+from indexer.engine.whoosh import postfile, scoring
+from indexer.engine.whoosh import SearchIndex
 from indexer.spec import Alternative, Group, QuerySpec
 from kmsearch.query import parse
 from kmsearch.search import Repository
@@ -190,8 +192,8 @@ def test_warming_reads_what_searches_need(site):
 def test_a_server_reads_only_the_small_serving_file(site):
     """kmsearch.json holds an entry per file for the next build; searching
     needs only the word list and the withdrawn articles."""
-    live = engine.live_path(site["INDEX_DIR"])
-    serving = json.loads((live / engine.SERVING).read_text())
+    live = whoosh_backend.live_path(site["INDEX_DIR"])
+    serving = json.loads((live / whoosh_backend.SERVING).read_text())
     assert set(serving) == set(engine.SERVING_KEYS) - ({"gone"} - set(serving))
     with SearchIndex(site["INDEX_DIR"]) as ix:
         assert set(ix.info) <= set(engine.SERVING_KEYS)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from indexer import build_index, thai
-from indexer.engine import SearchIndex
+from indexer.engine.whoosh import SearchIndex
 from indexer.loader import content_files, read_file
 from indexer.office import load_office
 from kmsearch import create_app

@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from indexer import ConfigError, build_index, thai
-from indexer.engine import SERVING, SearchIndex, live_path
+from indexer.engine.whoosh.backend import SERVING, SearchIndex, live_path
 from kmsearch.search import Repository
 
 from .corpus import write_corpus

@@ -1,16 +1,15 @@
-"""The search engine: the only module that talks to Whoosh.
-
-Schema, Thai tokenizers as Whoosh sees them, writing an index into a fresh
-folder and swapping it in, and running a QuerySpec.  Replacing the engine
-means replacing this module.
+"""The Whoosh backend (``indexer.engine.base``): schema, the Thai
+tokenizers as Whoosh sees them, writing a build into a fresh folder and
+swapping it in, and running a QuerySpec with ``scoring.Scorer``.
 
 Whoosh pickles the schema, tokenizers included, into the index: the
-tokenizer classes must keep this import path.
+tokenizers name themselves ``indexer.engine.ThaiWordTokenizer`` /
+``ThaiGramTokenizer`` (``__module__``), a path ``indexer/engine/__init__.py``
+keeps importable, so indexes written before this module moved still load.
 """
 from __future__ import annotations
 
 import datetime as dt
-import fcntl
 import json
 import logging
 import math
@@ -22,45 +21,36 @@ import time
 import weakref
 from array import array
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
 import numpy as np
-from rapidfuzz import process
-from rapidfuzz.distance import OSA
 from whoosh import fields, index, searching
 from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
 from whoosh.util.numeric import byte_to_length
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
-from . import postfile, scoring, thai
-from .documents import Document
-from .spec import QuerySpec
+from ... import thai
+from ...documents import Document
+from ...spec import QuerySpec
+from ..base import (FACET_FIELDS, MATCH_ALL, MATCH_NONE, MATCH_SOME, SERVING_KEYS, Hit,  # noqa: F401
+                    IndexMissing, Results, typed)
+from .. import ranking
+from ..vocabulary import Vocabulary
+from . import postfile, scoring
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
 CURRENT = "current"          # symlink to the live build inside the index folder
-LOCK = ".build.lock"
 SERVING = "search.json"      # the part of kmsearch.json that searching reads
-SERVING_KEYS = ("schema_version", "words", "segmenter", "gone", "office")
 PROCS_BATCH = 50             # documents per job of a worker when writing with procs > 1
 
-FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 MULTI_VALUED = {"area", "tag", "alias"}
 VOCABULARY_FIELDS = ("title", "body")   # tags are nearly always in the body too
 SCORED_FIELDS = (*scoring.WORD_FIELDS, *scoring.GRAMS_WEIGHTS)   # their postings also go to postfiles
-
-
-class IndexMissing(Exception):
-    pass
-
-
-class BuildLocked(Exception):
-    pass
 
 
 class _ThaiTokenizer(Tokenizer):
@@ -118,6 +108,10 @@ class ThaiGramTokenizer(Tokenizer):
 
     def __eq__(self, other):
         return type(other) is type(self) and other.segmenter.words == self.segmenter.words
+
+
+# The path pickled into every index (see the module's docstring).
+ThaiWordTokenizer.__module__ = ThaiGramTokenizer.__module__ = "indexer.engine"
 
 
 def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
@@ -181,53 +175,6 @@ def to_fields(doc: Document) -> dict:
 
 # --- writing -----------------------------------------------------------------
 
-_HELD_LOCKS: set[int] = set()   # descriptors of the build locks this process holds
-
-
-@contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """One build at a time per index folder; a second one fails at once."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with open(index_dir / LOCK, "w") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise BuildLocked(f"{index_dir}: another build is running; try again when it ends") from None
-        _HELD_LOCKS.add(fh.fileno())
-        try:
-            yield
-        finally:
-            _HELD_LOCKS.discard(fh.fileno())
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _after_fork_in_child() -> None:
-    """A worker forked by a build (procs > 1) must neither keep the build
-    lock nor outlive the build: a flock belongs to the open file, which a
-    forked child shares, so a worker left behind by a killed build would
-    hold the lock and refuse every later build."""
-    if not _HELD_LOCKS:
-        return
-    devnull = os.open(os.devnull, os.O_RDONLY)
-    for fd in _HELD_LOCKS:
-        os.dup2(devnull, fd)    # this process's reference to the lock is gone; the number stays valid
-    os.close(devnull)
-    _HELD_LOCKS.clear()
-    parent = os.getppid()
-    try:
-        import ctypes
-        import signal
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: die with the build
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() != parent:   # the build died before prctl took effect
-        os._exit(1)
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
-
-
 def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[Document],
                 remove: Iterable[str] = (), info: dict | None = None, base: Path | None = None,
                 procs: int = 1) -> Path:
@@ -238,7 +185,8 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
     ``remove`` are applied; otherwise it starts empty.  Readers follow the
     ``current`` symlink, replaced atomically, so they see the old index or
     the new one, never a half-written one; a build that fails or is killed
-    leaves the old one serving.  Call it holding ``build_lock``.
+    leaves the old one serving.  Call it holding the build lock
+    (``indexer.build.build_lock``).
     """
     index_dir = Path(index_dir)
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -295,7 +243,7 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
 def _write_postfiles(folder: Path, procs: int = 1) -> None:
     """Beside each segment of ``postfile.MIN_DOCS`` documents or more that
     has none yet, its postings as numpy reads them
-    (``indexer/postfile.py``), one process per segment up to
+    (``postfile.py``), one process per segment up to
     ``procs``.  Copied segments keep theirs; Whoosh deletes a merged
     segment's file with the segment's own (same prefix)."""
     with index.open_dir(str(folder)).reader() as reader:
@@ -433,41 +381,11 @@ def live_path(index_dir: str | Path) -> Path | None:
 
 # --- searching ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Hit:
-    fields: dict
-    score: float
-    missing: tuple[str, ...] = ()    # needs of the query this document lacks (match "some")
-
-
-# What the documents counted hold: every content word ("all"), only some
-# of them, as no document holds all ("some"), or none at all ("none").
-MATCH_ALL, MATCH_SOME, MATCH_NONE = "all", "some", "none"
-# From this many content words, results go on past the
-# documents that hold them all (engine.search).
-MANY_NEEDS = 2
-# From this many, the query is a question: all its results are ranked by
-# score, those holding every word no longer first (the count is unchanged).
-QUESTION_NEEDS = 4
-
-
-@dataclass(frozen=True)
-class Results:
-    total: int
-    hits: list[Hit]
-    facets: dict[str, dict[str, int]]
-    timed_out: bool = False
-    match: str = MATCH_ALL
-    exact_total: int = 0                # documents holding every need as typed (no corrections, no fragments)
-    fragments: tuple[str, ...] = ()     # needs matched only as pieces of other words
-    more: int = 0                       # after the ``total``, documents holding only some (questions of many words)
-
-
 def stored(fields_: dict) -> dict:
     out = dict(fields_)
     meta = json.loads(out.pop("meta", "{}") or "{}")
     out.update(meta)
-    return out
+    return typed(out)
 
 
 class SearchIndex:
@@ -476,7 +394,7 @@ class SearchIndex:
     Cheap to share: the web app keeps one per build and opens the next when
     the ``current`` symlink moves.  Each thread reads through a Whoosh
     searcher of its own; postings, lengths and facet values read once are
-    shared by all of them (see ``indexer/scoring.py``).
+    shared by all of them (see ``scoring.py``).
     """
 
     def __init__(self, index_dir: str | Path):
@@ -484,6 +402,7 @@ class SearchIndex:
         if path is None:
             raise IndexMissing(f"{index_dir}: no index; run 'kmsearch build' first")
         self.path = path
+        self.key = str(path)
         self._ix = index.open_dir(str(path))
         serving = path / SERVING
         self.info = json.loads((serving if serving.exists() else path / "kmsearch.json").read_text())
@@ -572,10 +491,10 @@ class SearchIndex:
         # those that hold some, each saying what it lacks (the section that
         # answers a legal question seldom repeats every word of it).
         more = 0
-        if match == MATCH_ALL and len(spec.needs) >= MANY_NEEDS:
+        if match == MATCH_ALL and len(spec.needs) >= ranking.MANY_NEEDS:
             some = np.logical_or.reduce(held) & shown & (score > 0) & ~matched
             more = int(np.count_nonzero(some))
-            if len(spec.needs) >= QUESTION_NEEDS:
+            if len(spec.needs) >= ranking.QUESTION_NEEDS:
                 # a question: whether a document repeats every one of its
                 # words says less than the score; ranked together, marked
                 top = self._top(np.flatnonzero(matched | some), score, k, by_date)
@@ -683,8 +602,8 @@ class SearchIndex:
         """Indexed words within ``maxdist`` edits, most frequent first."""
         return self._vocabulary().similar(self.frequency, word, maxdist, limit)
 
-    def _vocabulary(self) -> _Vocabulary:
-        return self._once("vocabulary", lambda: _Vocabulary.read(self._searcher.reader()))
+    def _vocabulary(self) -> Vocabulary:
+        return self._once("vocabulary", lambda: _read_vocabulary(self._searcher.reader()))
 
     def warm(self) -> None:
         """Read what searches read once per build (lengths, facets, sort
@@ -721,64 +640,18 @@ def _close_searchers(searchers: list[searching.Searcher], lock: threading.Lock) 
         searchers.clear()
 
 
-class _Vocabulary:
-    """The indexed words, by length.
-
-    Whoosh's ``terms_within`` computes an edit distance in Python for every
-    word of the field: 2 s for one lookup at 10 000 documents.  Here only
-    words of a length within reach are compared, in rapidfuzz's C++, and
-    document frequencies are looked up for the few words found.
-    """
-
-    def __init__(self, by_length: dict[int, list[str]]):
-        self.by_length = by_length
-
-    @classmethod
-    def read(cls, reader) -> _Vocabulary:
-        # Segment by segment: the merged iterators of a multi-segment reader
-        # cost ten times more.
-        words: set[bytes] = set()
-        for seg, _ in reader.leaf_readers():
-            for f in VOCABULARY_FIELDS:
-                words.update(seg.lexicon(f))
-        groups: dict[int, list[str]] = {}
-        for b in words:
-            w = b.decode("utf-8")
-            groups.setdefault(len(w), []).append(w)
-        return cls(groups)
-
-    def containing(self, frequency, piece: str, limit: int) -> list[str]:
-        """Longer words with ``piece`` inside, most frequent first; found in
-        one string of every word, at C speed (a loop over 100 000 words in
-        Python took tens of milliseconds a query word)."""
-        joined = self._joined()
-        found: set[str] = set()
-        at = joined.find(piece)
-        while at != -1 and len(found) < 20 * limit:
-            start = joined.rfind("\n", 0, at) + 1
-            end = joined.find("\n", at)
-            word = joined[start:end]
-            if len(word) > len(piece):
-                found.add(word)
-            at = joined.find(piece, end)
-        freq = {w: frequency(w) for w in found}
-        return sorted((w for w in found if freq[w]), key=lambda w: (-freq[w], w))[:limit]
-
-    def _joined(self) -> str:
-        joined = getattr(self, "_all", None)
-        if joined is None:
-            joined = self._all = "\n" + "\n".join(w for words in self.by_length.values() for w in words) + "\n"
-        return joined
-
-    def similar(self, frequency, word: str, maxdist: int, limit: int) -> list[str]:
-        found = set()
-        for n in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
-            words = self.by_length.get(n)
-            if words:
-                found.update(w for w, _, _ in process.extract_iter(word, words, scorer=OSA.distance,
-                                                                    score_cutoff=maxdist) if w != word)
-        freq = {w: frequency(w) for w in found}
-        return sorted((w for w in found if freq[w]), key=lambda w: (-freq[w], w))[:limit]
+def _read_vocabulary(reader) -> Vocabulary:
+    # Segment by segment: the merged iterators of a multi-segment reader
+    # cost ten times more.
+    words: set[bytes] = set()
+    for seg, _ in reader.leaf_readers():
+        for f in VOCABULARY_FIELDS:
+            words.update(seg.lexicon(f))
+    groups: dict[int, list[str]] = {}
+    for b in words:
+        w = b.decode("utf-8")
+        groups.setdefault(len(w), []).append(w)
+    return Vocabulary(groups)
 
 
 class _Source:
@@ -1029,3 +902,37 @@ class _Facet:
         out = np.zeros(self.size, dtype=bool)
         out[self.docs[mask[self.codes]]] = True
         return out
+
+
+class WhooshBackend:
+    """``indexer.engine.base.Backend`` over an index folder."""
+
+    name = "whoosh"
+    schema_version = SCHEMA_VERSION
+
+    def __init__(self, index_dir: str | Path):
+        self.index_dir = Path(index_dir)
+
+    def __str__(self) -> str:
+        return str(self.index_dir)
+
+    def live(self) -> str | None:
+        path = live_path(self.index_dir)
+        return str(path) if path is not None else None
+
+    def read_info(self) -> dict | None:
+        found = read_info(self.index_dir)
+        return found[1] if found else None
+
+    def write(self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str] = (),
+              info: dict | None = None, incremental: bool = False, procs: int = 1) -> str:
+        base = live_path(self.index_dir) if incremental else None
+        if incremental and base is None:
+            raise IndexMissing(f"{self.index_dir}: no live build to change")
+        return str(write_index(self.index_dir, segmenter, add, remove, info, base=base, procs=procs))
+
+    def open(self) -> SearchIndex:
+        return SearchIndex(self.index_dir)
+
+    def prune(self) -> None:
+        prune(self.index_dir)

@@ -13,8 +13,10 @@ phrases and sub-word pairs only where all their parts match);
 project's own, tuned on the relevance benchmark's dev set: a document's
 score scales with the share of the query's words it matches, and the best
 documents gain when they hold what was typed verbatim.  What the postings
-are read from is the ``Source`` protocol, implemented in ``engine.py``, the
-only module that knows Whoosh.
+are read from is the ``Source`` protocol, implemented in ``backend.py``.
+The policy itself (weights, coordination, verbatim bonus) is stated in
+``indexer/engine/ranking.py``; this module is how the Whoosh backend
+computes it.
 """
 from __future__ import annotations
 
@@ -23,31 +25,9 @@ from typing import Protocol
 
 import numpy as np
 
-from .spec import Alternative, Group, Need, QuerySpec
-
-# Word matches rank above sub-word matches; title above tags, summary and
-# people, all above body.  Measured on the relevance benchmark's dev set
-# (benchmarks/relevance.py): steeper field boosts (title 5) cost 2-6 points
-# of MRR@10 on every query family, so the steps are small.
-WORD_FIELDS = {"title": 1.3, "tags": 1.15, "summary": 1.15, "people": 1.15, "body": 1.0}
-GRAMS_WEIGHTS = {"tgrams": 0.7, "grams": 0.45}
-COORDINATION = 0.9   # Whoosh's bonus for matching more of the query's terms
-# A document's score is scaled by the share of the query's words it
-# matches (to this power).  Whoosh's bonus above is too small to reorder
-# anything; this one, tuned on the dev set (300 questions a family), took
-# MRR@10 from 0.81 to 0.84 on keywords, 0.71 to 0.75 on typos and 0.74 to
-# 0.79 on fragments (with the sub-word weights raised from 0.5/0.3),
-# natural questions unchanged.
-GROUP_COORDINATION = 1.0
-B, K1 = 0.75, 1.2    # BM25F's free parameters, Whoosh's defaults
-# Among the best VERBATIM_DEPTH documents, one that contains what was typed
-# between spaces, character for character, gains up to VERBATIM_BONUS of
-# its score: the evidence a trigram index has and segmentation loses when a
-# fragment of a compound word is typed.  Dev set, 300 questions a family:
-# fragment MRR@10 0.796 -> 0.824, typo 0.742 -> 0.749, others unchanged;
-# the same with the best 15, 30 or 50 (each costs a stored-document read).
-VERBATIM_BONUS = 1.0
-VERBATIM_DEPTH = 15
+from ...spec import Alternative, Group, Need, QuerySpec
+from ..ranking import (B, COORDINATION, GRAMS_WEIGHTS, GROUP_COORDINATION, K1, VERBATIM_BONUS,  # noqa: F401
+                       VERBATIM_DEPTH, WORD_FIELDS)
 
 EMPTY = np.zeros(0, dtype=np.int64)
 

@@ -1,0 +1,4 @@
+"""The OpenSearch backend: see backend.py."""
+from .backend import OpenSearchBackend
+
+__all__ = ["OpenSearchBackend"]

@@ -1,0 +1,710 @@
+"""The OpenSearch backend (``indexer.engine.base``).
+
+Analysis stays the project's own: every text field is sent as the tokens
+``indexer.thai`` makes of it (the same code as at query time), joined by
+spaces, into fields analysed by ``whitespace`` alone.  OpenSearch's own
+``thai`` analyzer is never used: it splits office terms
+(องค์การ|บริหาร|ส่วน|ตำบล) and cuts a query differently from the text.
+
+Layout in the cluster, for an office whose slug is S and a prefix P
+(``opensearch: prefix:``, default ``kmsearch``):
+
+- ``P-S-<stamp>``: one index per full build of the office, holding only its
+  documents, each with ``office: S``.  The alias ``P-S`` names the live one,
+  and ``P-all`` every office's live one (one search across a province).
+  A full build loads a new index with no replica and refresh off, then
+  restores both, waits for the replicas, and moves both aliases in one
+  ``_aliases`` call: searches see the old build or the new one.
+- Incremental builds bulk index/delete into the live index, whose refresh
+  stays off between builds, then refresh: the changes become searchable
+  together.
+- ``P-builds``: per concrete index, what its build recorded (``info``: the
+  serving part and the build state), a generation counter that moves with
+  each incremental build, and nothing searchable.
+
+Credentials come from KMSEARCH_OPENSEARCH_USER / KMSEARCH_OPENSEARCH_PASSWORD
+(and KMSEARCH_OPENSEARCH_CA for a private CA), never from kmsearch.yaml.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import os
+import re
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from ... import thai
+from ...documents import Document
+from ...office import Office
+from ...spec import Alternative, Group, Need, QuerySpec
+from .. import ranking
+from ..base import (FACET_FIELDS, MATCH_ALL, MATCH_NONE, MATCH_SOME, SERVING_KEYS, BuildFailed, EngineUnavailable,
+                    Hit, IndexMissing, Results, typed)
+from ..vocabulary import Vocabulary
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+DEFAULT_PREFIX = "kmsearch"
+TEXT_FIELDS = (*ranking.WORD_FIELDS, *ranking.GRAMS_WEIGHTS)
+KEYWORDS = ("id", "office", "division", "type", "knowledge", "area", "tag", "alias", "words")
+BULK_CHUNK = 500
+# Tiers (see search): each adds this much to a score, so documents of a
+# higher tier sort first; large against any BM25 sum, small enough that
+# float32 scores keep two decimals within a tier.
+TIER = 100_000.0
+# Lucene refuses a query of more than 1 024 clauses (indices.query.bool.
+# max_clause_count, a static node setting): a long question's words, each
+# in five word fields and two gram fields, reach it.  Over this estimate a
+# search sheds, in order, the tiers, coordination and the sub-word grams of
+# its ranking (never what decides which documents count).
+MAX_CLAUSES = 1000
+FACET_SIZE = 1000
+GREEN_TIMEOUT = 60
+
+
+def mapping() -> dict:
+    props: dict = {name: {"type": "keyword"} for name in KEYWORDS}
+    for name in ranking.WORD_FIELDS:
+        props[name] = {"type": "text", "analyzer": "whitespace"}          # positions: phrases
+    for name in ranking.GRAMS_WEIGHTS:
+        props[name] = {"type": "text", "analyzer": "whitespace", "index_options": "freqs"}
+    props.update({
+        "fiscal_year": {"type": "integer"},
+        "date": {"type": "date", "format": "strict_date"},
+        "changed": {"type": "date", "format": "strict_date"},
+        "stored": {"type": "object", "enabled": False},                   # what get() returns
+    })
+    # The analysed fields are searched, never shown: kept out of _source.
+    return {"dynamic": "strict", "_source": {"excludes": [*TEXT_FIELDS, "words"]}, "properties": props}
+
+
+def _joined(tokens: Iterable[str]) -> str:
+    return " ".join(tokens)
+
+
+def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
+    """One document as the cluster keeps it: analysed fields as tokens,
+    the stored document as it comes back from ``get``."""
+    def words(text: str) -> list[str]:
+        return [t.text for t in thai.analyse(text, segmenter)]
+
+    fields = {
+        "title": words(doc.title),
+        "tags": words(" \n".join(doc.tags)),
+        "summary": words(doc.summary),
+        "people": words(" \n".join(p for p in (doc.author, doc.holder) if p)),
+        "body": words(doc.text),
+    }
+    grams = thai.grams(doc.text, segmenter)
+    tgrams = thai.grams("\n".join([doc.title, *doc.tags, doc.summary, doc.holder]), segmenter)
+    return {
+        "id": doc.id, "office": office,
+        **{name: _joined(tokens) for name, tokens in fields.items()},
+        "grams": _joined(grams), "tgrams": _joined(tgrams),
+        "words": sorted(set(fields["title"]) | set(fields["body"])),
+        "division": doc.division, "type": doc.type, "knowledge": doc.knowledge,
+        "area": list(doc.areas), "tag": [t.replace(",", " ") for t in doc.tags], "alias": list(doc.aliases),
+        "fiscal_year": doc.fiscal_year,
+        "date": doc.date.isoformat(), "changed": doc.last_changed.isoformat(),
+        "stored": {
+            "id": doc.id, "title": doc.title, "summary": doc.summary, "body": doc.text, "html": doc.html,
+            "division": doc.division, "type": doc.type, "knowledge": doc.knowledge,
+            "fiscal_year": doc.fiscal_year, "area": ",".join(doc.areas),
+            "tag": ",".join(t.replace(",", " ") for t in doc.tags), "alias": ",".join(doc.aliases),
+            "tags": list(doc.tags), "areas": list(doc.areas), "aliases": list(doc.aliases),
+            "author": doc.author, "holder": doc.holder, "path": doc.path,
+            "date": doc.date.isoformat(), "changed": doc.last_changed.isoformat(),
+            "updated": doc.updated.isoformat() if doc.updated else None,
+            "attachments": [{"path": a.path, "name": a.name, "size": a.size, "type": a.type, "label": a.label}
+                            for a in doc.attachments],
+        },
+    }
+
+
+def _stored(hit: dict) -> dict:
+    return typed(dict(hit["_source"]["stored"]))
+
+
+def client_for(hosts: Iterable[str], timeout: float = 30):
+    """An opensearch-py client; user and password from the environment."""
+    from opensearchpy import OpenSearch
+
+    user = os.environ.get("KMSEARCH_OPENSEARCH_USER")
+    password = os.environ.get("KMSEARCH_OPENSEARCH_PASSWORD")
+    options: dict = {"timeout": timeout, "max_retries": 2, "retry_on_timeout": True}
+    if user:
+        options["http_auth"] = (user, password or "")
+    ca = os.environ.get("KMSEARCH_OPENSEARCH_CA")
+    if ca:
+        options.update(ca_certs=ca, verify_certs=True)
+    return OpenSearch(hosts=list(hosts), **options)
+
+
+@contextmanager
+def _talking(hosts: Iterable[str]) -> Iterator[None]:
+    """Client errors as the engine's: unreachable -> EngineUnavailable (one
+    line), refused -> BuildFailed naming what was refused."""
+    from opensearchpy import exceptions as ex
+
+    try:
+        yield
+    except (ex.ConnectionError, ex.ConnectionTimeout) as e:
+        raise EngineUnavailable(f"OpenSearch at {', '.join(hosts)} cannot be reached ({_reason(e)})") from None
+    except ex.TransportError as e:
+        if e.status_code in (502, 503, 504, 429):
+            raise EngineUnavailable(f"OpenSearch at {', '.join(hosts)} is not answering: {_reason(e)}") from None
+        raise
+
+
+def _reason(e) -> str:
+    info = getattr(e, "info", None)
+    if isinstance(info, dict):
+        err = info.get("error", info)
+        if isinstance(err, dict):
+            return str(err.get("reason") or err.get("type") or err)[:300]
+    return (str(getattr(e, "error", "")) or type(e).__name__).splitlines()[0][:300] if getattr(e, "error", None) \
+        else type(e).__name__
+
+
+def _bulk_reason(item: dict) -> str:
+    """What a refused bulk item says, naming the field of a mapping conflict."""
+    op = next(iter(item.values()))
+    err = op.get("error") or {}
+    reason = err.get("reason", "")
+    caused = (err.get("caused_by") or {}).get("reason", "")
+    field = re.search(r"field \[([^\]]+)\]", reason + " " + caused)
+    where = f"field {field.group(1)!r}: " if field else ""
+    return f"document {op.get('_id')!r}: {where}{reason}{' (' + caused + ')' if caused else ''}"
+
+
+class OpenSearchBackend:
+    """``indexer.engine.base.Backend`` over a cluster; ``index_dir`` keeps
+    only the build lock (indexer/build.py)."""
+
+    name = "opensearch"
+    schema_version = SCHEMA_VERSION
+
+    def __init__(self, index_dir: str | Path, office: Office):
+        self.index_dir = Path(index_dir)
+        self.hosts = tuple(office.hosts)
+        self.slug = office.slug or "office"
+        self.prefix = os.environ.get("KMSEARCH_OPENSEARCH_PREFIX") or DEFAULT_PREFIX
+        self.alias = f"{self.prefix}-{self.slug}"
+        self.every = f"{self.prefix}-all"
+        self.builds = f"{self.prefix}-builds"
+        self.replicas = 1
+        self._client = None
+
+    def __str__(self) -> str:
+        return f"OpenSearch {', '.join(self.hosts)} {self.alias}"
+
+    @property
+    def client(self):
+        if self._client is None:
+            self._client = client_for(self.hosts)
+        return self._client
+
+    # --- which build is live -------------------------------------------
+
+    def _live_index(self) -> str | None:
+        from opensearchpy import NotFoundError
+
+        try:
+            found = self.client.indices.get_alias(name=self.alias)
+        except NotFoundError:
+            return None
+        return sorted(found)[0] if found else None
+
+    def _meta(self, index: str, state: bool = False) -> dict | None:
+        from opensearchpy import NotFoundError
+
+        params = {} if state else {"_source_excludes": "info.docs,info.titles"}
+        try:
+            doc = self.client.get(index=self.builds, id=index, params=params)
+        except NotFoundError:
+            return None
+        return doc["_source"]
+
+    def live(self) -> str | None:
+        with _talking(self.hosts):
+            index = self._live_index()
+            if index is None:
+                return None
+            meta = self._meta(index)
+        return f"{index}#{meta['generation']}" if meta else None
+
+    def read_info(self) -> dict | None:
+        with _talking(self.hosts):
+            index = self._live_index()
+            meta = self._meta(index, state=True) if index else None
+        return meta["info"] if meta else None
+
+    def open(self) -> OpenSearchIndex:
+        with _talking(self.hosts):
+            index = self._live_index()
+            meta = self._meta(index) if index else None
+        if meta is None:
+            raise IndexMissing(f"{self}: no index; run 'kmsearch build' first")
+        return OpenSearchIndex(self, index, meta)
+
+    # --- writing ----------------------------------------------------------
+
+    def _ensure_builds_index(self) -> None:
+        if not self.client.indices.exists(index=self.builds):
+            from opensearchpy import RequestError
+
+            try:
+                self.client.indices.create(index=self.builds, body={
+                    "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+                    "mappings": {"dynamic": False, "properties": {
+                        "office": {"type": "keyword"}, "generation": {"type": "integer"},
+                        "info": {"type": "object", "enabled": False}}}})
+            except RequestError as e:
+                if "resource_already_exists" not in str(e):
+                    raise
+
+    def write(self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str] = (),
+              info: dict | None = None, incremental: bool = False, procs: int = 1) -> str:
+        info = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), "segmenter": segmenter.engine,
+                **(info or {})}
+        with _talking(self.hosts):
+            self._ensure_builds_index()
+            if incremental:
+                return self._write_incremental(segmenter, add, remove, info)
+            return self._write_full(segmenter, add, info)
+
+    def _actions(self, index: str, segmenter: thai.Segmenter, add: Iterable[Document],
+                 remove: Iterable[str] = ()) -> Iterator[dict]:
+        for doc_id in remove:
+            yield {"_op_type": "delete", "_index": index, "_id": doc_id}
+        for doc in add:
+            yield {"_op_type": "index", "_index": index, "_id": doc.id, "_source": to_source(doc, self.slug, segmenter)}
+
+    def _bulk(self, actions: Iterable[dict]) -> None:
+        from opensearchpy import helpers
+
+        for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False,
+                                               raise_on_exception=True, max_retries=2):
+            if not ok:
+                op = next(iter(item.values()))
+                if op.get("status") == 404 and "delete" in item:
+                    continue   # deleting what is already gone
+                raise BuildFailed(f"{self}: the cluster refused {_bulk_reason(item)}; the old build keeps serving")
+
+    def _data_nodes(self) -> int:
+        health = self.client.cluster.health()
+        return int(health.get("number_of_data_nodes", 1))
+
+    def _write_full(self, segmenter: thai.Segmenter, add: Iterable[Document], info: dict) -> str:
+        from opensearchpy import RequestError
+
+        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        index = f"{self.alias}-{stamp}"
+        try:
+            self.client.indices.create(index=index, body={
+                "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"},
+                "mappings": mapping()})
+        except RequestError as e:
+            raise BuildFailed(f"{self}: the cluster refused the index {index}: {_reason(e)}") from None
+        try:
+            self._bulk(self._actions(index, segmenter, add))
+            replicas = min(self.replicas, max(0, self._data_nodes() - 1))
+            # Refresh stays off between builds: an incremental build's
+            # changes become searchable together, at its refresh.
+            self.client.indices.put_settings(index=index, body={"index": {"number_of_replicas": replicas}})
+            self.client.indices.refresh(index=index)
+            # (opensearch-py takes a "timeout" parameter as its own: the
+            # server's default wait, 30 s, applies)
+            self.client.cluster.health(index=index, wait_for_status="green" if replicas else "yellow",
+                                       request_timeout=GREEN_TIMEOUT)
+            self.client.index(index=self.builds, id=index, body={"office": self.slug, "generation": 1, "info": info},
+                              refresh="true")
+            old = self._live_index()
+            actions = [{"add": {"index": index, "alias": self.alias}}, {"add": {"index": index, "alias": self.every}}]
+            if old:
+                actions[:0] = [{"remove": {"index": old, "alias": self.alias}},
+                               {"remove": {"index": old, "alias": self.every}}]
+            self.client.indices.update_aliases(body={"actions": actions})
+        except BaseException:
+            self._drop(index)
+            raise
+        self.prune()
+        return f"{index}#1"
+
+    def _write_incremental(self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str],
+                           info: dict) -> str:
+        index = self._live_index()
+        meta = self._meta(index) if index else None
+        if meta is None:
+            raise IndexMissing(f"{self}: no live build to change")
+        self._bulk(self._actions(index, segmenter, add, remove))
+        self.client.indices.refresh(index=index)
+        generation = int(meta["generation"]) + 1
+        self.client.index(index=self.builds, id=index, body={"office": self.slug, "generation": generation,
+                                                             "info": info}, refresh="true")
+        return f"{index}#{generation}"
+
+    def _drop(self, index: str) -> None:
+        try:
+            self.client.indices.delete(index=index, params={"ignore_unavailable": "true"})
+            self.client.delete(index=self.builds, id=index, ignore=[404], refresh="true")
+        except Exception as e:   # the cluster went away: prune() tries again next build
+            log.warning("could not remove %s: %s", index, e)
+
+    def prune(self) -> None:
+        """Every index of this office but the live one (and its note)."""
+        with _talking(self.hosts):
+            live = self._live_index()
+            for index in self._indexes():
+                if index != live:
+                    self._drop(index)
+
+    def _indexes(self) -> list[str]:
+        """This office's build indexes: ``P-S-*`` also matches an office
+        whose slug is S followed by a dash, hence the exact pattern."""
+        found = self.client.indices.get(index=f"{self.alias}-*", params={"expand_wildcards": "open,closed"})
+        return [i for i in found if re.fullmatch(re.escape(self.alias) + r"-\d{8}-\d{6}-\d{6}", i)]
+
+    def delete_everything(self) -> None:
+        """Every index and note of this office (tests; moving an office back)."""
+        with _talking(self.hosts):
+            for index in self._indexes():
+                self._drop(index)
+
+
+def _words_query(words: tuple[str, ...], field: str, boost: float) -> dict:
+    if len(words) == 1:
+        return {"term": {field: {"value": words[0], "boost": boost}}}
+    return {"match_phrase": {field: {"query": " ".join(words), "boost": boost}}}
+
+
+def _all_grams(grams: tuple[str, ...], field: str, boost: float) -> dict:
+    return {"bool": {"must": [{"term": {field: g}} for g in grams], "boost": boost}}
+
+
+def clauses(query) -> int:
+    """About how many clauses Lucene counts in ``query``: each term, each
+    word of a phrase, each value of a terms query."""
+    if isinstance(query, list):
+        return sum(clauses(q) for q in query)
+    if not isinstance(query, dict):
+        return 0
+    n = 0
+    for key, value in query.items():
+        if key in ("term", "match_all", "match_none"):
+            n += 1
+        elif key == "match_phrase":
+            n += sum(len(str(v.get("query", "")).split()) if isinstance(v, dict) else 1 for v in value.values())
+        elif key == "terms":
+            n += sum(len(v) for v in value.values() if isinstance(v, list))
+        else:
+            n += clauses(value)
+    return n
+
+
+def alternative_query(alt: Alternative, grams_too: bool = True) -> list[dict]:
+    """The ranking policy for one way to say a word: per field, its weight
+    times the alternative's (``ranking.WORD_FIELDS``, ``GRAMS_WEIGHTS``)."""
+    out = []
+    if alt.words:
+        out += [_words_query(alt.words, f, boost * alt.weight) for f, boost in ranking.WORD_FIELDS.items()]
+    grams = tuple(dict.fromkeys(alt.grams)) if grams_too or not alt.words else ()
+    if grams:
+        out += [_all_grams(grams, f, boost * alt.weight) for f, boost in ranking.GRAMS_WEIGHTS.items()]
+    return out
+
+
+def group_query(group: Group, grams_too: bool = True) -> dict:
+    return {"bool": {"should": [q for a in group.alternatives for q in alternative_query(a, grams_too)],
+                     "minimum_should_match": 1}}
+
+
+def holding_query(forms: tuple[tuple[str, ...], ...]) -> list[dict]:
+    """Any of ``forms`` as whole words (side by side) in any word field."""
+    return [_words_query(words, f, 1.0) for words in forms for f in ranking.WORD_FIELDS]
+
+
+def _any(clauses: list[dict], name: str | None = None) -> dict:
+    q: dict = {"bool": {"should": clauses or [{"match_none": {}}], "minimum_should_match": 1}}
+    if name:
+        q["bool"]["_name"] = name
+    return q
+
+
+class OpenSearchIndex:
+    """``indexer.engine.base.SearchIndex`` over the office's alias."""
+
+    def __init__(self, backend: OpenSearchBackend, index: str, meta: dict):
+        self._backend = backend
+        self._client = backend.client
+        self.index = index
+        self.key = f"{index}#{meta['generation']}"
+        self.path = self.key
+        self.info = {k: v for k, v in meta["info"].items() if k in SERVING_KEYS}
+        self.segmenter = thai.Segmenter(self.info.get("words", ()), self.info.get("segmenter", thai.SEGMENTERS[0]))
+        self._lock = threading.Lock()
+        self._vocab: tuple[dict[str, int], list[str], Vocabulary] | None = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self) -> None:
+        pass   # the client is the backend's
+
+    @contextmanager
+    def _talking(self):
+        with _talking(self._backend.hosts):
+            yield
+
+    def _office(self) -> dict:
+        return {"term": {"office": self._backend.slug}}
+
+    def _search(self, body: dict, **params) -> dict:
+        with self._talking():
+            return self._client.search(index=self._backend.alias, body=body, params=params)
+
+    def _count(self, query: dict) -> int:
+        with self._talking():
+            return int(self._client.count(index=self._backend.alias, body={"query": query})["count"])
+
+    @property
+    def doc_count(self) -> int:
+        return self._count(self._office())
+
+    def get(self, doc_id: str) -> dict | None:
+        found = self._search({"query": {"bool": {"filter": [self._office(), {"term": {"id": doc_id}}]}},
+                              "size": 1, "_source": ["stored"]})["hits"]["hits"]
+        return _stored(found[0]) if found else None
+
+    def by_alias(self, old_id: str) -> dict | None:
+        found = self._search({"query": {"bool": {"filter": [self._office(), {"term": {"alias": old_id}}]}},
+                              "size": 1, "_source": ["stored"]})["hits"]["hits"]
+        return _stored(found[0]) if found else None
+
+    def withdrawn(self, doc_id: str) -> str | None:
+        return self.info.get("gone", {}).get(doc_id)
+
+    def _every(self, source) -> Iterator[dict]:
+        after = None
+        while True:
+            body = {"query": {"bool": {"filter": [self._office()]}}, "size": 1000, "sort": [{"id": "asc"}],
+                    "_source": source}
+            if after:
+                body["search_after"] = after
+            hits = self._search(body)["hits"]["hits"]
+            if not hits:
+                return
+            yield from hits
+            after = hits[-1]["sort"]
+
+    def all(self) -> list[dict]:
+        return [_stored(h) for h in self._every(["stored"])]
+
+    def titles(self) -> list[tuple[str, str]]:
+        return [(h["_source"]["stored"]["id"], h["_source"]["stored"]["title"])
+                for h in self._every(["stored.id", "stored.title"])]
+
+    # --- search -----------------------------------------------------------
+
+    def _scoring(self, spec: QuerySpec, grams_too: bool = True) -> tuple[list[dict], list[dict]]:
+        """(must, should): required groups, and the optional ones."""
+        must = [group_query(g, grams_too) for g in spec.groups if g.required]
+        should = [group_query(g, grams_too) for g in spec.groups if not g.required]
+        return must, should
+
+    def _shown(self, spec: QuerySpec) -> tuple[list[dict], list[dict]]:
+        """(filter, must_not): the office, the filters, the exclusions."""
+        filters = [self._office()]
+        for name, values in spec.filters.items():
+            if values:
+                filters.append({"terms": {name: list(values)}})
+        return filters, [group_query(g) for g in spec.exclude]
+
+    def _need(self, need: Need, typed_only: bool, name: str | None = None) -> dict:
+        clauses = holding_query(need.words)
+        clauses += [{"term": {f: v}} for f, v in need.facets]
+        if need.run:
+            grams = tuple(dict.fromkeys(need.run))
+            clauses += [_all_grams(grams, f, 1.0) for f in ranking.GRAMS_WEIGHTS]
+        if not typed_only:
+            clauses += holding_query(need.corrections)
+            if self._fallback_applies(need):
+                clauses += holding_query(need.fallback)
+        return _any(clauses, name)
+
+    def _fallback_applies(self, need: Need) -> bool:
+        return bool(need.fallback) and not any(all(self.frequency(w) for w in words)
+                                               for words in need.words + need.corrections)
+
+    def _scored(self, query: dict, should: list[dict]) -> dict:
+        """Coordination (``ranking.GROUP_COORDINATION``): with several
+        optional groups, a score scales with how many of them match."""
+        if len(should) <= 1 or not ranking.GROUP_COORDINATION:
+            return query
+        return {"function_score": {"query": query, "functions": [{"filter": q, "weight": 1} for q in should],
+                                   "score_mode": "sum", "boost_mode": "multiply"}}
+
+    def search(self, spec: QuerySpec, page: int = 1, pagelen: int = 10,
+               facets: Iterable[str] = FACET_FIELDS, timelimit: float | None = None) -> Results:
+        facets = tuple(facets)
+        filters, must_not = self._shown(spec)
+        must, should = self._scoring(spec)
+        needs = [self._need(n, typed_only=False) for n in spec.needs]
+        if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
+            must, should = self._scoring(spec, grams_too=False)   # words still rank; pairs only for words without
+        by_date = spec.sort == "date" or spec.empty
+        match, exact_total, fragments = MATCH_ALL, 0, ()
+        named: list[str] = []
+        if spec.empty:
+            query: dict = {"bool": {"filter": filters, "must_not": must_not}}
+        elif spec.needs:
+            every = {"bool": {"filter": filters + needs, "must_not": must_not, "should": must + should}}
+            if self._count({"bool": {"filter": filters + needs, "must_not": must_not}}):
+                query = every
+            else:
+                named = [f"need-{i}" for i in range(len(spec.needs))]
+                some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
+                query = {"bool": {"filter": filters + [_any(some)], "must_not": must_not, "should": must + should,
+                                  "minimum_should_match": 1}}
+                counted = {"bool": {"filter": filters + [_any(needs)], "must_not": must_not,
+                                    "should": must + should, "minimum_should_match": 1}}
+                match = MATCH_SOME if self._count(counted) else MATCH_NONE
+            typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
+            exact_total = self._count(typed_q)
+            fragments = tuple(n.label for n in spec.needs if self._fallback_applies(n) and self._count(
+                {"bool": {"filter": filters + [_any(holding_query(n.fallback))],
+                          "must_not": must_not + [self._need(n, True)] + [_any(holding_query(n.corrections))]}}))
+        else:
+            query = {"bool": {"filter": filters, "must_not": must_not, "must": must, "should": should}}
+            if should and not must:
+                query["bool"]["minimum_should_match"] = 1
+        if 2 * clauses(query) <= MAX_CLAUSES:
+            query = self._scored(query, should)
+        # Whoosh's tiers: among documents holding every need, those that
+        # hold them as typed, and those of a division, type or kind the
+        # query names (spec.boosts), first; each clause a document matches
+        # adds TIER, taken off again from each hit's score.
+        tiers: list[dict] = []
+        if not by_date and match == MATCH_ALL:
+            tiers = [self._need(n, typed_only=True) for n in spec.needs]
+            tiers += [{"term": {f: v}} for f, v in spec.boosts]
+        if tiers and clauses(query) + clauses(tiers) > MAX_CLAUSES:
+            tiers = []
+        if tiers:
+            query = {"function_score": {
+                "query": query,
+                "functions": [{"filter": {"match_all": {}}, "weight": 1},
+                              *({"filter": c, "weight": TIER} for c in tiers)],
+                "score_mode": "sum", "boost_mode": "sum"}}
+        sort = ([{"changed": "desc"}, {"id": "asc"}] if by_date
+                else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}])
+        verbatim = bool(spec.verbatim) and not by_date and match != MATCH_NONE
+        start = (page - 1) * pagelen
+        size = max(page * pagelen, ranking.VERBATIM_DEPTH) if verbatim and start < ranking.VERBATIM_DEPTH else pagelen
+        body: dict = {"query": query, "sort": sort, "from": 0 if size != pagelen else start, "size": size,
+                      "track_total_hits": True, "_source": ["stored"],
+                      "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facets}}
+        params: dict = {}
+        if timelimit:   # in the body: opensearch-py takes a "timeout" parameter as its own
+            body["timeout"] = f"{max(1, int(timelimit * 1000))}ms"
+        if match == MATCH_NONE:
+            body["size"], body["from"] = 0, 0
+        found = self._search(body, **params)
+        raw = found["hits"]["hits"]
+        hits, tier_of = [], {}
+        for h in raw:
+            missing = ()
+            held = set(h.get("matched_queries") or ())
+            if match == MATCH_SOME:
+                missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
+            score = 0.0 if by_date else float(h.get("_score") or 0.0)
+            if tiers:   # score + 1 + TIER * tier, the score below TIER
+                tier = int((score - 1) // TIER)
+                score = max(0.0, score - 1 - TIER * tier)
+                tier_of[h["_source"]["stored"]["id"]] = tier
+            hits.append(Hit(_stored(h), score, missing))
+        if size != pagelen:
+            hits = self._verbatim(hits, spec.verbatim, tier_of)[start:start + pagelen]
+        total = int(found["hits"]["total"]["value"]) if match != MATCH_NONE else 0
+        if not spec.needs:
+            exact_total = total
+        groups = {}
+        for name in facets:
+            buckets = found.get("aggregations", {}).get(name, {}).get("buckets", [])
+            counts = {str(b["key"]): int(b["doc_count"]) for b in buckets if str(b["key"]) != ""}
+            groups[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+        return Results(total=total, hits=hits, facets=groups, timed_out=bool(found.get("timed_out")), match=match,
+                       exact_total=exact_total, fragments=fragments)
+
+    def _verbatim(self, hits: list[Hit], needles: tuple[str, ...], tier_of: dict[str, int]) -> list[Hit]:
+        """``ranking.VERBATIM_BONUS`` among the best ``VERBATIM_DEPTH``."""
+        out = list(hits)
+        for i, h in enumerate(out[:ranking.VERBATIM_DEPTH]):
+            text = thai.quick_normalise(h.fields.get("title", "") + "\n" + h.fields.get("body", ""))
+            share = sum(n in text for n in needles) / len(needles)
+            if share:
+                out[i] = Hit(h.fields, h.score * (1 + ranking.VERBATIM_BONUS * share), h.missing)
+        head = sorted(out[:ranking.VERBATIM_DEPTH], key=lambda h: (
+            -tier_of.get(h.fields["id"], 0), -round(h.score, 2), -h.fields["changed"].toordinal()))
+        return head + out[ranking.VERBATIM_DEPTH:]
+
+    # --- vocabulary -------------------------------------------------------
+
+    def _vocabulary(self) -> tuple[dict[str, int], list[str], Vocabulary]:
+        with self._lock:
+            if self._vocab is not None:
+                return self._vocab
+        counts: dict[str, int] = {}
+        after = None
+        while True:
+            comp: dict = {"size": 10000, "sources": [{"w": {"terms": {"field": "words"}}}]}
+            if after:
+                comp["after"] = after
+            found = self._search({"size": 0, "query": {"bool": {"filter": [self._office()]}},
+                                  "aggs": {"words": {"composite": comp}}})["aggregations"]["words"]
+            for b in found["buckets"]:
+                counts[b["key"]["w"]] = int(b["doc_count"])
+            after = found.get("after_key")
+            if not found["buckets"] or not after:
+                break
+        groups: dict[int, list[str]] = {}
+        for w in counts:
+            groups.setdefault(len(w), []).append(w)
+        with self._lock:
+            self._vocab = (counts, sorted(counts), Vocabulary(groups))
+            return self._vocab
+
+    def warm(self) -> None:
+        self._vocabulary()
+
+    def frequency(self, word: str) -> int:
+        return self._vocabulary()[0].get(word, 0)
+
+    def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
+        return self._vocabulary()[2].similar(self.frequency, word, maxdist, limit)
+
+    def words_containing(self, piece: str, limit: int = 20) -> list[str]:
+        return self._vocabulary()[2].containing(self.frequency, piece, limit)
+
+    def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
+        import bisect
+
+        counts, ordered, _ = self._vocabulary()
+        i = bisect.bisect_left(ordered, prefix)
+        found = []
+        while i < len(ordered) and ordered[i].startswith(prefix):
+            found.append((ordered[i], counts[ordered[i]]))
+            i += 1
+        return sorted(found, key=lambda kv: (-kv[1], kv[0]))[:limit]
+
+    def phrase_count(self, words: tuple[str, ...]) -> int:
+        return self._count({"bool": {"filter": [self._office(), _any(holding_query((tuple(words),)))]}})
+

@@ -1,0 +1,404 @@
+"""What every engine backend must do (indexer/engine/base.py), run against
+each: Whoosh always, OpenSearch on the session's test cluster (marked
+``opensearch``: they run last, after the cluster starts).
+
+Each test builds the tests' own corpus (tests/corpus.py) into a fresh
+index of its backend: for OpenSearch an office slug of its own, so the
+tests share the cluster without seeing each other's documents.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import threading
+import time
+
+import pytest
+
+from indexer import build_index, engine, thai
+from indexer.documents import Document
+from indexer.engine import MATCH_ALL, MATCH_NONE, MATCH_SOME
+from indexer.spec import Alternative, Group, Need, QuerySpec
+from kmsearch import create_app
+
+from .corpus import DOCS, write_corpus
+
+_slugs = itertools.count(1)
+
+
+@pytest.fixture(params=["whoosh", pytest.param("opensearch", marks=pytest.mark.opensearch)])
+def kind(request):
+    if request.param == "opensearch":
+        request.getfixturevalue("opensearch")
+    return request.param
+
+
+class Site:
+    """A content folder, its index and the backend the office names."""
+
+    def __init__(self, root, kind: str, request, slug: str | None = None):
+        self.content = write_corpus(root / "content")
+        self.index = root / "index"
+        self.kind = kind
+        if kind == "opensearch":
+            cluster = request.getfixturevalue("opensearch")
+            slug = slug or f"conformance-{next(_slugs)}-{time.monotonic_ns() % 10**6}"
+            hosts = ", ".join(f'"{u}"' for u in cluster.data_urls)
+            yaml = self.content / "kmsearch.yaml"
+            yaml.write_text(yaml.read_text(encoding="utf-8").replace(
+                "office:\n", f"engine: opensearch\nopensearch:\n  hosts: [{hosts}]\noffice:\n  slug: {slug}\n", 1),
+                encoding="utf-8")
+        self.backend = engine.backend_for(self.content, self.index)
+        assert self.backend.name == kind
+
+    def build(self, **kw):
+        report = build_index(self.content, self.index, **kw)
+        assert report.problems == [], report.problems
+        return report
+
+    def open(self):
+        return self.backend.open()
+
+    def app(self):
+        app = create_app({"CONTENT_DIR": str(self.content), "INDEX_DIR": str(self.index)})
+        app.testing = True
+        return app
+
+    def query(self, text: str, filters=None, page: int = 1, pagelen: int = 10, sort: str = "relevance"):
+        app = self.app()
+        with app.app_context():
+            repo = app.extensions["kmsearch"]
+            return repo.run_query(repo.open_index(), text, filters, page, pagelen, sort)
+
+    def ids(self, text: str, **kw) -> list[str]:
+        return [h.id for h in self.query(text, **kw).hits]
+
+    def cleanup(self):
+        if self.kind == "opensearch":
+            self.backend.delete_everything()
+
+
+@pytest.fixture
+def site(kind, tmp_path, request):
+    s = Site(tmp_path, kind, request)
+    s.build()
+    yield s
+    s.cleanup()
+
+
+@pytest.fixture
+def empty_site(kind, tmp_path, request):
+    s = Site(tmp_path, kind, request)
+    yield s
+    s.cleanup()
+
+
+# --- reading ---------------------------------------------------------------
+
+def test_the_engine_is_the_one_the_office_names(site):
+    assert site.backend.name == site.kind
+    assert site.backend.live() is not None
+    with site.open() as ix:
+        assert ix.key == site.backend.live()
+        assert ix.doc_count == len(DOCS)
+
+
+def test_stored_documents_are_typed(site):
+    with site.open() as ix:
+        doc = ix.get("land-tax-manual")
+    assert doc["title"] == "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง"
+    assert doc["date"] == dt.date(2023, 11, 15) and type(doc["date"]) is dt.date
+    assert doc["updated"] == dt.date(2024, 2, 1) and type(doc["updated"]) is dt.date
+    assert doc["changed"] == dt.date(2024, 2, 1) and type(doc["changed"]) is dt.date
+    assert doc["fiscal_year"] == 2567
+    assert doc["tags"] == ["ภาษีที่ดิน", "รายได้"] and doc["areas"] == ["law"] and doc["aliases"] == ["land-tax"]
+    assert doc["division"] == "finance" and doc["type"] == "manual" and doc["knowledge"] == "explicit"
+    assert "<h2" in doc["html"] and "พระราชบัญญัติ" in doc["body"]
+    with site.open() as ix:
+        assert ix.get("egp-regulation")["updated"] is None
+        assert ix.get("no-such-id") is None
+
+
+def test_aliases_all_and_titles(site):
+    with site.open() as ix:
+        assert ix.by_alias("land-tax")["id"] == "land-tax-manual"
+        assert ix.by_alias("land-tax-manual") is None
+        assert sorted(d["id"] for d in ix.all()) == sorted(d.split("id: ")[1].split("\n")[0] for d in DOCS.values())
+        titles = dict(ix.titles())
+    assert titles["road-repair-lesson"] == "เรื่องเล่าการซ่อมถนนลูกรังหน้าฝน"
+    assert all(isinstance(d["date"], dt.date) for d in site.open().all())
+
+
+def test_words_phrases_and_fields(site):
+    assert site.ids("ภาษีที่ดิน")[:1] == ["land-tax-manual"]
+    assert site.ids("ถนนลูกรัง")[:1] == ["road-repair-lesson"]
+    assert site.ids("ประสิทธิ์")[:1] == ["road-repair-lesson"]         # the holder (people)
+    assert site.ids("กวนข้าว")[:1] == ["tradition-note"]              # a fragment of a compound
+    assert site.ids('"จัดซื้อจัดจ้าง"') == ["egp-regulation"]           # a quoted phrase
+    hits = site.ids("ที่ดิน")
+    assert hits.index("land-tax-manual") < hits.index("building-permit")   # title above body
+
+
+def test_exclusions_and_filters(site):
+    assert "land-tax-manual" not in site.ids("ที่ดิน -ภาษี")
+    assert "building-permit" in site.ids("ที่ดิน -ภาษี")
+    assert site.ids("ที่ดิน", filters={"division": ("engineering",)}) == ["building-permit"]
+    assert site.ids("", filters={"knowledge": ("tacit",), "division": ("education",)}) == ["tradition-note"]
+    assert site.ids("", filters={"fiscal_year": ("2568",)}) == ["road-repair-lesson"]
+    assert set(site.ids("", filters={"area": ("law", "child-center")})) == {
+        "land-tax-manual", "egp-regulation", "child-center-training"}
+
+
+def test_facets_with_counts(site):
+    assert site.query("ที่ดิน").facets["division"] == {"finance": 1, "engineering": 1}
+    everything = site.query("").facets
+    assert everything["division"] == {"finance": 2, "engineering": 2, "education": 2}
+    assert everything["knowledge"] == {"explicit": 4, "tacit": 2}
+    assert set(everything["area"]) == {"law", "child-center"} and everything["area"]["law"] == 2
+    assert everything["fiscal_year"]["2568"] == 1
+    assert list(everything["division"]) == sorted(everything["division"])   # equal counts: by name
+
+
+def test_paging_and_date_sort(site):
+    newest = site.ids("", pagelen=10)
+    assert newest == ["road-repair-lesson", "child-center-training", "land-tax-manual", "egp-regulation",
+                      "building-permit", "tradition-note"]
+    pages = [site.ids("", page=p, pagelen=2) for p in (1, 2, 3, 4)]
+    assert pages == [newest[0:2], newest[2:4], newest[4:6], []]
+    assert site.query("", page=2, pagelen=2).total == 6
+    by_date = site.ids("ที่ดิน", sort="date")
+    assert by_date == ["land-tax-manual", "building-permit"]
+
+
+def test_needs_all_some_none(site):
+    found = site.query("ภาษี ที่ดิน")
+    assert found.match == MATCH_ALL and found.found >= 1
+    assert all(not h.missing for h in found.hits)
+    some = site.query("ถนน ข้าวทิพย์")              # no document holds both
+    assert some.match == MATCH_SOME
+    assert {h.id for h in some.hits} == {"road-repair-lesson", "tradition-note"}
+    lacks = {h.id: h.missing for h in some.hits}
+    assert lacks["road-repair-lesson"] == ("ข้าวทิพย์",) and lacks["tradition-note"] == ("ถนน",)
+    assert site.query("ไฟฟ้าพลังงานนิวเคลียร์").match in (MATCH_NONE, MATCH_SOME)
+
+
+def test_needs_at_the_engine(site):
+    """A QuerySpec with needs, straight to the engine: the count is of the
+    documents holding every need; missing words; fragments only when no
+    form of the need is a word anywhere."""
+    with site.open() as ix:
+        land, road = ("ที่ดิน",), ("ถนน",)
+        spec = QuerySpec(groups=(Group((Alternative(land),)), Group((Alternative(("ภาษี",)),))),
+                         needs=(Need("ที่ดิน", (land,)), Need("ภาษี", (("ภาษี",),))))
+        r = ix.search(spec)
+        assert r.match == MATCH_ALL and [h.fields["id"] for h in r.hits][:1] == ["land-tax-manual"]
+        assert r.total == r.exact_total == 1     # building-permit holds ที่ดิน, not ภาษี
+        spec = QuerySpec(groups=(Group((Alternative(road),)), Group((Alternative(("ข้าวทิพย์",)),))),
+                         needs=(Need("ถนน", (road,)), Need("ข้าวทิพย์", (("ข้าวทิพย์",),))))
+        r = ix.search(spec)
+        assert r.match == MATCH_SOME and r.exact_total == 0
+        assert {h.fields["id"]: h.missing for h in r.hits} == {"road-repair-lesson": ("ข้าวทิพย์",),
+                                                              "tradition-note": ("ถนน",)}
+        nothing = QuerySpec(groups=(Group((Alternative(("นิวเคลียร์",)),)),),
+                            needs=(Need("นิวเคลียร์", (("นิวเคลียร์",),)),))
+        r = ix.search(nothing)
+        assert (r.match, r.total, r.hits) == (MATCH_NONE, 0, [])
+        # a word no document holds as a word, found inside longer words
+        inside = ix.words_containing("ลูกร")
+        assert "ถนนลูกรัง" in inside             # segmented as one word
+        frag = QuerySpec(groups=(Group((Alternative(("ลูกร",)),)),),
+                         needs=(Need("ลูกร", (("ลูกร",),), fallback=tuple((w,) for w in inside)),))
+        r = ix.search(frag)
+        assert r.fragments == ("ลูกร",) and [h.fields["id"] for h in r.hits] == ["road-repair-lesson"]
+        # a facet the word names holds it too (กองช่าง: the division)
+        div = QuerySpec(groups=(Group((Alternative(("คู่มือ",)),)),),
+                        needs=(Need("คู่มือ", (("คู่มือ",),)), Need("กองช่าง", (("กองช่าง",),),
+                                                                    facets=(("division", "engineering"),))))
+        r = ix.search(div)
+        assert r.match == MATCH_ALL and [h.fields["id"] for h in r.hits] == ["building-permit"]
+
+
+def test_named_facets_rank_first_and_scores_stay_scores(site):
+    """A division the query names (QuerySpec.boosts) puts its documents
+    first, whatever their scores; the scores handed back are the ranking's
+    own (no tier added)."""
+    with site.open() as ix:
+        steps = QuerySpec(groups=(Group((Alternative(("ขั้นตอน",)),)),))   # in both documents' summaries
+        plain = ix.search(steps)
+        assert {h.fields["id"] for h in plain.hits} >= {"land-tax-manual", "building-permit"}
+        before = {h.fields["id"]: h.score for h in plain.hits}
+        for division, first in (("engineering", "building-permit"), ("finance", "land-tax-manual")):
+            named = ix.search(QuerySpec(groups=steps.groups, boosts=(("division", division),)))
+            assert named.hits[0].fields["id"] == first
+            assert {h.fields["id"]: h.score for h in named.hits} == pytest.approx(before, rel=1e-3, abs=0.02)
+
+
+def test_a_long_question_answers(site):
+    """Many words, each in every field and as sub-word pairs: over
+    Lucene's 1 024 clauses unless the query sheds some ranking."""
+    text = " ".join(["ขั้นตอน การ จัดเก็บ ภาษีที่ดิน และ สิ่งปลูกสร้าง ของ เทศบาล ตำบล โคกตูม ผู้ขออนุญาต ยื่นแบบ",
+                     "พร้อม แบบแปลน สำเนา โฉนด ที่ดิน หนังสือยินยอม เจ้าของ ถนนลูกรัง ซ่อม หน้าฝน บดอัด รางระบายน้ำ"])
+    found = site.query(text)
+    assert found.total >= 1 and found.hits
+    assert site.query(text, sort="date").hits
+
+
+def test_the_vocabulary(site):
+    with site.open() as ix:
+        assert ix.frequency("ที่ดิน") == 1          # building-permit's โฉนดที่ดิน is one word
+        assert ix.frequency("ไม่มีคำนี้") == 0
+        assert "ที่ดิน" in ix.similar_words("ที่ดืน")
+        prefixed = dict(ix.words_with_prefix("ที่"))
+        assert prefixed.get("ที่ดิน") == 1
+        pair = tuple(thai.words("ระบายน้ำทั้งสองข้าง", ix.segmenter)[:2])   # road-repair-lesson's body
+        assert len(pair) == 2
+        assert ix.phrase_count(pair) == 1
+        assert ix.phrase_count(pair[::-1]) == 0
+        assert ix.withdrawn("land-tax-manual") is None
+        ix.warm()
+
+
+# --- writing ---------------------------------------------------------------
+
+def test_incremental_add_change_delete_and_withdrawn(site):
+    first = site.backend.live()
+    land = site.content / "finance" / "land-tax-manual.md"
+    land.write_text(land.read_text(encoding="utf-8").replace("ค่าปรับร้อยละ", "ค่าปรับพิเศษร้อยละ"), encoding="utf-8")
+    (site.content / "finance" / "egp-regulation.md").unlink()
+    (site.content / "finance" / "new-note.md").write_text(
+        "---\nid: new-note\ntitle: บันทึกการประชุมเรื่องน้ำประปา\ndivision: finance\ntype: lesson\n"
+        "knowledge: explicit\ndate: 2024-11-02\n---\nน้ำประปาหมู่บ้านขุ่นในหน้าฝน\n", encoding="utf-8")
+    report = site.build()
+    assert not report.full and report.added == 2 and report.removed == 1
+    assert site.backend.live() != first
+    with site.open() as ix:
+        assert ix.get("egp-regulation") is None
+        assert ix.withdrawn("egp-regulation") == "สรุประเบียบการจัดซื้อจัดจ้างผ่านระบบ e-GP"
+        assert ix.get("new-note")["date"] == dt.date(2024, 11, 2)
+        assert ix.doc_count == len(DOCS)
+        assert ix.frequency("ประปา") or ix.frequency("น้ำประปา")
+    assert site.ids("น้ำประปา")[:1] == ["new-note"]
+    assert site.ids("ค่าปรับพิเศษ")[:1] == ["land-tax-manual"]
+    assert "egp-regulation" not in site.ids("จัดซื้อจัดจ้าง")
+    assert site.build().added == 0            # nothing changed: nothing written
+    info = site.backend.read_info()
+    assert "finance/new-note.md" in info["docs"] and info["gone"]
+
+
+def test_a_full_build_swaps_in_whole(site):
+    before = site.backend.live()
+    report = site.build(full=True)
+    assert report.full and site.backend.live() != before
+    with site.open() as ix:
+        assert ix.doc_count == len(DOCS)
+
+
+def test_the_old_build_serves_until_the_new_one_is_complete(site, monkeypatch):
+    """While a full build is being written, searches answer from the old
+    one, whole; a build that fails leaves it serving."""
+    from indexer import build as build_mod
+
+    before = site.backend.live()
+    seen: list = []
+    gate = threading.Event()
+    original = build_mod.prepare
+
+    def slow(doc, found):
+        if not gate.is_set():
+            gate.set()
+            with site.open() as ix:
+                seen.append((site.backend.live(), ix.doc_count, site.ids("ภาษีที่ดิน")[:1]))
+        return original(doc, found)
+
+    monkeypatch.setattr(build_mod, "prepare", slow)
+    site.build(full=True)
+    assert seen == [(before, len(DOCS), ["land-tax-manual"])]
+
+    def broken(doc, found):
+        raise OSError("disk full")
+
+    live = site.backend.live()
+    monkeypatch.setattr(build_mod, "_prepared", lambda *a, **k: (broken(None, None) for _ in [0]))
+    with pytest.raises(OSError):
+        build_index(site.content, site.index, full=True)
+    assert site.backend.live() == live
+    assert site.ids("ภาษีที่ดิน")[:1] == ["land-tax-manual"]
+
+
+def test_an_empty_office_builds_and_answers(empty_site):
+    for p in empty_site.content.rglob("*.md"):
+        p.unlink()
+    empty_site.build()
+    with empty_site.open() as ix:
+        assert ix.doc_count == 0 and ix.all() == [] and ix.titles() == []
+        r = ix.search(QuerySpec())
+        assert (r.total, r.hits) == (0, [])
+        assert ix.frequency("ภาษี") == 0 and ix.words_with_prefix("ภ") == []
+
+
+def test_no_build_yet_is_index_missing(empty_site):
+    assert empty_site.backend.live() is None and empty_site.backend.read_info() is None
+    with pytest.raises(engine.IndexMissing):
+        empty_site.open()
+
+
+def test_nothing_outside_a_backend_imports_its_library():
+    """The architecture rule of the engine: whoosh and opensearchpy are
+    imported only inside indexer/engine/<backend>/."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    bad = []
+    for path in [*root.glob("indexer/**/*.py"), *root.glob("kmsearch/**/*.py")]:
+        rel = path.relative_to(root).as_posix()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            for name in names:
+                top = name.split(".")[0]
+                if top == "whoosh" and not rel.startswith("indexer/engine/whoosh/"):
+                    bad.append((rel, name))
+                if top == "opensearchpy" and not rel.startswith("indexer/engine/opensearch/"):
+                    bad.append((rel, name))
+            if isinstance(node, ast.ImportFrom) and node.level and node.module and (
+                    node.module.startswith("engine.whoosh") or node.module.startswith("engine.opensearch")
+                    or node.module in ("whoosh", "opensearch")) and not rel.startswith("indexer/engine/"):
+                bad.append((rel, node.module))
+    assert bad == []
+
+
+def test_documents_module_unchanged():
+    # the engine takes Document as the content pipeline makes it
+    assert {"id", "title", "date", "updated", "last_changed"} <= set(Document.__dataclass_fields__) | {"last_changed"}
+
+
+@pytest.mark.opensearch
+def test_offices_share_the_cluster_without_touching_each_other(opensearch, tmp_path, request):
+    """Two offices in one cluster (one slug the other's prefix): each
+    office's builds change only its own documents; kmsearch-all spans both,
+    with an office field to facet on."""
+    stamp = time.monotonic_ns() % 10**6
+    a = Site(tmp_path / "a", "opensearch", request, slug=f"shared-{stamp}")
+    b = Site(tmp_path / "b", "opensearch", request, slug=f"shared-{stamp}-two")
+    try:
+        a.build()
+        b.build()
+        b_live = b.backend.live()
+        (a.content / "finance" / "egp-regulation.md").unlink()
+        a.build()
+        a.build(full=True)
+        assert b.backend.live() == b_live
+        with b.open() as ix:
+            assert ix.get("egp-regulation") is not None and ix.doc_count == len(DOCS)
+        with a.open() as ix:
+            assert ix.get("egp-regulation") is None and ix.doc_count == len(DOCS) - 1
+        client = a.backend.client
+        every = client.search(index=a.backend.every, body={
+            "size": 0, "query": {"terms": {"office": [a.backend.slug, b.backend.slug]}},
+            "aggs": {"office": {"terms": {"field": "office"}}}})
+        counts = {x["key"]: x["doc_count"] for x in every["aggregations"]["office"]["buckets"]}
+        assert counts == {a.backend.slug: len(DOCS) - 1, b.backend.slug: len(DOCS)}
+    finally:
+        a.cleanup()
+        b.cleanup()
