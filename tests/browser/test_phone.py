@@ -15,6 +15,7 @@ import pytest
 
 from indexer import engine
 
+from .conftest import BUNDLED_CONTENT
 from .seen import marks, marks_inside_words, overflow
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -37,8 +38,15 @@ def site_pages(base: str) -> tuple[list[str], list[str]]:
 
 
 @pytest.fixture(scope="module")
-def segmenter(bundled):
-    return engine.SearchIndex(bundled[1]).segmenter
+def bundled_index(bundled):
+    ix = engine.backend_for(BUNDLED_CONTENT, bundled[1]).open()
+    yield ix
+    ix.close()
+
+
+@pytest.fixture(scope="module")
+def segmenter(bundled_index):
+    return bundled_index.segmenter
 
 
 @pytest.fixture(scope="module")
@@ -46,11 +54,10 @@ def pages(bundled):
     return site_pages(bundled[0])
 
 
-def test_every_bundled_page_fits_a_phone(bundled, bundled_phone, pages, segmenter):
+def test_every_bundled_page_fits_a_phone(bundled, bundled_phone, pages, segmenter, bundled_index):
     visit, base = bundled_phone, bundled[0]
     articles, others = pages
-    index = engine.SearchIndex(bundled[1])
-    assert len(articles) == index.doc_count > 30, "the sitemap lists every bundled article"
+    assert len(articles) == bundled_index.doc_count > 30, "the sitemap lists every bundled article"
     assert {"/division/finance", "/type/manual", "/knowledge/tacit"} <= set(others)
     searches = ["/search?q=" + urllib.parse.quote(q) for q in LONG_QUERIES]
     wide, pieces, marked = [], [], 0
@@ -62,7 +69,7 @@ def test_every_bundled_page_fits_a_phone(bundled, bundled_phone, pages, segmente
         marked += len(marks(page))
     for path in articles:
         # As a result opens it: a query's words marked (the words of its title).
-        doc = index.get(path.rsplit("/", 1)[1])
+        doc = bundled_index.get(path.rsplit("/", 1)[1])
         page = visit.go(path + "?hl=" + urllib.parse.quote(doc["title"]))
         if (px := overflow(page)) > 0:
             wide.append(f"{path} by {px}px")
