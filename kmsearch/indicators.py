@@ -33,6 +33,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from indexer.engine import to_date
 from indexer.office import Entry, Office
 
 from .thaidate import current_fiscal_year, fiscal_months, fiscal_year_range, thai_date
@@ -69,16 +70,6 @@ class Doc:
         return thai_date(self.updated) if self.updated else ""
 
 
-def _day(value) -> dt.date | None:
-    if value in (None, ""):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
 def as_docs(documents) -> list[Doc]:
     """Stored fields (SearchIndex.all()) to Doc, oldest first."""
     out = []
@@ -88,7 +79,7 @@ def as_docs(documents) -> list[Doc]:
             areas = [a for a in str(f.get("area", "")).split(",") if a]
         out.append(Doc(
             id=f["id"], title=f.get("title", f["id"]), division=f.get("division", ""), type=f.get("type", ""),
-            knowledge=f.get("knowledge", ""), date=_day(f.get("date")), updated=_day(f.get("updated")),
+            knowledge=f.get("knowledge", ""), date=to_date(f.get("date")), updated=to_date(f.get("updated")),
             areas=tuple(areas), holder=f.get("holder", "") or "",
         ))
     return sorted(out, key=lambda d: (d.date, d.id))
