@@ -308,24 +308,29 @@ def _compounds(word: str, vocabulary: Vocabulary, known: frozenset[str]) -> list
     find = getattr(vocabulary, "words_containing", None)
     if find is None or len(word) < 2:
         return []
-    words = dictionary() | known
-    return [c for c in find(word, MAX_COMPOUNDS) if _splits_around(c, word, words)]
+    # a union of the two sets would copy PyThaiNLP's 60 000 words for every query word
+    dictionary_words = dictionary()
+
+    def is_word(w: str) -> bool:
+        return w in dictionary_words or w in known
+
+    return [c for c in find(word, MAX_COMPOUNDS) if _splits_around(c, word, is_word)]
 
 
-def _splits_around(compound: str, word: str, words: frozenset[str]) -> bool:
+def _splits_around(compound: str, word: str, is_word) -> bool:
     at = compound.find(word)
     while at != -1:
-        if _in_words(compound[:at], words) and _in_words(compound[at + len(word):], words):
+        if _in_words(compound[:at], is_word) and _in_words(compound[at + len(word):], is_word):
             return True
         at = compound.find(word, at + 1)
     return False
 
 
-def _in_words(text: str, words: frozenset[str], longest: int = 24) -> bool:
-    """Can ``text`` be cut into ``words`` (empty text can)?"""
+def _in_words(text: str, is_word, longest: int = 24) -> bool:
+    """Can ``text`` be cut into words ``is_word`` accepts (empty text can)?"""
     ok = [True] + [False] * len(text)
     for end in range(1, len(text) + 1):
-        ok[end] = any(ok[start] and text[start:end] in words for start in range(max(0, end - longest), end))
+        ok[end] = any(ok[start] and is_word(text[start:end]) for start in range(max(0, end - longest), end))
     return ok[-1]
 
 
