@@ -66,7 +66,7 @@ def is_thai_word(word: str, normalise=None) -> bool:
     if _THAI_WORD.fullmatch(word) is None:
         return False
     if normalise is None:
-        from indexer.thai import normalise
+        from indexer.analysis.thai import normalise
     return normalise(word) == word
 
 
@@ -131,7 +131,7 @@ class Corpus:
 def analyse_corpus(docs: Sequence, segmenter) -> Corpus:
     """Segment every document with ``segmenter`` (indexer.thai.analyse: the
     analysis the index's word field gets)."""
-    from indexer.thai import analyse, normalise
+    from indexer.analysis.thai import analyse, normalise
 
     ids, texts, words, runs = [], [], [], []
     for d in docs:
@@ -209,7 +209,7 @@ def synonym_terms() -> set[str]:
     """Both sides of the abbreviation table the benchmark's synonyms.txt holds:
     a result found through a synonym does not contain the query word, so such
     words are left out of the noise probes."""
-    from indexer.thai import normalise
+    from indexer.analysis.thai import normalise
 
     return {normalise(x).replace(".", "").strip() for pair in fam.ABBREVIATIONS for x in pair}
 
@@ -224,7 +224,7 @@ def _prepare(dataset: str, data_dir: str, work: str, n_words: int, n_queries: in
     from pythainlp.corpus import thai_words
 
     from indexer import segmenter_for
-    from indexer.wordlists import read_words
+    from indexer.content.wordlists import read_words
 
     content = Path(work) / f"{KMSEARCH}-clean" / "content"
     segmenter = segmenter_for(content)
@@ -240,7 +240,7 @@ def _prepare(dataset: str, data_dir: str, work: str, n_words: int, n_queries: in
 def _kmsearch(work: str, texts: list[str]) -> tuple[dict, tuple[float, float]]:
     """kmsearch's pages for ``texts``: top-10 ids, total, suggestion, partial."""
     from kmsearch.config import load_settings
-    from kmsearch.search import Repository
+    from kmsearch.search.repository import Repository
 
     folder = Path(work) / f"{KMSEARCH}-clean"
     if str(folder) not in _repos:

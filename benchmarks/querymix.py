@@ -56,7 +56,7 @@ def _questions(data_dir: Path) -> list[str]:
 
 
 def _content_words(question: str, segmenter) -> list[str]:
-    from indexer.thai import words
+    from indexer.analysis.thai import words
 
     return [w for w in words(question, segmenter) if w not in QUESTION_WORDS and len(w) > 1]
 

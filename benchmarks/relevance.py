@@ -75,7 +75,7 @@ def _run(system: str, variant: str, work: str, texts: list[str]) -> tuple[dict, 
 def _content_set(content_dir: str, work: str, queries: list[str]) -> tuple[dict[str, list[str]], float]:
     from indexer import build_index
     from kmsearch.config import load_settings
-    from kmsearch.search import Repository
+    from kmsearch.search.repository import Repository
 
     index_dir = Path(work) / "content-index"
     clock = Clock()

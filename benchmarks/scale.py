@@ -281,7 +281,7 @@ def child_queries(p: dict) -> dict:
     result: dict = {}
     if p["engine"] == "kmsearch":
         from kmsearch.config import load_settings
-        from kmsearch.search import Repository
+        from kmsearch.search.repository import Repository
 
         repo = Repository(load_settings({"CONTENT_DIR": p["content"], "INDEX_DIR": p["index"], "USAGE_DB": "off"}))
         t = time.perf_counter()
@@ -366,8 +366,8 @@ def _stages(repo, ix, mix) -> dict:
     snippets.  Repeats run_query's steps with the same public calls; if
     those change shape, the breakdown is left out."""
     try:
-        from kmsearch import query as query_parser
-        from kmsearch import search as search_mod
+        from kmsearch.search import query as query_parser
+        from kmsearch.search import repository as search_mod
 
         out = {"parse": 0.0, "search": 0.0, "hits_snippets": 0.0}
         for s in mix:
@@ -398,9 +398,9 @@ def child_bounds(p: dict) -> dict:
     import dataclasses
 
     from indexer import engine
-    from kmsearch import query as query_parser
+    from kmsearch.search import query as query_parser
     from kmsearch.config import load_settings
-    from kmsearch.search import Repository
+    from kmsearch.search.repository import Repository
 
     repo = Repository(load_settings({"CONTENT_DIR": p["content"], "INDEX_DIR": p["index"], "USAGE_DB": "off"}))
     ix = repo.open_index()
@@ -539,7 +539,7 @@ class Run:
 
     def ceiling(self) -> dict:
         from indexer.build import segmenter_for
-        from indexer.thai import analyse, grams
+        from indexer.analysis.thai import analyse, grams
 
         bodies = self.bodies()
         mb = sum(len(b.encode("utf-8")) for b in bodies) / 1e6
@@ -861,13 +861,13 @@ def _pool_init(content: str) -> None:
 
 
 def _pool_warm(_):
-    from indexer.thai import analyse
+    from indexer.analysis.thai import analyse
 
     return len(analyse("อุ่นเครื่อง", _POOL_SEG))
 
 
 def _pool_analyse(chunk: list[str]) -> int:
-    from indexer.thai import analyse
+    from indexer.analysis.thai import analyse
 
     return sum(len(analyse(b, _POOL_SEG)) for b in chunk)
 

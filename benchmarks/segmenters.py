@@ -26,8 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from indexer import thai
-from indexer.wordlists import parse_words
+from indexer.analysis import thai
+from indexer.content.wordlists import parse_words
 
 from . import families as fam
 from .machine import describe

@@ -18,9 +18,9 @@ from whoosh.analysis import LowercaseFilter, Tokenizer
 from whoosh.analysis import Token as WhooshToken
 
 from indexer import build_index
-from indexer.thai import SEGMENTERS, normalise
+from indexer.analysis.thai import SEGMENTERS, normalise
 from kmsearch.config import load_settings
-from kmsearch.search import Repository
+from kmsearch.search.repository import Repository
 
 from .families import Doc, synonyms_file
 from .metrics import K

@@ -2,8 +2,8 @@
 
 Imports neither Flask nor kmsearch: the index folder is the only hand-off.
 """
-from .build import BuildReport, build_index, check_content, load_documents, segmenter_for
-from .office import ConfigError, Office, load_office
+from indexer.build import BuildReport, build_index, check_content, load_documents, segmenter_for
+from indexer.content.office import ConfigError, Office, load_office
 
 __all__ = [
     "BuildReport", "ConfigError", "Office", "build_index", "check_content",

@@ -17,24 +17,29 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
-from . import engine
-from .documents import Document, Problem, RawFile
-from .files import signature, stat_inside
-from .gitmeta import last_commits
-from .limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
-from .links import Links
-from .loader import content_entries, read_file
-from .office import CONFIG_NAME, ConfigError, Office, load_office, read_office_text
-from .render import RENDER_VERSION, render
-from .thai import GRAMS_VERSION, SEGMENTERS, Segmenter
-from .validate import check_unique, validate
-from .wordlists import WORDS_FILE, read_synonyms, read_words
+from indexer import engine
+from indexer.content.documents import Document, Problem, RawFile
+from indexer.content.files import signature, stat_inside
+from indexer.content.gitmeta import last_commits
+from indexer.content.limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
+from indexer.content.links import Links
+from indexer.content.loader import content_entries, read_file
+from indexer.content.office import CONFIG_NAME, ConfigError, Office, load_office, read_office_text
+from indexer.content.render import RENDER_VERSION, render
+from indexer.analysis.thai import GRAMS_VERSION, SEGMENTERS, Segmenter
+from indexer.content.validate import check_unique, validate
+from indexer.content.wordlists import WORDS_FILE, read_synonyms, read_words
 
 log = logging.getLogger(__name__)
 # Fewer changed documents than this are written by one process whatever
 # ``procs`` says: starting workers costs more than analysing a few documents.
 PROCS_MIN_DOCS = 100
 LOCK = ".build.lock"      # in the index folder, whatever the engine
+
+
+# The exit status of `kmsearch build` when another build holds the lock
+# (EX_TEMPFAIL): a watcher tries again rather than reporting a failure.
+BUILD_LOCKED = 75
 
 
 class BuildLocked(Exception):

@@ -5,8 +5,8 @@ from pathlib import Path
 
 from flask import Flask, render_template
 
-from .config import load_settings
-from .thaidate import thai_date
+from kmsearch.config import load_settings
+from indexer.thaidate import thai_date
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -25,7 +25,7 @@ RETRY_AFTER = 30     # seconds: a build of a small office takes less
 def _not_ready(message: str):
     from flask import make_response
 
-    from .security import error_response
+    from kmsearch.web.security import error_response
 
     # A damaged build can break the page around the message too (the office
     # is read from the build): error_response falls back to plain Thai HTML.
@@ -47,18 +47,20 @@ def create_app(settings: dict | None = None) -> Flask:
     app.config.update(load_settings(settings, environ=None if settings is None else {}))
     app.json.ensure_ascii = False
 
-    from . import api, search, security, views
+    from kmsearch.web import api, security, views
+    from kmsearch.search import repository
 
-    search.init_app(app)
+    repository.init_app(app)
     security.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
-    from . import feeds
+    from kmsearch.web import feeds
     app.register_blueprint(feeds.bp)     # Atom feeds, sitemap.xml, robots.txt
 
-    from . import dashboard, usage
+    from kmsearch.web import dashboard
+    from kmsearch.km import usage
 
-    usage.init_app(app)                  # the usage log (kmsearch/usage.py)
+    usage.init_app(app)                  # the usage log (kmsearch/km/usage.py)
     app.register_blueprint(dashboard.bp)  # /km: KM indicators for the committee
 
     @app.template_filter("filesize")
@@ -75,7 +77,7 @@ def create_app(settings: dict | None = None) -> Flask:
 
     @app.context_processor
     def _labels():
-        repo = search.repo()
+        repo = repository.repo()
         return {"office": repo.office, "label": repo.office.label}
 
     @app.errorhandler(404)
@@ -99,7 +101,7 @@ def create_app(settings: dict | None = None) -> Flask:
         app.logger.error("%s", e)
         return _not_ready("ระบบค้นหาไม่สามารถติดต่อเครื่องให้บริการดัชนีได้ชั่วคราว กรุณาลองใหม่อีกครั้งในอีกสักครู่")
 
-    @app.errorhandler(search.IndexBroken)
+    @app.errorhandler(repository.IndexBroken)
     def _broken_index(e):
         app.logger.error("%s", e)
         return _not_ready("ดัชนีค้นหาชุดที่ใช้อยู่เสียหาย ระบบจะกลับมาเมื่อสร้างดัชนีใหม่เสร็จ"

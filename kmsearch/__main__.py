@@ -1,4 +1,4 @@
 """``python -m kmsearch``: the command line, for a build run in a process of its own."""
-from .cli import cli
+from kmsearch.cli import cli
 
 cli(prog_name="kmsearch")

@@ -16,15 +16,13 @@ import click
 
 from indexer import ConfigError, build_index, check_content
 from indexer import engine
-from indexer.build import BuildLocked
+from indexer.build import BUILD_LOCKED, BuildLocked
 from indexer.engine import IndexMissing
 
-from .config import SettingsError, load_settings
+from kmsearch.config import SettingsError, load_settings
 
 # The exit status of ``build`` when another build holds the lock
 # (EX_TEMPFAIL): a watching server tries again shortly.
-BUILD_LOCKED = 75
-
 content_option = click.option("--content", "content", type=click.Path(file_okay=False), envvar="KMSEARCH_CONTENT",
                               help="Content folder [default: content; env KMSEARCH_CONTENT]")
 index_option = click.option("--index", "index", type=click.Path(file_okay=False), envvar="KMSEARCH_INDEX",
@@ -140,7 +138,7 @@ def serve(content, index, host, port, debug, threads, watch):
     """Serve the web app (builds the index first if there is none)."""
     _fewer_malloc_arenas()
     s = _settings(content, index)
-    from .watch import build_apart
+    from kmsearch.publish.watch import build_apart
 
     try:
         live = engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live()
@@ -152,12 +150,12 @@ def serve(content, index, host, port, debug, threads, watch):
         if build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0 and \
                 engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live() is None:
             raise click.ClickException("the first build failed (see above); fix the content and start again")
-    from . import create_app
+    from kmsearch import create_app
 
     app = create_app(s)
     watcher = None
     if watch:
-        from .watch import ContentWatcher
+        from kmsearch.publish.watch import ContentWatcher
 
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
         watcher = ContentWatcher(s["CONTENT_DIR"], s["INDEX_DIR"], on_built=app.extensions["kmsearch"].warm).start()
@@ -168,10 +166,10 @@ def serve(content, index, host, port, debug, threads, watch):
         if debug:
             app.run(host=host, port=port, debug=True, use_reloader=False)
         else:
-            from .server import serve as production_serve
+            from kmsearch.web.server import serve as production_serve
 
             # waitress drops X-Forwarded-* itself unless told; the app's
-            # ProxyFix reads them when PROXIES trusts them (kmsearch/security.py).
+            # ProxyFix reads them when PROXIES trusts them (kmsearch/web/security.py).
             production_serve(app, host=host, port=port, threads=threads,
                              clear_untrusted_proxy_headers=not s["PROXIES"])
     finally:
@@ -188,8 +186,8 @@ def serve(content, index, host, port, debug, threads, watch):
 def search(query, content, index, as_json, limit):
     """Search from the terminal."""
     s = _settings(content, index)
-    from . import create_app
-    from . import search as search_mod
+    from kmsearch import create_app
+    from kmsearch.search import repository as search_mod
 
     app = create_app(s)
     with app.test_request_context():
@@ -219,16 +217,16 @@ def search(query, content, index, as_json, limit):
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the terminal.")
 def report(year, fmt, content, index, usage_db, division, no_queries, output):
     """The KM plan's indicators for one fiscal year, for the committee."""
-    from . import indicators
-    from .thaidate import BadYear, current_fiscal_year, parse_year
-    from .usage import UsageLog, usage_path
+    from kmsearch.km import indicators
+    from indexer.thaidate import BadYear, current_fiscal_year, parse_year
+    from kmsearch.km.usage import UsageLog, usage_path
 
     try:
         s = load_settings({"CONTENT_DIR": content, "INDEX_DIR": index, "USAGE_DB": usage_db})
         fiscal_year = parse_year(year) if year else current_fiscal_year()
     except (SettingsError, BadYear) as e:
         raise click.ClickException(str(e)) from None
-    from indexer.office import load_office
+    from indexer.content.office import load_office
 
     try:
         office = load_office(s["CONTENT_DIR"])
@@ -242,8 +240,8 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
     except (ConfigError, IndexMissing, ValueError) as e:
         raise click.ClickException(str(e)) from None
     if fmt == "html":
-        from . import create_app
-        from .dashboard import render_report
+        from kmsearch import create_app
+        from kmsearch.web.dashboard import render_report
 
         app = create_app({**s, "USAGE_DB": "off"})
         with app.test_request_context():
@@ -270,7 +268,7 @@ def new(title, type_name, division, author, doc_id, content, index):
     """Start a new document from the office's template for its type."""
     from indexer import ConfigError, load_office
 
-    from .publish import PublishError, new_document
+    from kmsearch.publish.authoring import PublishError, new_document
 
     s = _settings(content, index)
     try:
@@ -287,7 +285,7 @@ def new(title, type_name, division, author, doc_id, content, index):
 def install_hook(content, index):
     """Install git hooks in the content repository: check before each
     commit, rebuild the index after each pull."""
-    from .publish import PublishError, install_hooks
+    from kmsearch.publish.authoring import PublishError, install_hooks
 
     s = _settings(content, index)
     kmsearch = sys.argv[0] if sys.argv and sys.argv[0].endswith("kmsearch") else "kmsearch"

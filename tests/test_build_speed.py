@@ -38,7 +38,7 @@ QUERIES = ["ภาษีที่ดิน", "การจัดซื้อจ�
 
 def _answers(index):
     from kmsearch.config import load_settings
-    from kmsearch.search import Repository
+    from kmsearch.search.repository import Repository
 
     repo = Repository(load_settings({"CONTENT_DIR": str(CONTENT), "INDEX_DIR": str(index)}))
     out = {}
@@ -102,7 +102,7 @@ def test_a_few_changed_documents_are_written_by_one_process(tmp_path, monkeypatc
 def test_one_markdown_converter_renders_each_document_as_a_fresh_one_would():
     import markdown
 
-    from indexer import render
+    from indexer.content import render
 
     docs = ["# หัวข้อ\n\nข้อความ[^1]\n\n[^1]: เชิงอรรถ\n", "## สอง {#two}\n\nA\n: def\n\n```\ncode\n```\n",
             "ย่อหน้า[^a] และ[^b]\n\n[^a]: หนึ่ง\n[^b]: สอง\n\n## หัวข้อ\n"]

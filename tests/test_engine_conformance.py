@@ -15,10 +15,11 @@ import time
 
 import pytest
 
-from indexer import build_index, engine, thai
-from indexer.documents import Document
+from indexer import build_index, engine
+from indexer.analysis import thai
+from indexer.content.documents import Document
 from indexer.engine import MATCH_ALL, MATCH_NONE, MATCH_SOME
-from indexer.spec import Alternative, Group, Need, QuerySpec
+from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from kmsearch import create_app
 
 from .corpus import DOCS, write_corpus

@@ -63,7 +63,7 @@ def test_an_unreachable_cluster_is_a_thai_503_with_retry_after(unreachable):
 
 
 def test_an_office_without_hosts_or_with_credentials_in_the_file_is_refused(tmp_path):
-    from indexer.office import ConfigError, parse_office_text
+    from indexer.content.office import ConfigError, parse_office_text
 
     base = "office:\n  name: x\n  slug: x\ndivisions:\n  - slug: finance\n    name: กองคลัง\n"
     with pytest.raises(ConfigError, match="hosts"):

@@ -21,7 +21,7 @@ import pytest
 from indexer import build_index
 from indexer.engine.whoosh.backend import CURRENT, SERVING, SearchIndex
 from kmsearch import create_app
-from kmsearch.cli import BUILD_LOCKED
+from indexer.build import BUILD_LOCKED
 
 from .corpus import DOCS, write_corpus
 from .servers import KMSEARCH, free_port

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from indexer import build_index, check_content
-from indexer import render as render_module
+from indexer.content import render as render_module
 from indexer.engine.whoosh import SearchIndex
 from kmsearch import create_app
 

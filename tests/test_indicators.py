@@ -10,9 +10,9 @@ import pytest
 
 from indexer import build_index
 from indexer.engine.whoosh import SearchIndex
-from indexer.office import load_office
-from kmsearch import indicators as ki
-from kmsearch.usage import UsageRow
+from indexer.content.office import load_office
+from kmsearch.km import indicators as ki
+from kmsearch.km.usage import UsageRow
 
 from .corpus import DOCS, write_corpus
 

@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from indexer import build_index, check_content
-from indexer.loader import read_file
+from indexer.content.loader import read_file
 from kmsearch import create_app
-from kmsearch.publish import new_document
+from kmsearch.publish.authoring import new_document
 from indexer import load_office
 
 from .corpus import write_corpus

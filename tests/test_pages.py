@@ -8,7 +8,7 @@ import urllib.parse
 import pytest
 
 from indexer import build_index
-from indexer.render import heading_id
+from indexer.content.render import heading_id
 from kmsearch import create_app
 
 from .browser.corpus import write_browser_corpus

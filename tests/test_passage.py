@@ -9,11 +9,12 @@ import urllib.parse
 
 import pytest
 
-from indexer import build_index, thai
-from indexer.render import heading_id
+from indexer import build_index
+from indexer.analysis import thai
+from indexer.content.render import heading_id
 from kmsearch import create_app
-from kmsearch.passage import fragment_text, mark_html, passage_target, result_url
-from kmsearch.snippets import Marks
+from kmsearch.search.passage import fragment_text, mark_html, passage_target, result_url
+from kmsearch.search.snippets import Marks
 
 from .browser.corpus import write_browser_corpus
 

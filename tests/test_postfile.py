@@ -1,4 +1,4 @@
-"""The postings file written beside each segment (indexer/postfile.py) and
+"""The postings file written beside each segment (indexer/engine/whoosh/postfile.py) and
 what a build does with it."""
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from indexer import build_index
 from indexer.engine.whoosh import postfile
 from indexer.engine.whoosh.backend import SearchIndex, live_path
 
-from kmsearch.search import Repository
+from kmsearch.search.repository import Repository
 
 from .corpus import write_corpus
 

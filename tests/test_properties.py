@@ -18,22 +18,22 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from indexer import thai
-from indexer.documents import Document, Problem, RawFile
-from indexer.limits import SECONDS_PER_DOCUMENT, LimitExceeded
-from indexer import render as render_module
-from indexer.render import render
-from indexer.wordlists import parse_synonyms, parse_words
+from indexer.analysis import thai
+from indexer.content.documents import Document, Problem, RawFile
+from indexer.content.limits import SECONDS_PER_DOCUMENT, LimitExceeded
+from indexer.content import render as render_module
+from indexer.content.render import render
+from indexer.content.wordlists import parse_synonyms, parse_words
 from indexer.engine.whoosh import SearchIndex
-from indexer.loader import parse as parse_front_matter
-from indexer.loader import read_file
-from indexer.office import load_office
-from indexer.spec import QuerySpec
-from indexer.validate import validate
+from indexer.content.loader import parse as parse_front_matter
+from indexer.content.loader import read_file
+from indexer.content.office import load_office
+from indexer.engine.spec import QuerySpec
+from indexer.content.validate import validate
 from kmsearch import create_app
-from kmsearch.query import ParsedQuery
-from kmsearch.query import parse as parse_query
-from kmsearch.synonyms import SynonymFile
+from kmsearch.search.query import ParsedQuery
+from kmsearch.search.query import parse as parse_query
+from kmsearch.search.synonyms import SynonymFile
 
 from .corpus import DATA
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer import check_content
-from indexer.documents import fiscal_year
+from indexer.content.documents import fiscal_year
 from kmsearch.cli import cli
 
 from .corpus import write_corpus

@@ -8,7 +8,7 @@ import pytest
 from benchmarks.metrics import read_judged, reciprocal_rank, score
 from indexer import build_index, load_documents
 from kmsearch.config import load_settings
-from kmsearch.search import Repository
+from kmsearch.search.repository import Repository
 
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"

@@ -19,9 +19,9 @@ from indexer import build_index, engine
 from indexer.engine.whoosh import backend as whoosh_backend
 from indexer.engine.whoosh import postfile, scoring
 from indexer.engine.whoosh import SearchIndex
-from indexer.spec import Alternative, Group, QuerySpec
-from kmsearch.query import parse
-from kmsearch.search import Repository
+from indexer.engine.spec import Alternative, Group, QuerySpec
+from kmsearch.search.query import parse
+from kmsearch.search.repository import Repository
 
 QUERIES = Path(__file__).parent.parent / "benchmarks" / "queries-content.jsonl"
 

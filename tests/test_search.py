@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import pytest
 
-from kmsearch import search
+from kmsearch.search import repository
 
 
 def top(app, q, **filters):
     with app.test_request_context():
-        result = search.run_query(q, {k: tuple(v) for k, v in filters.items()})
+        result = repository.run_query(q, {k: tuple(v) for k, v in filters.items()})
         return [h.id for h in result.hits]
 
 
@@ -72,7 +72,7 @@ def test_malformed_queries_never_fail(app, q):
 
 def test_facets_follow_the_query(app):
     with app.test_request_context():
-        result = search.run_query("ที่ดิน")
+        result = repository.run_query("ที่ดิน")
     assert result.facets["division"] == {"finance": 1, "engineering": 1}
 
 
@@ -83,8 +83,8 @@ def test_facets_follow_the_query(app):
 ])
 def test_typos_are_corrected_without_drowning_exact_matches(app, typo, fixed, expected):
     with app.test_request_context():
-        result = search.run_query(typo)
-        exact = search.run_query(fixed)
+        result = repository.run_query(typo)
+        exact = repository.run_query(fixed)
     assert result.suggestion == fixed
     assert result.hits[0].id == expected
     # words found in the index are never "corrected" into something else
@@ -105,5 +105,5 @@ def test_did_you_mean_on_the_results_page(client):
 
 def test_documents_without_areas_add_no_empty_facet(app):
     with app.test_request_context():
-        facets = search.run_query("").facets
+        facets = repository.run_query("").facets
     assert set(facets["area"]) == {"law", "child-center"}

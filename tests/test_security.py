@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from indexer import build_index, thai
+from indexer import build_index
+from indexer.analysis import thai
 from indexer.engine.whoosh import SearchIndex
-from indexer.loader import content_files, read_file
-from indexer.office import load_office
+from indexer.content.loader import content_files, read_file
+from indexer.content.office import load_office
 from kmsearch import create_app
-from kmsearch.query import parse
+from kmsearch.search.query import parse
 
 from .corpus import DATA, write_corpus
 
@@ -245,12 +246,12 @@ def test_no_url_serves_a_file_that_is_not_content(walled, url):
 
 
 def test_invalid_ids_never_reach_the_index(client, monkeypatch):
-    from kmsearch import search
+    from kmsearch.search import repository
 
     def fail(doc_id):
         raise AssertionError(f"looked up {doc_id!r}")
 
-    monkeypatch.setattr(search, "article", fail)
+    monkeypatch.setattr(repository, "article", fail)
     for bad in ["..", "A", "a_b", "-a", "a-", "a" * 81, "ก", "a.b", "a b"]:
         assert client.get(f"/a/{bad}").status_code == 404
         assert client.get(f"/api/articles/{bad}").status_code == 404
@@ -375,7 +376,7 @@ def test_serve_runs_waitress_and_the_development_server_only_with_debug(built, m
     from click.testing import CliRunner
     from flask import Flask
 
-    from kmsearch import server
+    from kmsearch.web import server
     from kmsearch.cli import cli
 
     calls = []

@@ -8,9 +8,10 @@ import json
 import pytest
 import yaml
 
-from indexer import ConfigError, build_index, thai
+from indexer import ConfigError, build_index
+from indexer.analysis import thai
 from indexer.engine.whoosh.backend import SERVING, SearchIndex, live_path
-from kmsearch.search import Repository
+from kmsearch.search.repository import Repository
 
 from .corpus import write_corpus
 

@@ -55,7 +55,7 @@ def raw_request(port: int, request: bytes) -> tuple[str, dict[str, str], str]:
 
 
 def assert_secured_thai_page(headers: dict[str, str], body: str) -> None:
-    from kmsearch.security import HEADERS
+    from kmsearch.web.security import HEADERS
 
     for name, value in HEADERS.items():
         assert headers.get(name.lower()) == value, name
@@ -71,7 +71,7 @@ def test_raw_utf8_in_the_url_is_a_thai_400_with_the_security_headers(running):
 
 
 def test_oversized_headers_are_a_thai_431_with_the_security_headers(running):
-    from kmsearch.server import MAX_REQUEST_HEADERS
+    from kmsearch.web.server import MAX_REQUEST_HEADERS
 
     # Exactly the limit and no more: waitress answers once it has read that
     # much, so nothing is left unread to turn its close into a reset.

@@ -3,8 +3,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import thai
-from kmsearch.snippets import Marks, highlight, snippet
+from indexer.analysis import thai
+from kmsearch.search.snippets import Marks, highlight, snippet
 
 SEG = thai.Segmenter([])
 MARKED = ("ผู้สูงอายุ", "กฎหมาย", "ที่ดิน", "น้ำท่วม", "ปู่ย่า")

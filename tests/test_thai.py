@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from indexer import thai
+from indexer.analysis import thai
 
 SEG = thai.Segmenter(["โคกตูม", "อปท.", "e-GP"])
 

@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pytest
 from click.testing import CliRunner
 
-from kmsearch import thaidate
+from indexer import thaidate
 from kmsearch.cli import cli
 
 # Each of these once took a different path: ² is a digit to str.isdigit()

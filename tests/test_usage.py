@@ -11,7 +11,7 @@ from contextlib import closing
 import pytest
 from flask import Response
 
-from kmsearch.usage import UsageLog, usage_path
+from kmsearch.km.usage import UsageLog, usage_path
 
 
 @pytest.fixture
@@ -115,7 +115,7 @@ def test_a_locked_database_loses_the_line_not_the_request(logged, db, caplog):
     holder = sqlite3.connect(db, isolation_level=None)
     try:
         holder.execute("BEGIN EXCLUSIVE")
-        with caplog.at_level(logging.WARNING, logger="kmsearch.usage"):
+        with caplog.at_level(logging.WARNING, logger="kmsearch.km.usage"):
             started = time.monotonic()
             resp = client.get("/a/land-tax-manual")
             search = client.get("/search", query_string={"q": "ภาษี"})

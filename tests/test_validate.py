@@ -6,9 +6,9 @@ import shutil
 import pytest
 
 from indexer import check_content
-from indexer.loader import parse
-from indexer.office import load_office
-from indexer.validate import validate
+from indexer.content.loader import parse
+from indexer.content.office import load_office
+from indexer.content.validate import validate
 
 from .corpus import DATA
 
@@ -90,7 +90,7 @@ def test_missing_front_matter(office):
     (dt.date(2023, 9, 30), 2566), (dt.date(2023, 10, 1), 2567), (dt.date(2024, 9, 30), 2567),
 ])
 def test_fiscal_year_boundaries(day, year):
-    from indexer.documents import fiscal_year
+    from indexer.content.documents import fiscal_year
     assert fiscal_year(day) == year
 
 

@@ -263,7 +263,7 @@ def report_app(hostile, tmp_path):
 
 
 def test_no_cell_of_the_csv_report_is_a_formula(hostile, tmp_path):
-    from kmsearch.indicators import FORMULA_START
+    from kmsearch.km.indicators import FORMULA_START
 
     client = report_app(hostile, tmp_path)
     resp = client.get("/km/report.csv", headers={"Authorization": "Bearer t0ken"})

@@ -13,9 +13,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..office import ENGINES, ConfigError, Office, load_office
-from .base import (FACET_FIELDS, MATCH_ALL, MATCH_NONE, MATCH_SOME, SERVING_KEYS, Backend, BuildFailed,
-                   EngineUnavailable, Hit, IndexMissing, Results, SearchIndex, to_date, typed)
+from indexer.content.office import ENGINES, ConfigError, Office, load_office
+from indexer.engine.base import (
+    FACET_FIELDS,
+    MATCH_ALL,
+    MATCH_NONE,
+    MATCH_SOME,
+    SERVING_KEYS,
+    Backend,
+    BuildFailed,
+    EngineUnavailable,
+    Hit,
+    IndexMissing,
+    Results,
+    SearchIndex,
+    to_date,
+    typed,
+)
 
 __all__ = [
     "ENGINES", "FACET_FIELDS", "MATCH_ALL", "MATCH_NONE", "MATCH_SOME", "SERVING_KEYS", "Backend", "BuildFailed",
@@ -30,11 +44,11 @@ def backend(index_dir: str | Path, office: Office | None = None) -> Backend:
     OpenSearch backend only its local notes)."""
     kind = office.engine if office is not None else "whoosh"
     if kind == "opensearch":
-        from .opensearch import OpenSearchBackend
+        from indexer.engine.opensearch import OpenSearchBackend
         return OpenSearchBackend(index_dir, office)
     if kind != "whoosh":
         raise ConfigError(f"engine: {kind!r} is not one of {', '.join(ENGINES)}")
-    from .whoosh import WhooshBackend
+    from indexer.engine.whoosh import WhooshBackend
     return WhooshBackend(index_dir)
 
 
@@ -50,6 +64,6 @@ def backend_for(content_dir: str | Path, index_dir: str | Path) -> Backend:
 
 def __getattr__(name: str):
     if name in ("ThaiWordTokenizer", "ThaiGramTokenizer"):   # unpickling a Whoosh schema
-        from .whoosh import backend as whoosh_backend
+        from indexer.engine.whoosh import backend as whoosh_backend
         return getattr(whoosh_backend, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

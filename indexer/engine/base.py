@@ -21,7 +21,7 @@ over the live one.  Two objects:
 What is not the engine's stays outside every backend: the build lock, the
 build state (an entry per content file, its hash), which files changed
 (``indexer/build.py``); the ranking policy (``indexer/engine/ranking.py``);
-the analysis (``indexer/thai.py``: the same code at index and query time,
+the analysis (``indexer/analysis/thai.py``: the same code at index and query time,
 whatever the backend).  Nothing outside ``indexer/engine/<backend>/``
 imports a backend's library or knows which backend runs.
 
@@ -36,9 +36,9 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Iterable, Protocol
 
-from ..documents import Document
-from ..spec import QuerySpec
-from ..thai import Segmenter
+from indexer.content.documents import Document
+from indexer.engine.spec import QuerySpec
+from indexer.analysis.thai import Segmenter
 
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 DATE_FIELDS = ("date", "updated", "changed")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from indexer import thai
+from indexer.analysis import thai
 
 # For each <mark>: the text of the block it is in (a paragraph, a list item,
 # a cell, a snippet) and where the mark starts and ends in that text.

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 from playwright.sync_api import expect
 
-from indexer.render import heading_id
+from indexer.content.render import heading_id
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HANDBOOK = "คู่มือปฏิบัติงานจัดเก็บภาษีป้ายและค่าธรรมเนียม"

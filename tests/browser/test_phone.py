@@ -87,7 +87,7 @@ def test_every_bundled_page_fits_a_phone(bundled, bundled_phone, pages, segmente
 def test_the_highlight_check_tells_a_word_from_a_piece_of_one():
     """What the check above fails on: บ้า in ชาวบ้าน, หมา in เครื่องหมาย; not
     ที่ดิน in โฉนดที่ดิน (two words of a compound) nor whole words."""
-    from indexer.thai import Segmenter
+    from indexer.analysis.thai import Segmenter
 
     from .seen import inside_a_word
 

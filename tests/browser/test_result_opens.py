@@ -9,8 +9,8 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from indexer.render import heading_id
-from indexer.thai import Segmenter
+from indexer.content.render import heading_id
+from indexer.analysis.thai import Segmenter
 
 from .seen import edge_shade, marks_inside_words, overflow
 

@@ -1,4 +1,4 @@
 """The OpenSearch backend: see backend.py."""
-from .backend import OpenSearchBackend
+from indexer.engine.opensearch.backend import OpenSearchBackend
 
 __all__ = ["OpenSearchBackend"]

@@ -37,14 +37,25 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from ... import thai
-from ...documents import Document
-from ...office import Office
-from ...spec import Alternative, Group, Need, QuerySpec
-from .. import ranking
-from ..base import (FACET_FIELDS, MATCH_ALL, MATCH_NONE, MATCH_SOME, SERVING_KEYS, BuildFailed, EngineUnavailable,
-                    Hit, IndexMissing, Results, typed)
-from ..vocabulary import Vocabulary
+from indexer.analysis import thai
+from indexer.content.documents import Document
+from indexer.content.office import Office
+from indexer.engine.spec import Alternative, Group, Need, QuerySpec
+from indexer.engine import ranking
+from indexer.engine.base import (
+    FACET_FIELDS,
+    MATCH_ALL,
+    MATCH_NONE,
+    MATCH_SOME,
+    SERVING_KEYS,
+    BuildFailed,
+    EngineUnavailable,
+    Hit,
+    IndexMissing,
+    Results,
+    typed,
+)
+from indexer.engine.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 

@@ -32,14 +32,23 @@ from whoosh.util.numeric import byte_to_length
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
 
-from ... import thai
-from ...documents import Document
-from ...spec import QuerySpec
-from ..base import (FACET_FIELDS, MATCH_ALL, MATCH_NONE, MATCH_SOME, SERVING_KEYS, Hit,  # noqa: F401
-                    IndexMissing, Results, typed)
-from .. import ranking
-from ..vocabulary import Vocabulary
-from . import postfile, scoring
+from indexer.analysis import thai
+from indexer.content.documents import Document
+from indexer.engine.spec import QuerySpec
+from indexer.engine.base import (
+    FACET_FIELDS,
+    MATCH_ALL,
+    MATCH_NONE,
+    MATCH_SOME,
+    SERVING_KEYS,
+    Hit,
+    IndexMissing,
+    Results,
+    typed,
+)
+from indexer.engine import ranking
+from indexer.engine.vocabulary import Vocabulary
+from indexer.engine.whoosh import postfile, scoring
 
 log = logging.getLogger(__name__)
 

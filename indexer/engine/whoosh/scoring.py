@@ -25,9 +25,17 @@ from typing import Protocol
 
 import numpy as np
 
-from ...spec import Alternative, Group, Need, QuerySpec
-from ..ranking import (B, COORDINATION, GRAMS_WEIGHTS, GROUP_COORDINATION, K1, VERBATIM_BONUS,  # noqa: F401
-                       VERBATIM_DEPTH, WORD_FIELDS)
+from indexer.engine.spec import Alternative, Group, Need, QuerySpec
+from indexer.engine.ranking import (
+    B,
+    COORDINATION,
+    GRAMS_WEIGHTS,
+    GROUP_COORDINATION,
+    K1,
+    VERBATIM_BONUS,
+    VERBATIM_DEPTH,
+    WORD_FIELDS,
+)
 
 EMPTY = np.zeros(0, dtype=np.int64)
 

@@ -8,9 +8,9 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from indexer.wordlists import SYNONYMS_FILE as FILE_NAME
-from indexer.wordlists import parse_synonyms
-from indexer.textfile import read_text
+from indexer.content.wordlists import SYNONYMS_FILE as FILE_NAME
+from indexer.content.wordlists import parse_synonyms
+from indexer.content.textfile import read_text
 
 
 def parse(text: str) -> list[tuple[str, ...]]:

@@ -20,9 +20,9 @@ import urllib.parse
 
 from markupsafe import Markup, escape
 
-from indexer import thai
+from indexer.analysis import thai
 
-from .snippets import Marks, find_matches
+from kmsearch.search.snippets import Marks, find_matches
 
 # A tag of nh3's output: attributes are always double-quoted there, and a
 # ">" inside a quoted value does not end the tag.

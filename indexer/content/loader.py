@@ -11,8 +11,8 @@ from typing import Iterator
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
-from .documents import Problem, RawFile
-from .limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES, MAX_NESTING
+from indexer.content.documents import Problem, RawFile
+from indexer.content.limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES, MAX_NESTING
 
 _HANDLER = YAMLHandler()
 

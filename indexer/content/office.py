@@ -12,10 +12,10 @@ from pathlib import Path
 
 import yaml
 
-from .limits import MAX_NESTING
-from .loader import nesting
-from .textfile import TextFile, read_text
-from .thai import SEGMENTERS, normalise
+from indexer.content.limits import MAX_NESTING
+from indexer.content.loader import nesting
+from indexer.content.textfile import TextFile, read_text
+from indexer.analysis.thai import SEGMENTERS, normalise
 
 CONFIG_NAME = "kmsearch.yaml"
 # Other tools rely on these slugs; offices may relabel them, not rename them.

@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 from feedgen.feed import FeedGenerator
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
-from . import search
+from kmsearch.search import repository
 
 bp = Blueprint("feeds", __name__)
 
@@ -41,7 +41,7 @@ def _when(iso: str) -> dt.datetime:
 
 
 def atom(title: str, subtitle: str, self_path: str, page_path: str, hits) -> Response:
-    office = search.repo().office
+    office = repository.repo().office
     fg = FeedGenerator()
     fg.id(absolute(self_path))
     fg.title(title)
@@ -71,21 +71,21 @@ def atom(title: str, subtitle: str, self_path: str, page_path: str, hits) -> Res
 
 @bp.get("/feed.atom")
 def feed():
-    office = search.repo().office
-    hits = search.browse({}, 1, FEED_ENTRIES).hits
+    office = repository.repo().office
+    hits = repository.browse({}, 1, FEED_ENTRIES).hits
     return atom(f"คลังความรู้ {office.name}", "เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุด",
                 url_for("feeds.feed"), url_for("pages.home"), hits)
 
 
 @bp.get("/division/<slug>/feed.atom")
 def division_feed(slug: str):
-    office = search.repo().office
+    office = repository.repo().office
     entry = office.resolve("divisions", slug)
     if entry is None:
         abort(404)
     if entry.slug != slug:
         return redirect(url_for("feeds.division_feed", slug=entry.slug), 301)
-    hits = search.browse({"division": (entry.slug,)}, 1, FEED_ENTRIES).hits
+    hits = repository.browse({"division": (entry.slug,)}, 1, FEED_ENTRIES).hits
     return atom(f"{entry.name} · คลังความรู้ {office.name}", f"เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุดของ{entry.name}",
                 url_for("feeds.division_feed", slug=entry.slug),
                 url_for("pages.listing", kind="division", slug=entry.slug), hits)
@@ -93,9 +93,9 @@ def division_feed(slug: str):
 
 @bp.get("/sitemap.xml")
 def sitemap():
-    office = search.repo().office
-    ix = search.get_index()
-    hits = search.browse({}, 1, max(1, ix.doc_count)).hits
+    office = repository.repo().office
+    ix = repository.get_index()
+    hits = repository.browse({}, 1, max(1, ix.doc_count)).hits
     rows = [(url_for("pages.home"), max((h.changed for h in hits), default=None))]
     for kind, table in (("division", office.divisions), ("type", office.types), ("knowledge", office.knowledge)):
         rows += [(url_for("pages.listing", kind=kind, slug=e.slug), None) for e in table]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .documents import Problem
+from indexer.content.documents import Problem
 
 
 @dataclass(frozen=True)

@@ -15,17 +15,17 @@ from flask import Flask, current_app, g
 from markupsafe import Markup
 
 from indexer import engine
-from indexer.office import Office, load_office, parse_office_text
-from indexer.thai import normalise
-from indexer.thai import words as words_of
-from indexer.spec import QuerySpec
+from indexer.content.office import Office, load_office, parse_office_text
+from indexer.analysis.thai import normalise
+from indexer.analysis.thai import words as words_of
+from indexer.engine.spec import QuerySpec
 
-from . import query as query_parser
-from . import snippets
-from .passage import passage_target, result_url
-from .synonyms import FILE_NAME as SYNONYMS_FILE
-from .synonyms import SynonymFile
-from .thaidate import thai_date
+from kmsearch.search import query as query_parser
+from kmsearch.search import snippets
+from kmsearch.search.passage import passage_target, result_url
+from kmsearch.search.synonyms import FILE_NAME as SYNONYMS_FILE
+from kmsearch.search.synonyms import SynonymFile
+from indexer.thaidate import thai_date
 
 
 @dataclass

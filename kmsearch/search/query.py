@@ -13,13 +13,13 @@ from typing import Protocol
 
 from functools import lru_cache
 
-from indexer import thai
-from indexer.office import Office
-from indexer.spec import Alternative, Group, Need, QuerySpec
+from indexer.analysis import thai
+from indexer.content.office import Office
+from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 
-from .snippets import Marks
+from kmsearch.search.snippets import Marks
 
-from .thaidate import BadYear, other_era, parse_year
+from indexer.thaidate import BadYear, other_era, parse_year
 
 _TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]+|ปี):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))|"')
 FILTER_FIELDS = {

@@ -10,9 +10,9 @@ import re
 from pathlib import PurePosixPath
 from typing import Callable, Iterable
 
-from .documents import Document, Problem, RawFile
-from .limits import MAX_ITEM_CHARS, MAX_LIST_ITEMS
-from .office import Office
+from indexer.content.documents import Document, Problem, RawFile
+from indexer.content.limits import MAX_ITEM_CHARS, MAX_LIST_ITEMS
+from indexer.content.office import Office
 
 ID_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$")
 

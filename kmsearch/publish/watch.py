@@ -17,7 +17,7 @@ from pathlib import Path
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
-from .cli import BUILD_LOCKED
+from indexer.build import BUILD_LOCKED
 
 log = logging.getLogger(__name__)
 BUILD_TIMEOUT = 3600.0

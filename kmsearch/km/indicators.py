@@ -34,10 +34,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from indexer.engine import to_date
-from indexer.office import Entry, Office
+from indexer.content.office import Entry, Office
 
-from .thaidate import current_fiscal_year, fiscal_months, fiscal_year_range, thai_date
-from .thaidate import fiscal_year as fiscal_year_of
+from indexer.thaidate import current_fiscal_year, fiscal_months, fiscal_year_range, thai_date
+from indexer.thaidate import fiscal_year as fiscal_year_of
 
 KIND_LABELS = {"view": "อ่านบทความ", "search": "ค้นหา", "feed": "ฟีดข่าว", "api": "API อื่น ๆ"}
 TOP = 20

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .documents import Problem
-from .textfile import read_text
+from indexer.content.documents import Problem
+from indexer.content.textfile import read_text
 
 WORDS_FILE = "words.txt"
 SYNONYMS_FILE = "synonyms.txt"

@@ -14,11 +14,11 @@ import subprocess
 from pathlib import Path
 from string import Template
 
-from indexer.documents import fiscal_year
+from indexer.content.documents import fiscal_year
 from indexer import engine
-from indexer.loader import content_files, read_file
-from indexer.office import Office
-from indexer.validate import ID_RE
+from indexer.content.loader import content_files, read_file
+from indexer.content.office import Office
+from indexer.content.validate import ID_RE
 
 TEMPLATES = "_templates"
 

@@ -18,9 +18,9 @@ import nh3
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .documents import Document
-from .limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
-from .links import Links
+from indexer.content.documents import Document
+from indexer.content.limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
+from indexer.content.links import Links
 
 EXTENSIONS = ["tables", "fenced_code", "footnotes", "def_list", "sane_lists", "toc", "attr_list"]
 # Bump when the HTML for the same Markdown changes (heading ids, say): the

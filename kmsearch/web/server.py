@@ -13,7 +13,7 @@ from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
 from waitress.task import ErrorTask
 
-from .security import HEADERS, plain_page
+from kmsearch.web.security import HEADERS, plain_page
 
 # Request line and headers together (waitress's default is 256 KB): the app
 # reads 48 KB of a URL at most, and no browser sends 64 KB of cookies.

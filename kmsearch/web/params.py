@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.office import Office
+from indexer.content.office import Office
 
-from .thaidate import BadYear, parse_year, whole_number
+from indexer.thaidate import BadYear, parse_year, whole_number
 
 # request parameter -> (index field, office table or None)
 FILTER_PARAMS = {
@@ -62,7 +62,7 @@ _CONTROL = dict.fromkeys(c for c in range(0x20) if c not in (0x09, 0x0A)) | {0x7
 
 # A query longer than MAX_QUERY_CHARS (a letter pasted whole) is kept to
 # this many times that, so that searching can keep its content words
-# (search.condensed); past it the text is cut, bounding the work.
+# (repository.condensed); past it the text is cut, bounding the work.
 LONG_QUERY_FACTOR = 8
 
 

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import quote, unquote
 
-from .documents import Attachment, Document, Problem
-from .files import clean_path, signature, stat_inside
+from indexer.content.documents import Attachment, Document, Problem
+from indexer.content.files import clean_path, signature, stat_inside
 
 ATTACHMENT_TYPES = {
     ".pdf": "application/pdf",

@@ -9,12 +9,13 @@ from flask import Blueprint, abort, g, redirect, render_template, request, send_
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
-from indexer.files import open_inside
+from indexer.content.files import open_inside
 
-from . import search, usage
-from .passage import mark_html
-from .params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
-from .security import valid_id
+from kmsearch.search import repository
+from kmsearch.km import usage
+from kmsearch.search.passage import mark_html
+from kmsearch.web.params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
+from kmsearch.web.security import valid_id
 
 bp = Blueprint("pages", __name__)
 LISTINGS = {"division": "divisions", "type": "types", "knowledge": "knowledge"}
@@ -22,20 +23,20 @@ LISTINGS = {"division": "divisions", "type": "types", "knowledge": "knowledge"}
 
 @bp.get("/")
 def home():
-    return render_template("home.html", overview=search.overview())
+    return render_template("home.html", overview=repository.overview())
 
 
 @bp.get("/search")
 def results():
-    settings = search.repo().settings
+    settings = repository.repo().settings
     q = query_text(request.args, settings["MAX_QUERY_CHARS"])
     try:
-        filters = filters_from(request.args, search.repo().office)
+        filters = filters_from(request.args, repository.repo().office)
         page = int_param(request.args, "page", 1, 1, settings["MAX_PAGE"])
         sort = sort_from(request.args)
     except BadParameter as e:
         return render_template("search.html", result=None, q=q, error=str(e)), 400
-    result = search.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
+    result = repository.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
     # the query as searched: a letter pasted whole is shown and kept as its content words
     usage.record_search(result.query, result.found, filters, page)   # 0: a knowledge gap
     return render_template("search.html", result=result, q=result.query, sort=sort, error=None)
@@ -43,24 +44,24 @@ def results():
 
 @bp.get("/<any(division, type, knowledge):kind>/<slug>")
 def listing(kind: str, slug: str):
-    office = search.repo().office
+    office = repository.repo().office
     entry = office.resolve(LISTINGS[kind], slug)
     if entry is None:
         abort(404)
     if entry.slug != slug:
         return redirect(url_for("pages.listing", kind=kind, slug=entry.slug), 301)
     try:
-        page = int_param(request.args, "page", 1, 1, search.repo().settings["MAX_PAGE"])
+        page = int_param(request.args, "page", 1, 1, repository.repo().settings["MAX_PAGE"])
     except BadParameter as e:
         return render_template("error.html", heading="คำขอไม่ถูกต้อง", message=f"หน้าที่ขอไม่ถูกต้อง: {e}"), 400
-    result = search.browse({FILTER_PARAMS[kind][0]: (entry.slug,)}, page, search.repo().settings["PAGE_SIZE"])
+    result = repository.browse({FILTER_PARAMS[kind][0]: (entry.slug,)}, page, repository.repo().settings["PAGE_SIZE"])
     return render_template("listing.html", result=result, kind=kind, entry=entry)
 
 
 @bp.get("/a/<doc_id>/files/<path:name>")
 def attachment(doc_id: str, name: str):
     """A form or image beside the article: only files the article links to."""
-    doc, moved = search.article(doc_id)
+    doc, moved = repository.article(doc_id)
     if moved:
         return redirect(url_for("pages.attachment", doc_id=moved, name=name), 301)
     found = next((a for a in (doc or {}).get("attachments", []) if a["name"] == name), None)
@@ -69,7 +70,7 @@ def attachment(doc_id: str, name: str):
     # Opened now, inside the content folder and through no link: the file
     # may have been replaced (by a link to /etc/passwd, say) since the build.
     try:
-        fd = open_inside(search.repo().content_dir, found["path"])
+        fd = open_inside(repository.repo().content_dir, found["path"])
     except FileNotFoundError:
         abort(404)
     return send_file(os.fdopen(fd, "rb"), mimetype=found["type"], conditional=True,
@@ -81,11 +82,11 @@ def attachment(doc_id: str, name: str):
 def article(doc_id: str):
     if not valid_id(doc_id):
         abort(404)
-    doc, moved = search.article(doc_id)
+    doc, moved = repository.article(doc_id)
     if moved:
         return redirect(url_for("pages.article", doc_id=moved), 301)
     if doc is None:
-        gone = search.withdrawn(doc_id)
+        gone = repository.withdrawn(doc_id)
         if gone is None:
             abort(404)
         return render_template("gone.html", title=gone[0], similar=gone[1], q=gone[0]), 410
@@ -94,13 +95,13 @@ def article(doc_id: str):
     # ?hl= is the query of the result that opened the article: its words
     # are marked, as in the snippet, and a link goes back to the plain page
     # (whose URL stays the canonical one).
-    hl = query_text(request.args, search.repo().settings["MAX_QUERY_CHARS"], name="hl")
+    hl = query_text(request.args, repository.repo().settings["MAX_QUERY_CHARS"], name="hl")
     body, marked = Markup(html), 0
     if hl:
-        ix = search.get_index()
-        body, marked = mark_html(html, search.repo().marks(ix, hl), ix.segmenter)
+        ix = repository.get_index()
+        body, marked = mark_html(html, repository.repo().marks(ix, hl), ix.segmenter)
     return render_template("article.html", doc=doc, body=Markup(scrollable_tables(str(body))),
-                           toc=headings(html), related=search.related(doc), hl=hl, marked=marked)
+                           toc=headings(html), related=repository.related(doc), hl=hl, marked=marked)
 
 
 TOC_MIN_HEADINGS = 3     # a table of contents only for manuals that need one
@@ -166,14 +167,14 @@ def _understood() -> tuple[str, dict[str, tuple[str, ...]], str]:
     holds."""
     if "km_search_state" not in g:
         try:
-            filters = filters_from(request.args, search.repo().office)
+            filters = filters_from(request.args, repository.repo().office)
         except BadParameter:
             filters = {}
         try:
             sort = sort_from(request.args)
         except BadParameter:
             sort = "relevance"
-        q = query_text(request.args, search.repo().settings["MAX_QUERY_CHARS"])
+        q = query_text(request.args, repository.repo().settings["MAX_QUERY_CHARS"])
         g.km_search_state = (q, filters, sort)
     return g.km_search_state
 
@@ -223,20 +224,20 @@ def search_state() -> list[tuple[str, str]]:
 
 @bp.app_template_global()
 def holders_to_ask() -> list:
-    return search.holders()
+    return repository.holders()
 
 
 @bp.app_template_global()
 def library_is_empty() -> bool:
     """No document at all: a new office, before its first one."""
-    return search.get_index().doc_count == 0
+    return repository.get_index().doc_count == 0
 
 
 @bp.app_template_global()
 def facet_label(field: str, value: str) -> str:
     table = FACET_TABLE.get(field)
     if table:
-        return search.repo().office.label(table, value)
+        return repository.repo().office.label(table, value)
     if field == "fiscal_year":
         return f"ปีงบประมาณ {value}"
     return value

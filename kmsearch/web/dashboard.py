@@ -24,10 +24,11 @@ from urllib.parse import urlsplit
 from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
                    url_for)
 
-from . import indicators, search, usage
-from .ratelimit import Backoff
-from .feeds import public_base
-from .thaidate import BadYear, current_fiscal_year, parse_year
+from kmsearch.km import indicators, usage
+from kmsearch.search import repository
+from kmsearch.web.ratelimit import Backoff
+from kmsearch.web.feeds import public_base
+from indexer.thaidate import BadYear, current_fiscal_year, parse_year
 
 bp = Blueprint("km", __name__, url_prefix="/km")
 COOKIE = "km_auth"
@@ -105,10 +106,10 @@ def _compute() -> indicators.Indicators:
     except BadYear as e:
         abort(400, description=f"ปีงบประมาณ: {e}")
     division = args.get("division") or None
-    repo = search.repo()
+    repo = repository.repo()
     if division and repo.office.resolve("divisions", division) is None:
         abort(400, description=f"ส่วนราชการ: ไม่รู้จัก “{division[:100]}”")
-    documents = search.get_index().all()
+    documents = repository.get_index().all()
     return indicators.compute(documents, repo.office, usage.current(), year, division,
                               show_queries=g.get("km_committee", False))
 
@@ -117,7 +118,7 @@ def _compute() -> indicators.Indicators:
 @bp.get("")          # registered first: url_for gives /km
 def dashboard():
     ind = _compute()
-    years = indicators.fiscal_years(search.get_index().all())
+    years = indicators.fiscal_years(repository.get_index().all())
     if ind.fiscal_year not in years:
         years = sorted({*years, ind.fiscal_year}, reverse=True)
     return render_template("km/dashboard.html", ind=ind, years=years, formats=FORMATS,

@@ -23,7 +23,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.utils import cached_property
 
-from indexer.validate import ID_RE
+from indexer.content.validate import ID_RE
 
 CSP = "; ".join([
     "default-src 'none'",
@@ -68,7 +68,7 @@ DEFAULT_MESSAGE = "เกิดข้อผิดพลาด กรุณาล
 
 # Used when even the error template cannot be rendered (a broken
 # kmsearch.yaml, a missing template) and for waitress's own answers
-# (kmsearch/server.py): plain HTML, nothing inline.
+# (kmsearch/web/server.py): plain HTML, nothing inline.
 _PLAIN = ('<!doctype html>\n<html lang="th"><head><meta charset="utf-8">'
           '<title>ขัดข้อง</title></head><body><h1>ขัดข้อง</h1><p>{message}</p>'
           '<p><a href="/">กลับหน้าแรก</a></p></body></html>\n')

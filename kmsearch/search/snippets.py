@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
-from indexer import thai
+from indexer.analysis import thai
 
 ELLIPSIS = "…"
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 
-from . import search, usage
-from .params import BadParameter, filters_from, int_param, query_text, sort_from
-from .security import valid_id
+from kmsearch.search import repository
+from kmsearch.km import usage
+from kmsearch.web.params import BadParameter, filters_from, int_param, query_text, sort_from
+from kmsearch.web.security import valid_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 
@@ -17,7 +18,7 @@ def bad_parameter(e: BadParameter):
 
 @bp.get("/search")
 def api_search():
-    settings = search.repo().settings
+    settings = repository.repo().settings
     args = request.args
     unknown = set(args) - {"q", "page", "limit", "sort", "division", "type", "knowledge", "area", "year", "tag"}
     if unknown:
@@ -25,8 +26,8 @@ def api_search():
     sort = sort_from(args)
     page = int_param(args, "page", 1, 1, settings["MAX_PAGE"])
     limit = int_param(args, "limit", settings["PAGE_SIZE"], 1, settings["MAX_LIMIT"])
-    filters = filters_from(args, search.repo().office)
-    result = search.run_query(query_text(args, settings["MAX_QUERY_CHARS"]), filters, page, limit, sort)
+    filters = filters_from(args, repository.repo().office)
+    result = repository.run_query(query_text(args, settings["MAX_QUERY_CHARS"]), filters, page, limit, sort)
     usage.record_search(result.query, result.found, filters, page, channel="api")
     return jsonify({
         "query": result.query,
@@ -52,18 +53,18 @@ def api_suggest():
     """Titles and words for what has been typed so far."""
     q = query_text(request.args, 100, strip=False)   # a trailing space ends a word
     limit = int_param(request.args, "limit", 8, 1, 20)
-    return jsonify({"query": q, **search.suggest(q, limit)})
+    return jsonify({"query": q, **repository.suggest(q, limit)})
 
 
 @bp.get("/articles/<doc_id>")
 def api_article(doc_id: str):
     if not valid_id(doc_id):
         return jsonify({"error": "not a valid article id"}), 404
-    doc, moved = search.article(doc_id)
+    doc, moved = repository.article(doc_id)
     if moved:
         return redirect(url_for("api.api_article", doc_id=moved), 301)
     if doc is None:
-        gone = search.withdrawn(doc_id)
+        gone = repository.withdrawn(doc_id)
         if gone is not None:
             return jsonify({"error": f"article {doc_id!r} was withdrawn", "title": gone[0]}), 410
         return jsonify({"error": f"no article with id {doc_id!r}"}), 404

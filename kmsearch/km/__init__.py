@@ -1,0 +1,1 @@
+"""Knowledge management: the plan's indicators and the usage log they read."""

@@ -1,0 +1,1 @@
+"""Publishing: new documents from templates, git hooks, rebuilding on change."""
