@@ -21,7 +21,7 @@ PORT   ?= 5000
 # own browser download is never used.
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: run test build check install clean browser lock cluster-deps cluster
+.PHONY: run test lint fast build check install clean browser lock cluster-deps cluster
 
 # A changed lock or pyproject.toml rebuilds the venv from empty (--clear), so
 # a package the lock dropped does not linger in it.  pip check fails when
@@ -62,8 +62,20 @@ build: $(STAMP)
 check: $(STAMP)
 	$(BIN)/kmsearch check
 
-test: $(STAMP) browser cluster-deps
+test: lint browser cluster-deps
 	KMSEARCH_CHROMIUM=$(CHROMIUM) $(BIN)/python -m pytest
+
+# The checks on the code itself (docs/architecture.md): lint, formatting,
+# types, and the layer rule.  make test runs them first.
+lint: $(STAMP)
+	$(BIN)/ruff check indexer kmsearch tests benchmarks
+	$(BIN)/ruff format --check indexer kmsearch tests benchmarks
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_architecture.py
+
+# What a developer runs between edits: no browser, no cluster, nothing slow.
+fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not browser and not slow and not opensearch"
 
 # Chromium for tests/browser: installed from Debian when missing and we are
 # root (as in CI); otherwise say how, and the browser tests fail saying so too.

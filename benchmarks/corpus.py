@@ -12,6 +12,7 @@ how much there is, never in what kind.  Every random choice comes from
 ``random.Random`` seeded with a string (hashed with SHA-512), the same on
 every machine and under any PYTHONHASHSEED.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -28,7 +29,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT.parent / "shared" / "data"
-CONFIG_DIR = ROOT / "content"          # kmsearch.yaml, words.txt, synonyms.txt are copied from here
+CONFIG_DIR = ROOT / "content"  # kmsearch.yaml, words.txt, synonyms.txt are copied from here
 SEED = "kmsearch-scale-1"
 GENERATOR_VERSION = 3
 
@@ -62,16 +63,52 @@ DIVISION_TAGS = {
     "education": ["ศูนย์พัฒนาเด็กเล็ก", "อาหารกลางวัน", "นมโรงเรียน", "ประเพณี", "ภูมิปัญญาท้องถิ่น"],
     "planning": ["แผนพัฒนาท้องถิ่น", "ข้อบัญญัติงบประมาณ", "ประชาคม", "เว็บไซต์", "ITA"],
 }
-FIRST_NAMES = ["สมชาย", "สมหญิง", "ประสิทธิ์", "วิไลวรรณ", "ณัฐพล", "กนกวรรณ", "สุดารัตน์", "ธนากร",
-               "พรทิพย์", "อนุชา", "จันทร์เพ็ญ", "วีระพงษ์", "ปิยะนุช", "บุญมี", "ศิริพร", "เกียรติศักดิ์"]
-SURNAMES = ["ใจดี", "ศรีวิไล", "ทองคำ", "แก้วมณี", "บุญเรือง", "สุขสวัสดิ์", "พรหมมา", "จันทร์หอม",
-            "มีสุข", "รักษาดี", "วงศ์ไทย", "ชัยมงคล"]
+FIRST_NAMES = [
+    "สมชาย",
+    "สมหญิง",
+    "ประสิทธิ์",
+    "วิไลวรรณ",
+    "ณัฐพล",
+    "กนกวรรณ",
+    "สุดารัตน์",
+    "ธนากร",
+    "พรทิพย์",
+    "อนุชา",
+    "จันทร์เพ็ญ",
+    "วีระพงษ์",
+    "ปิยะนุช",
+    "บุญมี",
+    "ศิริพร",
+    "เกียรติศักดิ์",
+]
+SURNAMES = [
+    "ใจดี",
+    "ศรีวิไล",
+    "ทองคำ",
+    "แก้วมณี",
+    "บุญเรือง",
+    "สุขสวัสดิ์",
+    "พรหมมา",
+    "จันทร์หอม",
+    "มีสุข",
+    "รักษาดี",
+    "วงศ์ไทย",
+    "ชัยมงคล",
+]
 TITLES = ["นาย", "นาง", "นางสาว"]
-POSITIONS = ["หัวหน้าฝ่าย", "นักวิชาการ", "เจ้าพนักงาน", "ผู้อำนวยการกอง", "ครูผู้ดูแลเด็ก", "นายช่างโยธา",
-             "นักจัดการงานทั่วไป", "พนักงานจ้าง"]
+POSITIONS = [
+    "หัวหน้าฝ่าย",
+    "นักวิชาการ",
+    "เจ้าพนักงาน",
+    "ผู้อำนวยการกอง",
+    "ครูผู้ดูแลเด็ก",
+    "นายช่างโยธา",
+    "นักจัดการงานทั่วไป",
+    "พนักงานจ้าง",
+]
 THAI_MONTHS = ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
-FIRST_DAY = dt.date(2020, 10, 1)    # fiscal year 2564 begins
-LAST_DAY = dt.date(2025, 9, 30)     # fiscal year 2568 ends
+FIRST_DAY = dt.date(2020, 10, 1)  # fiscal year 2564 begins
+LAST_DAY = dt.date(2025, 9, 30)  # fiscal year 2568 ends
 
 
 @dataclass(frozen=True)
@@ -95,9 +132,13 @@ def _jsonl(path: Path) -> list[dict]:
 @lru_cache(maxsize=2)
 def sources(data_dir: str = str(DATA_DIR), config_dir: str = str(CONFIG_DIR)) -> Sources:
     passages = tuple(
-        Passage(d["id"], " ".join(d["title"].split()),
-                tuple(p for p in (" ".join(x.split()) for x in d["text"].split("\n")) if p))
-        for d in _jsonl(Path(data_dir) / "thai-qa-dev" / "docs.jsonl"))
+        Passage(
+            d["id"],
+            " ".join(d["title"].split()),
+            tuple(p for p in (" ".join(x.split()) for x in d["text"].split("\n")) if p),
+        )
+        for d in _jsonl(Path(data_dir) / "thai-qa-dev" / "docs.jsonl")
+    )
     messages = tuple(" ".join(m["text"].split()) for m in _jsonl(Path(data_dir) / "wisesight" / "texts.jsonl"))
     office = yaml.safe_load((Path(config_dir) / "kmsearch.yaml").read_text(encoding="utf-8"))
     return Sources(passages, tuple(m for m in messages if m), office)
@@ -148,7 +189,7 @@ def _list_block(rng: random.Random, paragraph: str, numbered: bool) -> str:
         return paragraph
     k = min(len(parts), rng.randint(3, 6))
     step = math.ceil(len(parts) / k)
-    items = [" ".join(parts[j:j + step]) for j in range(0, len(parts), step)]
+    items = [" ".join(parts[j : j + step]) for j in range(0, len(parts), step)]
     return "\n".join(f"{n}. {it}" if numbered else f"- {it}" for n, it in enumerate(items, 1))
 
 
@@ -170,13 +211,16 @@ def document(i: int, src: Sources, seed: str = SEED) -> tuple[str, str]:
     fy = _fiscal_year(day)
     title = rng.choice(TITLE_FORMS[doc_type]).format(t=main.title, fy=fy)
     tacit = rng.random() < tacit_share
-    areas_for = sorted({a for row in knowledge_map if row["division"] == division for a in row["areas"]}) \
-        or [a["slug"] for a in office.get("areas", [])]
+    areas_for = sorted({a for row in knowledge_map if row["division"] == division for a in row["areas"]}) or [
+        a["slug"] for a in office.get("areas", [])
+    ]
     head: dict = {
         "id": f"{doc_type}-{i:06d}",
         "title": title,
         # the slug or the Thai name, as people write either
-        "division": division if rng.random() < 0.6 else next(d["name"] for d in office["divisions"] if d["slug"] == division),
+        "division": division
+        if rng.random() < 0.6
+        else next(d["name"] for d in office["divisions"] if d["slug"] == division),
         "type": doc_type,
         "knowledge": "tacit" if tacit else "explicit",
         "area": rng.sample(areas_for, k=min(len(areas_for), rng.randint(1, 2))),
@@ -263,7 +307,6 @@ def generate(n: int, out: Path, seed: str = SEED, data_dir: str = str(DATA_DIR))
         file_bytes += len(raw)
         body_bytes += len(text.split("\n---\n", 1)[1].encode("utf-8"))
         digest.update(raw)
-    manifest = {**want, "files": files, "file_bytes": file_bytes, "body_bytes": body_bytes,
-                "sha1": digest.hexdigest()}
+    manifest = {**want, "files": files, "file_bytes": file_bytes, "body_bytes": body_bytes, "sha1": digest.hexdigest()}
     manifest_path.write_text(json.dumps(manifest, indent=1))
     return manifest

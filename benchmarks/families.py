@@ -4,35 +4,56 @@ Every random choice comes from ``random.Random`` seeded with a string, which
 Python hashes with SHA-512: the same families come out on every machine and
 under any PYTHONHASHSEED.
 """
+
 from __future__ import annotations
 
 import json
 import random
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
 
 SEED = "kmsearch-relevance-1"
 
 THAI_CONSONANTS = [chr(c) for c in range(0x0E01, 0x0E2F)]
-QUESTION_WORDS = frozenset(
-    "อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร หรือไม่ ไหม บ้าง".split()
-)
+QUESTION_WORDS = frozenset("อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร หรือไม่ ไหม บ้าง".split())
 
 # (abbreviation, expansion).  ม. = มหาวิทยาลัย is left out: ม. also stands for
 # หมู่ and มัธยม, so as a synonym it would pull in unrelated documents.
 ABBREVIATIONS = (
-    ("กทม.", "กรุงเทพมหานคร"), ("สหรัฐ", "สหรัฐอเมริกา"), ("ร.ร.", "โรงเรียน"),
-    ("รพ.", "โรงพยาบาล"), ("จ.", "จังหวัด"), ("อ.", "อำเภอ"), ("ต.", "ตำบล"),
-    ("พ.ศ.", "พุทธศักราช"), ("ค.ศ.", "คริสต์ศักราช"), ("อบต.", "องค์การบริหารส่วนตำบล"),
-    ("ส.ส.", "สมาชิกสภาผู้แทนราษฎร"), ("ส.ว.", "สมาชิกวุฒิสภา"), ("ครม.", "คณะรัฐมนตรี"),
-    ("กม.", "กิโลเมตร"), ("ตร.กม.", "ตารางกิโลเมตร"), ("ม.ร.ว.", "หม่อมราชวงศ์"),
-    ("ม.ล.", "หม่อมหลวง"), ("พล.อ.", "พลเอก"), ("จุฬาฯ", "จุฬาลงกรณ์มหาวิทยาลัย"),
-    ("ม.ค.", "มกราคม"), ("ก.พ.", "กุมภาพันธ์"), ("มี.ค.", "มีนาคม"), ("เม.ย.", "เมษายน"),
-    ("พ.ค.", "พฤษภาคม"), ("มิ.ย.", "มิถุนายน"), ("ก.ค.", "กรกฎาคม"), ("ส.ค.", "สิงหาคม"),
-    ("ก.ย.", "กันยายน"), ("ต.ค.", "ตุลาคม"), ("พ.ย.", "พฤศจิกายน"), ("ธ.ค.", "ธันวาคม"),
+    ("กทม.", "กรุงเทพมหานคร"),
+    ("สหรัฐ", "สหรัฐอเมริกา"),
+    ("ร.ร.", "โรงเรียน"),
+    ("รพ.", "โรงพยาบาล"),
+    ("จ.", "จังหวัด"),
+    ("อ.", "อำเภอ"),
+    ("ต.", "ตำบล"),
+    ("พ.ศ.", "พุทธศักราช"),
+    ("ค.ศ.", "คริสต์ศักราช"),
+    ("อบต.", "องค์การบริหารส่วนตำบล"),
+    ("ส.ส.", "สมาชิกสภาผู้แทนราษฎร"),
+    ("ส.ว.", "สมาชิกวุฒิสภา"),
+    ("ครม.", "คณะรัฐมนตรี"),
+    ("กม.", "กิโลเมตร"),
+    ("ตร.กม.", "ตารางกิโลเมตร"),
+    ("ม.ร.ว.", "หม่อมราชวงศ์"),
+    ("ม.ล.", "หม่อมหลวง"),
+    ("พล.อ.", "พลเอก"),
+    ("จุฬาฯ", "จุฬาลงกรณ์มหาวิทยาลัย"),
+    ("ม.ค.", "มกราคม"),
+    ("ก.พ.", "กุมภาพันธ์"),
+    ("มี.ค.", "มีนาคม"),
+    ("เม.ย.", "เมษายน"),
+    ("พ.ค.", "พฤษภาคม"),
+    ("มิ.ย.", "มิถุนายน"),
+    ("ก.ค.", "กรกฎาคม"),
+    ("ส.ค.", "สิงหาคม"),
+    ("ก.ย.", "กันยายน"),
+    ("ต.ค.", "ตุลาคม"),
+    ("พ.ย.", "พฤศจิกายน"),
+    ("ธ.ค.", "ธันวาคม"),
 )
 
 
@@ -58,7 +79,7 @@ class Query:
 @dataclass
 class Family:
     name: str
-    docs: str                    # the document variant it runs against
+    docs: str  # the document variant it runs against
     queries: list[Query]
     note: str
     baseline: str | None = None  # the clean family its MRR is compared with
@@ -67,6 +88,7 @@ class Family:
 
 
 # --- data --------------------------------------------------------------------
+
 
 def _jsonl(path: Path) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -131,6 +153,7 @@ def variant_docs(data_dir: str, variant: str) -> list[Doc]:
 
 # --- query variants ----------------------------------------------------------
 
+
 def _rng(qid: str, purpose: str) -> random.Random:
     return random.Random(f"{SEED}:{qid}:{purpose}")
 
@@ -178,12 +201,12 @@ def typo(q: Query, words: list[str]) -> str | None:
     j = rng.choice(spots)
     op = rng.choice(("delete", "double", "replace"))
     if op == "delete":
-        new = w[:j] + w[j + 1:]
+        new = w[:j] + w[j + 1 :]
     elif op == "double":
         new = w[:j] + w[j] + w[j:]
     else:
-        new = w[:j] + rng.choice([c for c in THAI_CONSONANTS if c != w[j]]) + w[j + 1:]
-    return " ".join(words[:i] + [new] + words[i + 1:])
+        new = w[:j] + rng.choice([c for c in THAI_CONSONANTS if c != w[j]]) + w[j + 1 :]
+    return " ".join(words[:i] + [new] + words[i + 1 :])
 
 
 def fragment(q: Query, words: list[str]) -> str | None:
@@ -199,7 +222,7 @@ def fragment(q: Query, words: list[str]) -> str | None:
     rng = _rng(q.qid, "fragment")
     a = rng.randint(1, len(cl) - 4)
     b = rng.randint(a + 3, len(cl) - 1)
-    return " ".join(words[:i] + ["".join(cl[a:b])] + words[i + 1:])
+    return " ".join(words[:i] + ["".join(cl[a:b])] + words[i + 1 :])
 
 
 def _readable(abbr: str) -> bool:
@@ -234,8 +257,11 @@ def abbreviate(text: str) -> str | None:
             if a > 0 and text[a - 1] == ".":  # the tail of another abbreviation
                 continue
             taken.append((a, b, other))
-    usable = [(a, b, other) for a, b, other in sorted(taken)
-              if not (len(other) < len(text[a:b]) and _FOLLOWS_QUESTION.match(text, b))]
+    usable = [
+        (a, b, other)
+        for a, b, other in sorted(taken)
+        if not (len(other) < len(text[a:b]) and _FOLLOWS_QUESTION.match(text, b))
+    ]
     if not usable:
         return None
     a, b, other = usable[0]
@@ -243,6 +269,7 @@ def abbreviate(text: str) -> str | None:
 
 
 # --- families ----------------------------------------------------------------
+
 
 def families(data_dir: str, sample: int) -> list[Family]:
     """Every family; the sample is the head of one fixed shuffle of the questions."""
@@ -273,18 +300,41 @@ def families(data_dir: str, sample: int) -> list[Family]:
     return [
         Family("natural", "clean", natural, "the questions as written"),
         Family("keywords", "clean", kw_queries, "2-3 longest content words of the question"),
-        Family("typo", "clean", typo_q, "keywords, one consonant deleted/doubled/replaced in the longest word",
-               "keywords", typo_base),
-        Family("fragment", "clean", frag_q, "keywords, longest word cut to a middle fragment (>= 3 clusters)",
-               "keywords", frag_base),
-        Family("abbreviations", "clean", [Query(q.qid, abbreviate(q.text), q.relevant) for q in abbr_pool],
-               "questions (from all, not only the sample) with one table term swapped for its other form",
-               "natural", abbr_pool),
+        Family(
+            "typo",
+            "clean",
+            typo_q,
+            "keywords, one consonant deleted/doubled/replaced in the longest word",
+            "keywords",
+            typo_base,
+        ),
+        Family(
+            "fragment",
+            "clean",
+            frag_q,
+            "keywords, longest word cut to a middle fragment (>= 3 clusters)",
+            "keywords",
+            frag_base,
+        ),
+        Family(
+            "abbreviations",
+            "clean",
+            [Query(q.qid, abbreviate(q.text), q.relevant) for q in abbr_pool],
+            "questions (from all, not only the sample) with one table term swapped for its other form",
+            "natural",
+            abbr_pool,
+        ),
         doc_side("thai-digits", digits, "documents in Thai digits; sampled questions whose passage has a digit"),
-        doc_side("thai-digits:q", [q for q in digits if re.search(r"[0-9]", q.text)],
-                 "the thai-digits questions that contain a digit themselves"),
+        doc_side(
+            "thai-digits:q",
+            [q for q in digits if re.search(r"[0-9]", q.text)],
+            "the thai-digits questions that contain a digit themselves",
+        ),
         doc_side("sara-am", natural, "documents with sara am decomposed; all sampled questions"),
-        doc_side("sara-am:q", [q for q in natural if "\u0e33" in q.text],
-                 "the sara-am questions that contain sara am themselves"),
+        doc_side(
+            "sara-am:q",
+            [q for q in natural if "\u0e33" in q.text],
+            "the sara-am questions that contain sara am themselves",
+        ),
         doc_side("zero-width", natural, "documents with U+200B inside Thai words; all sampled questions"),
     ]

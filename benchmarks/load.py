@@ -16,6 +16,7 @@ the rebuild did not succeed.
 Clients and server share the machine: on a small one the client threads
 take CPU from the server, so the latencies are an upper bound.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,12 +44,48 @@ BIN = Path(sys.executable).parent
 # What staff of the bundled office search for: words, phrases, typos,
 # abbreviations, filters, Thai digits.
 QUERIES = [
-    "ภาษีที่ดิน", "ภาษีที่ดินและสิ่งปลูกสร้าง", "ภาษีป้าย", "ภาษีค้างชำระ", "e-GP", "จัดซื้อจัดจ้าง", "วิธีเฉพาะเจาะจง",
-    "เบี้ยยังชีพผู้สูงอายุ", "เบี้ยความพิการ", "ไข้เลือดออก", "พ่นหมอกควัน", "ขออนุญาตก่อสร้าง", "ระยะร่น",
-    "ศูนย์พัฒนาเด็กเล็ก", "ศพด.", "อปท.", "ไฟถนนดับ", "ซ่อมถนน", "ร้องเรียน", "ประชุมสภา", "ขยะ", "ธนาคารขยะ",
-    "ค่าเดินทางไปราชการ", "เบิกจ่ายเงิน", "จดทะเบียนสุนัข", "อาหารกลางวัน", "นมโรงเรียน", "DSPM", "e-LAAS",
-    "ภาษีที่ดืน", "ไข้เลือกออก", '"ภาษีป้าย"', "ภาษี -ป้าย", "ภาษี OR ค่าธรรมเนียม", "division:กองคลัง ภาษี",
-    "type:manual", "knowledge:tacit", "ปี:2566", "year:๒๕๖๗ แผน", "ภัยพิบัติ", "ผู้สูงอายุ", "เด็กร้องไห้",
+    "ภาษีที่ดิน",
+    "ภาษีที่ดินและสิ่งปลูกสร้าง",
+    "ภาษีป้าย",
+    "ภาษีค้างชำระ",
+    "e-GP",
+    "จัดซื้อจัดจ้าง",
+    "วิธีเฉพาะเจาะจง",
+    "เบี้ยยังชีพผู้สูงอายุ",
+    "เบี้ยความพิการ",
+    "ไข้เลือดออก",
+    "พ่นหมอกควัน",
+    "ขออนุญาตก่อสร้าง",
+    "ระยะร่น",
+    "ศูนย์พัฒนาเด็กเล็ก",
+    "ศพด.",
+    "อปท.",
+    "ไฟถนนดับ",
+    "ซ่อมถนน",
+    "ร้องเรียน",
+    "ประชุมสภา",
+    "ขยะ",
+    "ธนาคารขยะ",
+    "ค่าเดินทางไปราชการ",
+    "เบิกจ่ายเงิน",
+    "จดทะเบียนสุนัข",
+    "อาหารกลางวัน",
+    "นมโรงเรียน",
+    "DSPM",
+    "e-LAAS",
+    "ภาษีที่ดืน",
+    "ไข้เลือกออก",
+    '"ภาษีป้าย"',
+    "ภาษี -ป้าย",
+    "ภาษี OR ค่าธรรมเนียม",
+    "division:กองคลัง ภาษี",
+    "type:manual",
+    "knowledge:tacit",
+    "ปี:2566",
+    "year:๒๕๖๗ แผน",
+    "ภัยพิบัติ",
+    "ผู้สูงอายุ",
+    "เด็กร้องไห้",
 ]
 PREFIXES = ["ภาษี", "ภาษีท", "ไข้", "เบี้ย", "ศูนย์พ", "จัดซื้อ", "e-", "ไฟ", "ขย", "ร้อง"]
 KINDS = (("search", 45), ("article", 30), ("api", 15), ("suggest", 10))
@@ -57,9 +94,9 @@ KINDS = (("search", 45), ("article", 30), ("api", 15), ("suggest", 10))
 @dataclass
 class Sample:
     kind: str
-    started: float      # seconds since the load started
+    started: float  # seconds since the load started
     ms: float
-    status: int         # 0: no answer (connection error, timeout)
+    status: int  # 0: no answer (connection error, timeout)
     error: str = ""
 
 
@@ -89,8 +126,13 @@ def free_port() -> int:
 
 def machine() -> dict:
     about = describe()
-    return {"cpu": about["cpu"], "cores": about["cores"], "system": about["platform"],
-            "python": about["python"], "load_average_at_start": _loadavg()}
+    return {
+        "cpu": about["cpu"],
+        "cores": about["cores"],
+        "system": about["platform"],
+        "python": about["python"],
+        "load_average_at_start": _loadavg(),
+    }
 
 
 def _loadavg() -> list[float] | None:
@@ -113,7 +155,9 @@ def summarise(samples: list[Sample], seconds: float) -> dict:
     return {
         "requests": len(samples),
         "errors": sum(1 for s in samples if s.status != 200),
-        "p50_ms": percentile(ms, 50), "p95_ms": percentile(ms, 95), "p99_ms": percentile(ms, 99),
+        "p50_ms": percentile(ms, 50),
+        "p95_ms": percentile(ms, 95),
+        "p99_ms": percentile(ms, 99),
         "max_ms": round(ms[-1], 1) if ms else None,
         "per_second": round(len(samples) / seconds, 1) if seconds else None,
     }
@@ -226,11 +270,23 @@ def main(argv: list[str] | None = None) -> int:
     kmsearch = str(BIN / "kmsearch")
     build = [kmsearch, "build", "--content", args.content, "--index", str(index)]
     port = free_port()
-    serve = [kmsearch, "serve", "--content", args.content, "--index", str(index), "--host", "127.0.0.1",
-             "--port", str(port), "--threads", str(args.threads)]
+    serve = [
+        kmsearch,
+        "serve",
+        "--content",
+        args.content,
+        "--index",
+        str(index),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--threads",
+        str(args.threads),
+    ]
     log = tmp / "server.log"
     server = None
-    host = machine()                    # the load average before anything runs
+    host = machine()  # the load average before anything runs
     try:
         started = time.perf_counter()
         first = subprocess.run(build, capture_output=True, text=True)
@@ -241,7 +297,7 @@ def main(argv: list[str] | None = None) -> int:
             server = subprocess.Popen(serve, stdout=out, stderr=subprocess.STDOUT)
         wait_until_up(port, server, log)
         ids = article_ids(port)
-        for kind, _ in KINDS:           # warm up: dictionaries, templates, caches
+        for kind, _ in KINDS:  # warm up: dictionaries, templates, caches
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             conn.request("GET", request_for(kind, random.Random(0), ids))
             conn.getresponse().read()
@@ -250,8 +306,10 @@ def main(argv: list[str] | None = None) -> int:
         run, rebuilt = Run(), Rebuild()
         t0 = time.perf_counter()
         stop_at = t0 + args.seconds
-        threads = [threading.Thread(target=client, args=(n, port, ids, t0, stop_at, run), daemon=True)
-                   for n in range(args.clients)]
+        threads = [
+            threading.Thread(target=client, args=(n, port, ids, t0, stop_at, run), daemon=True)
+            for n in range(args.clients)
+        ]
         rebuilder = threading.Thread(target=rebuild, args=([*build, "--full"], rebuild_at, t0, rebuilt), daemon=True)
         for t in threads:
             t.start()
@@ -276,13 +334,22 @@ def main(argv: list[str] | None = None) -> int:
     window = [s for s in samples if rebuilt.at <= s.started <= rebuilt.at + rebuilt.seconds]
     report = {
         "machine": host,
-        "command": {"server": show(serve), "build": show(build), "rebuild": show([*build, "--full"]),
-                    "load": f"{args.clients} clients x {args.seconds:g} s, loopback, keep-alive, "
-                            f"mix {', '.join(f'{k} {w}%' for k, w in KINDS)}"},
+        "command": {
+            "server": show(serve),
+            "build": show(build),
+            "rebuild": show([*build, "--full"]),
+            "load": f"{args.clients} clients x {args.seconds:g} s, loopback, keep-alive, "
+            f"mix {', '.join(f'{k} {w}%' for k, w in KINDS)}",
+        },
         "documents": len(ids),
         "first_build_seconds": round(build_seconds, 2),
-        "rebuild": {"at_s": round(rebuilt.at, 2), "seconds": round(rebuilt.seconds, 2), "exit": rebuilt.exit,
-                    "requests_during": len(window), "errors_during": sum(1 for s in window if s.status != 200)},
+        "rebuild": {
+            "at_s": round(rebuilt.at, 2),
+            "seconds": round(rebuilt.seconds, 2),
+            "exit": rebuilt.exit,
+            "requests_during": len(window),
+            "errors_during": sum(1 for s in window if s.status != 200),
+        },
         "kinds": kinds,
         "all": summarise(samples, elapsed),
         "seconds": round(elapsed, 2),
@@ -305,23 +372,31 @@ def main(argv: list[str] | None = None) -> int:
 
 def print_table(r: dict) -> None:
     m = r["machine"]
-    print(f"machine  {m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']}"
-          f" (load average at start {m['load_average_at_start']})")
+    print(
+        f"machine  {m['cpu']}, {m['cores']} cores, {m['system']}, Python {m['python']}"
+        f" (load average at start {m['load_average_at_start']})"
+    )
     print(f"server   {r['command']['server']}")
     print(f"load     {r['command']['load']}")
     rb = r["rebuild"]
-    print(f"rebuild  {r['command']['rebuild']} at {rb['at_s']:.1f} s, took {rb['seconds']:.1f} s, exit {rb['exit']};"
-          f" {rb['requests_during']} requests meanwhile, {rb['errors_during']} errors")
+    print(
+        f"rebuild  {r['command']['rebuild']} at {rb['at_s']:.1f} s, took {rb['seconds']:.1f} s, exit {rb['exit']};"
+        f" {rb['requests_during']} requests meanwhile, {rb['errors_during']} errors"
+    )
     print(f"content  {r['documents']} documents, first build {r['first_build_seconds']:.1f} s\n")
     head = f"{'kind':<9}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}{'max ms':>9}"
     print(head)
     print("-" * len(head))
     rows = list(r["kinds"].items()) + [("all", r["all"])]
     for name, s in rows:
+
         def f(v):
             return "-" if v is None else f"{v:.1f}"
-        print(f"{name:<9}{s['requests']:>9}{s['errors']:>8}{f(s['per_second']):>8}{f(s['p50_ms']):>9}"
-              f"{f(s['p95_ms']):>9}{f(s['p99_ms']):>9}{f(s['max_ms']):>9}")
+
+        print(
+            f"{name:<9}{s['requests']:>9}{s['errors']:>8}{f(s['per_second']):>8}{f(s['p50_ms']):>9}"
+            f"{f(s['p95_ms']):>9}{f(s['p99_ms']):>9}{f(s['max_ms']):>9}"
+        )
 
 
 if __name__ == "__main__":

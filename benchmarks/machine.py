@@ -1,4 +1,5 @@
 """What machine a benchmark ran on: every report prints it beside its numbers."""
+
 from __future__ import annotations
 
 import os
@@ -17,5 +18,9 @@ def cpu_model() -> str:
 
 
 def describe() -> dict:
-    return {"cpu": cpu_model(), "cores": os.cpu_count(), "python": platform.python_version(),
-            "platform": platform.platform()}
+    return {
+        "cpu": cpu_model(),
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }

@@ -1,11 +1,12 @@
 """Ranking metrics at a cut-off, binary relevance; shared by the benchmark and the tests."""
+
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Sequence
 
 K = 10
 

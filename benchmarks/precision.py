@@ -15,6 +15,7 @@ law sections) and ../shared/data/thai-qa-dev (Thai Wikipedia passages):
 printed as one table beside the issue's targets, with the machine and the
 command.  Writes benchmarks/out/precision.json and precision-queries.jsonl.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -28,10 +29,10 @@ import resource
 import shlex
 import sys
 import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping, Sequence
 
 from . import families as fam
 from .metrics import K, hit_rate, score
@@ -40,7 +41,7 @@ from .relevance import Clock, _build, _progress, _rel, _run, _table, machine
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 DATASETS = ("nitibench-dev", "thai-qa-dev")
-RETRIEVAL = "nitibench-dev"          # the set whose judged questions are scored here
+RETRIEVAL = "nitibench-dev"  # the set whose judged questions are scored here
 OUT = ROOT / "benchmarks" / "out"
 SEED = "kmsearch-precision-1"
 CHUNK = 40
@@ -60,6 +61,7 @@ MRR_MARGIN = 0.02
 
 
 # --- the metrics (pure; tests/test_bench_precision.py) -------------------------
+
 
 def is_thai_word(word: str, normalise=None) -> bool:
     """Thai letters only, 2+ characters, already in normalised form."""
@@ -116,11 +118,12 @@ def holding_text(words: Sequence[str], texts: Iterable[str]) -> int:
 
 # --- the corpus as the index segments it, and the probes drawn from it ----------
 
+
 @dataclass
 class Corpus:
     ids: list[str]
-    texts: list[str]                    # normalised title + "\n" + body
-    words: list[frozenset[str]]         # segmented words of each document
+    texts: list[str]  # normalised title + "\n" + body
+    words: list[frozenset[str]]  # segmented words of each document
     runs: list[list[tuple[str, bool]]]  # each document's words in order; True = touches the previous one
 
     @property
@@ -153,8 +156,9 @@ def _sample(pool: Iterable, n: int, rng: random.Random) -> list:
     return rng.sample(pool, min(n, len(pool)))
 
 
-def make_probes(dataset: str, corpus: Corpus, dictionary: set[str], stop: set[str], exclude: set[str],
-                n_words: int, n_queries: int) -> dict:
+def make_probes(
+    dataset: str, corpus: Corpus, dictionary: set[str], stop: set[str], exclude: set[str], n_words: int, n_queries: int
+) -> dict:
     """The probe queries of one data set, deterministic given the seed.
 
     - present / absent: dictionary words the corpus holds as segmented
@@ -174,11 +178,15 @@ def make_probes(dataset: str, corpus: Corpus, dictionary: set[str], stop: set[st
         "absent": _sample(dictionary - vocab, n_words, _rng(dataset, "absent")),
         "one-word": _sample(content, n_queries, _rng(dataset, "one-word")),
     }
-    adjacent = {(a[0], b[0]) for run in corpus.runs for a, b in zip(run, run[1:])
-                if b[1] and a[0] in content and b[0] in content and a[0] != b[0]
-                and a[0] + b[0] not in dictionary}
-    probes["no-space"] = [{"text": a + b, "words": [a, b]}
-                          for a, b in _sample(adjacent, n_queries, _rng(dataset, "no-space"))]
+    adjacent = {
+        (a[0], b[0])
+        for run in corpus.runs
+        for a, b in zip(run, run[1:])
+        if b[1] and a[0] in content and b[0] in content and a[0] != b[0] and a[0] + b[0] not in dictionary
+    }
+    probes["no-space"] = [
+        {"text": a + b, "words": [a, b]} for a, b in _sample(adjacent, n_queries, _rng(dataset, "no-space"))
+    ]
     rng = _rng(dataset, "two-word")
     order = list(range(len(corpus.ids)))
     rng.shuffle(order)
@@ -195,9 +203,15 @@ def make_probes(dataset: str, corpus: Corpus, dictionary: set[str], stop: set[st
         if pair in seen:
             continue
         seen.add(pair)
-        two.append({"text": f"{pair[0]} {pair[1]}", "words": list(pair), "doc": corpus.ids[i],
-                    "holding_words": holding(pair, corpus.words),
-                    "holding_text": holding_text(pair, corpus.texts)})
+        two.append(
+            {
+                "text": f"{pair[0]} {pair[1]}",
+                "words": list(pair),
+                "doc": corpus.ids[i],
+                "holding_words": holding(pair, corpus.words),
+                "holding_text": holding_text(pair, corpus.texts),
+            }
+        )
     probes["two-word"] = two
     df = {w: holding((w,), corpus.words) for w in probes["one-word"]}
     probes["one-word-df"] = df
@@ -232,9 +246,14 @@ def _prepare(dataset: str, data_dir: str, work: str, n_words: int, n_queries: in
     dictionary = {w for w in set(thai_words()) | set(read_words(content)[0]) if is_thai_word(w)}
     stop = set(fam._stopwords())
     probes = make_probes(dataset, corpus, dictionary, stop, synonym_terms(), n_words, n_queries)
-    return {"probes": probes, "texts": dict(zip(corpus.ids, corpus.texts)),
-            "vocabulary": len(corpus.vocabulary), "dictionary": len(dictionary),
-            "dictionary_present": len(corpus.vocabulary & dictionary), "segmenter": segmenter.engine}
+    return {
+        "probes": probes,
+        "texts": dict(zip(corpus.ids, corpus.texts)),
+        "vocabulary": len(corpus.vocabulary),
+        "dictionary": len(dictionary),
+        "dictionary_present": len(corpus.vocabulary & dictionary),
+        "segmenter": segmenter.engine,
+    }
 
 
 def _kmsearch(work: str, texts: list[str]) -> tuple[dict, tuple[float, float]]:
@@ -252,12 +271,17 @@ def _kmsearch(work: str, texts: list[str]) -> tuple[dict, tuple[float, float]]:
     out = {}
     for t in texts:
         page = repo.run_query(ix, t, pagelen=K, snippets=False)
-        out[t] = {"hits": [ids[h.id] for h in page.hits], "total": page.total,
-                  "suggestion": page.suggestion, "partial": bool(getattr(page, "partial", False))}
+        out[t] = {
+            "hits": [ids[h.id] for h in page.hits],
+            "total": page.total,
+            "suggestion": page.suggestion,
+            "partial": bool(getattr(page, "partial", False)),
+        }
     return out, clock.read()
 
 
 # --- the run ----------------------------------------------------------------------
+
 
 def _texts_for_kmsearch(probes: dict) -> list[str]:
     texts = probes["present"] + probes["absent"] + probes["one-word"]
@@ -275,23 +299,25 @@ def run(args) -> dict:
     data = {ds: str(args.shared / ds) for ds in DATASETS}
     judged = fam.load_queries(data[RETRIEVAL])
     judged_texts = sorted({q.text for q in judged})
-    os.environ.setdefault("PYTHONHASHSEED", "0")   # kmsearch's tie order follows the hash seed
+    os.environ.setdefault("PYTHONHASHSEED", "0")  # kmsearch's tie order follows the hash seed
 
     prepared: dict[str, dict] = {}
     built: dict[str, set[str]] = {ds: set() for ds in DATASETS}
     build_s: dict[str, dict[str, tuple[float, float]]] = {ds: {} for ds in DATASETS}
-    pages: dict[str, dict] = {ds: {} for ds in DATASETS}                         # kmsearch
+    pages: dict[str, dict] = {ds: {} for ds in DATASETS}  # kmsearch
     ranked: dict[str, dict[str, dict]] = {ds: {s: {} for s in systems} for ds in DATASETS}
     query_s = {s: [0.0, 0.0, 0] for s in systems}
     partial = {s: 0 for s in systems}
-    with tempfile.TemporaryDirectory(prefix="kmsearch-precision-") as tmp, \
-            ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="kmsearch-precision-") as tmp,
+        ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool,
+    ):
         work = {ds: str(Path(tmp) / ds) for ds in DATASETS}
         jobs: dict = {}
 
         def queue(kind: str, ds: str, s: str, texts: list[str]) -> None:
             for i in range(0, len(texts), CHUNK):
-                chunk = texts[i:i + CHUNK]
+                chunk = texts[i : i + CHUNK]
                 if s == KMSEARCH:
                     jobs[pool.submit(_kmsearch, work[ds], chunk)] = (kind, ds, s)
                 else:
@@ -318,8 +344,11 @@ def run(args) -> dict:
                     build_s[ds][s] = result
                     _progress(f"built {s} on {ds} in {result[0]:.1f}s")
                     if s == KMSEARCH:
-                        jobs[pool.submit(_prepare, ds, data[ds], work[ds], args.words, args.queries)] = \
-                            ("prepare", ds, s)
+                        jobs[pool.submit(_prepare, ds, data[ds], work[ds], args.words, args.queries)] = (
+                            "prepare",
+                            ds,
+                            s,
+                        )
                     elif ds in prepared:
                         queue_probes(ds, s)
                     if ds == RETRIEVAL:
@@ -345,18 +374,25 @@ def run(args) -> dict:
     wall, cpu = clock.read()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return {
-        "systems": systems, "judged": judged, "prepared": prepared, "pages": pages, "ranked": ranked,
+        "systems": systems,
+        "judged": judged,
+        "prepared": prepared,
+        "pages": pages,
+        "ranked": ranked,
         "timings": {
             "build_s": {ds: {s: {"wall": w, "cpu": c} for s, (w, c) in b.items()} for ds, b in build_s.items()},
-            "query_ms": {s: {"wall": 1000 * v[0] / max(1, v[2]), "cpu": 1000 * v[1] / max(1, v[2])}
-                         for s, v in query_s.items()},
-            "queries": {s: v[2] for s, v in query_s.items()}, "partial": partial,
+            "query_ms": {
+                s: {"wall": 1000 * v[0] / max(1, v[2]), "cpu": 1000 * v[1] / max(1, v[2])} for s, v in query_s.items()
+            },
+            "queries": {s: v[2] for s, v in query_s.items()},
+            "partial": partial,
             "total": {"wall": wall, "cpu": cpu + children.ru_utime + children.ru_stime},
         },
     }
 
 
 # --- evaluation -------------------------------------------------------------------
+
 
 def _pct(x: float | None) -> str:
     return "-" if x is None else f"{100 * x:.1f} %"
@@ -390,47 +426,84 @@ def evaluate(result: dict) -> tuple[list[dict], list[dict], dict]:
     bar = retrieval[best]["mrr@10"] + MRR_MARGIN if best else None
     details["retrieval_bar"] = {"system": best, "mrr@10": bar}
     for key, label in (("mrr@10", "MRR@10"), ("hr@10", "HR@10"), ("ndcg@10", "nDCG@10")):
-        row = {"measure": label, "data": RETRIEVAL, "n": len(judged),
-               "values": {s: retrieval[s][key] for s in systems}, "format": "score"}
+        row = {
+            "measure": label,
+            "data": RETRIEVAL,
+            "n": len(judged),
+            "values": {s: retrieval[s][key] for s in systems},
+            "format": "score",
+        }
         if key == "mrr@10" and bar is not None:
             row["target"] = f">= {best} + {MRR_MARGIN} = {bar:.3f}"
             row["pass"] = retrieval[KMSEARCH][key] >= bar
         rows.append(row)
     for q in judged:
-        records.append({"data": RETRIEVAL, "probe": "judged", "qid": q.qid, "query": q.text,
-                        "relevant": list(q.relevant),
-                        "ranks": {s: next((i + 1 for i, d in enumerate(ranked[s][q.text][:K]) if d in q.relevant),
-                                          None) for s in systems},
-                        "top3": {s: ranked[s][q.text][:3] for s in systems}})
+        records.append(
+            {
+                "data": RETRIEVAL,
+                "probe": "judged",
+                "qid": q.qid,
+                "query": q.text,
+                "relevant": list(q.relevant),
+                "ranks": {
+                    s: next((i + 1 for i, d in enumerate(ranked[s][q.text][:K]) if d in q.relevant), None)
+                    for s in systems
+                },
+                "top3": {s: ranked[s][q.text][:3] for s in systems},
+            }
+        )
 
     for ds in DATASETS:
         prep = result["prepared"][ds]
         probes, texts, pages = prep["probes"], prep["texts"], result["pages"][ds]
         peer_ranked = result["ranked"][ds]
-        det = details[ds] = {"vocabulary": prep["vocabulary"], "dictionary": prep["dictionary"],
-                             "dictionary_present": prep["dictionary_present"],
-                             "absent_as_text": probes["absent-as-text"], "segmenter": prep["segmenter"]}
+        det = details[ds] = {
+            "vocabulary": prep["vocabulary"],
+            "dictionary": prep["dictionary"],
+            "dictionary_present": prep["dictionary_present"],
+            "absent_as_text": probes["absent-as-text"],
+            "segmenter": prep["segmenter"],
+        }
 
         # False corrections.
-        for which, label in (("present", "false corrections, dictionary words the corpus holds"),
-                             ("absent", "false corrections, dictionary words the corpus lacks")):
+        for which, label in (
+            ("present", "false corrections, dictionary words the corpus holds"),
+            ("absent", "false corrections, dictionary words the corpus lacks"),
+        ):
             words = probes[which]
             fixed = [(w, pages[w]["suggestion"]) for w in words if pages[w]["suggestion"] is not None]
             share = len(fixed) / len(words) if words else None
             det[f"corrected_{which}"] = fixed
-            rows.append({"measure": label, "data": ds, "n": len(words), "values": {KMSEARCH: share},
-                         "format": "pct", "target": f"<= {FALSE_CORRECTIONS_MAX:.0%}",
-                         "pass": share is not None and share <= FALSE_CORRECTIONS_MAX})
+            rows.append(
+                {
+                    "measure": label,
+                    "data": ds,
+                    "n": len(words),
+                    "values": {KMSEARCH: share},
+                    "format": "pct",
+                    "target": f"<= {FALSE_CORRECTIONS_MAX:.0%}",
+                    "pass": share is not None and share <= FALSE_CORRECTIONS_MAX,
+                }
+            )
             for w in words:
-                records.append({"data": ds, "probe": which, "query": w, "suggestion": pages[w]["suggestion"],
-                                "total": pages[w]["total"]})
+                records.append(
+                    {
+                        "data": ds,
+                        "probe": which,
+                        "query": w,
+                        "suggestion": pages[w]["suggestion"],
+                        "total": pages[w]["total"],
+                    }
+                )
 
         # One-word and no-space noise, every system.
-        for probe, label, limit in (("one-word", "top-10 noise, one-word queries", ONE_WORD_NOISE_MAX),
-                                    ("no-space", "top-10 noise, two adjacent words without a space",
-                                     NO_SPACE_NOISE_MAX)):
-            items = [{"text": w, "words": [w]} for w in probes["one-word"]] if probe == "one-word" \
-                else probes["no-space"]
+        for probe, label, limit in (
+            ("one-word", "top-10 noise, one-word queries", ONE_WORD_NOISE_MAX),
+            ("no-space", "top-10 noise, two adjacent words without a space", NO_SPACE_NOISE_MAX),
+        ):
+            items = (
+                [{"text": w, "words": [w]} for w in probes["one-word"]] if probe == "one-word" else probes["no-space"]
+            )
             values, per_system = {}, {}
             for s in systems:
                 hits_of = (lambda t: pages[t]["hits"]) if s == KMSEARCH else (lambda t, s=s: peer_ranked[s][t])
@@ -441,9 +514,16 @@ def evaluate(result: dict) -> tuple[list[dict], list[dict], dict]:
                     c = noise(hits, texts, needles)
                     counts.append(c)
                     if s == KMSEARCH or c[0]:
-                        rec = {"data": ds, "probe": probe, "system": s, "query": it["text"], "words": it["words"],
-                               "noisy": c[0], "shown": c[1],
-                               "noisy_ids": [h for h in hits[:K] if not any(n in texts[h] for n in needles)]}
+                        rec = {
+                            "data": ds,
+                            "probe": probe,
+                            "system": s,
+                            "query": it["text"],
+                            "words": it["words"],
+                            "noisy": c[0],
+                            "shown": c[1],
+                            "noisy_ids": [h for h in hits[:K] if not any(n in texts[h] for n in needles)],
+                        }
                         if s == KMSEARCH:
                             rec["total"] = pages[it["text"]]["total"]
                             rec["suggestion"] = pages[it["text"]]["suggestion"]
@@ -451,23 +531,45 @@ def evaluate(result: dict) -> tuple[list[dict], list[dict], dict]:
                             rec["df"] = probes["one-word-df"][it["text"]]
                         records.append(rec)
                 values[s] = pooled_share(counts)
-                per_system[s] = {"noisy": sum(a for a, _ in counts), "shown": sum(b for _, b in counts),
-                                 "queries_with_noise": sum(1 for a, _ in counts if a)}
+                per_system[s] = {
+                    "noisy": sum(a for a, _ in counts),
+                    "shown": sum(b for _, b in counts),
+                    "queries_with_noise": sum(1 for a, _ in counts if a),
+                }
             det[probe] = per_system
-            rows.append({"measure": label, "data": ds, "n": len(items), "values": values, "format": "pct",
-                         "target": f"<= {limit:.0%}", "pass": values[KMSEARCH] is not None
-                         and values[KMSEARCH] <= limit})
+            rows.append(
+                {
+                    "measure": label,
+                    "data": ds,
+                    "n": len(items),
+                    "values": values,
+                    "format": "pct",
+                    "target": f"<= {limit:.0%}",
+                    "pass": values[KMSEARCH] is not None and values[KMSEARCH] <= limit,
+                }
+            )
             if probe == "one-word":
                 # Split by how many documents hold the word: rare words are where fragments fill the page.
                 for lo, hi, tag in ((1, 9, "held by < 10 documents"), (10, None, "held by >= 10 documents")):
-                    sub = [it for it in items
-                           if lo <= probes["one-word-df"][it["text"]] and (hi is None or probes["one-word-df"][it["text"]] <= hi)]
+                    sub = [
+                        it
+                        for it in items
+                        if lo <= probes["one-word-df"][it["text"]]
+                        and (hi is None or probes["one-word-df"][it["text"]] <= hi)
+                    ]
                     vals = {}
                     for s in systems:
                         hits_of = (lambda t: pages[t]["hits"]) if s == KMSEARCH else (lambda t, s=s: peer_ranked[s][t])
                         vals[s] = pooled_share(noise(hits_of(it["text"]), texts, it["words"]) for it in sub)
-                    rows.append({"measure": f"  of which words {tag}", "data": ds, "n": len(sub), "values": vals,
-                                 "format": "pct"})
+                    rows.append(
+                        {
+                            "measure": f"  of which words {tag}",
+                            "data": ds,
+                            "n": len(sub),
+                            "values": vals,
+                            "format": "pct",
+                        }
+                    )
 
         # Two-word totals.
         ratios, ratios_text = [], []
@@ -479,26 +581,63 @@ def evaluate(result: dict) -> tuple[list[dict], list[dict], dict]:
                 ratios.append(r)
             if rt is not None:
                 ratios_text.append(rt)
-            records.append({"data": ds, "probe": "two-word", "query": p["text"], "total": page["total"],
-                            "holding_words": p["holding_words"], "holding_text": p["holding_text"],
-                            "ratio": r, "suggestion": page["suggestion"], "partial": page["partial"]})
+            records.append(
+                {
+                    "data": ds,
+                    "probe": "two-word",
+                    "query": p["text"],
+                    "total": page["total"],
+                    "holding_words": p["holding_words"],
+                    "holding_text": p["holding_text"],
+                    "ratio": r,
+                    "suggestion": page["suggestion"],
+                    "partial": page["partial"],
+                }
+            )
         med, p90 = quantile(ratios, 0.5), quantile(ratios, 0.9)
-        det["two-word"] = {"median": med, "p90": p90, "median_text": quantile(ratios_text, 0.5),
-                           "p90_text": quantile(ratios_text, 0.9), "n": len(ratios),
-                           "under_1": sum(1 for r in ratios if r < 1)}
+        det["two-word"] = {
+            "median": med,
+            "p90": p90,
+            "median_text": quantile(ratios_text, 0.5),
+            "p90_text": quantile(ratios_text, 0.9),
+            "n": len(ratios),
+            "under_1": sum(1 for r in ratios if r < 1),
+        }
         n = len(probes["two-word"])
-        rows.append({"measure": "two-word total / documents holding both words, median", "data": ds, "n": n,
-                     "values": {KMSEARCH: med}, "format": "x", "target": f"<= {TOTAL_RATIO_MAX}x",
-                     "pass": med is not None and med <= TOTAL_RATIO_MAX})
-        rows.append({"measure": "two-word total / documents holding both words, p90", "data": ds, "n": n,
-                     "values": {KMSEARCH: p90}, "format": "x"})
-        rows.append({"measure": "  the same over documents holding both as substrings, median / p90", "data": ds,
-                     "n": n, "values": {KMSEARCH: (det["two-word"]["median_text"], det["two-word"]["p90_text"])},
-                     "format": "x2"})
+        rows.append(
+            {
+                "measure": "two-word total / documents holding both words, median",
+                "data": ds,
+                "n": n,
+                "values": {KMSEARCH: med},
+                "format": "x",
+                "target": f"<= {TOTAL_RATIO_MAX}x",
+                "pass": med is not None and med <= TOTAL_RATIO_MAX,
+            }
+        )
+        rows.append(
+            {
+                "measure": "two-word total / documents holding both words, p90",
+                "data": ds,
+                "n": n,
+                "values": {KMSEARCH: p90},
+                "format": "x",
+            }
+        )
+        rows.append(
+            {
+                "measure": "  the same over documents holding both as substrings, median / p90",
+                "data": ds,
+                "n": n,
+                "values": {KMSEARCH: (det["two-word"]["median_text"], det["two-word"]["p90_text"])},
+                "format": "x2",
+            }
+        )
     return rows, records, details
 
 
 # --- report -----------------------------------------------------------------------
+
 
 def _cell(row: dict, s: str) -> str:
     v = row["values"].get(s)
@@ -524,18 +663,28 @@ def _examples(records: list[dict], details: dict) -> list[str]:
                 shown = ", ".join(f"{w} -> {s}" for w, s in fixed[:8])
                 out.append(f"  {ds}: {which} words corrected ({len(fixed)}): {shown}")
         for probe in ("one-word", "no-space"):
-            worst = sorted((r for r in records if r["data"] == ds and r["probe"] == probe
-                            and r.get("system") == KMSEARCH and r["noisy"]),
-                           key=lambda r: (-r["noisy"], r["query"]))[:6]
+            worst = sorted(
+                (
+                    r
+                    for r in records
+                    if r["data"] == ds and r["probe"] == probe and r.get("system") == KMSEARCH and r["noisy"]
+                ),
+                key=lambda r: (-r["noisy"], r["query"]),
+            )[:6]
             for r in worst:
                 extra = f", {r['df']} documents hold it as a word" if "df" in r else ""
-                out.append(f"  {ds}: {probe} {r['query']!r}: {r['noisy']} of {r['shown']} noisy "
-                           f"(total {r['total']}{extra})")
-        worst = sorted((r for r in records if r["data"] == ds and r["probe"] == "two-word" and r["ratio"]),
-                       key=lambda r: -r["ratio"])[:4]
+                out.append(
+                    f"  {ds}: {probe} {r['query']!r}: {r['noisy']} of {r['shown']} noisy (total {r['total']}{extra})"
+                )
+        worst = sorted(
+            (r for r in records if r["data"] == ds and r["probe"] == "two-word" and r["ratio"]),
+            key=lambda r: -r["ratio"],
+        )[:4]
         for r in worst:
-            out.append(f"  {ds}: two-word {r['query']!r}: total {r['total']}, "
-                       f"{r['holding_words']} documents hold both words ({r['holding_text']} as substrings)")
+            out.append(
+                f"  {ds}: two-word {r['query']!r}: total {r['total']}, "
+                f"{r['holding_words']} documents hold both words ({r['holding_text']} as substrings)"
+            )
     return out
 
 
@@ -556,34 +705,53 @@ def render(rows: list[dict], records: list[dict], details: dict, meta: dict) -> 
     lines = []
     for r in rows:
         verdict = "" if "pass" not in r else ("pass" if r["pass"] else "FAIL")
-        lines.append([r["measure"], r["data"], str(r["n"]), *(_cell(r, s) for s in systems),
-                      r.get("target", ""), verdict])
+        lines.append(
+            [r["measure"], r["data"], str(r["n"]), *(_cell(r, s) for s in systems), r.get("target", ""), verdict]
+        )
     out += [_table("results (the pass column judges kmsearch against the issue's target)", header, lines), ""]
-    out += ["how each figure is counted:",
-            "  false corrections: share of the words whose ResultPage.suggestion is not None; words are Thai-only",
-            "    (2+ characters, normalised form) of pythainlp.corpus.thai_words(); 'holds' = among the corpus's",
-            "    words as the index segments them (indexer.thai.analyse with the content folder's segmenter).",
-            "  noise: share of the top-10 results shown, pooled over queries, whose normalised title + body",
-            "    contains none of the query's words (nor the joined string) even as a substring. One-word words",
-            "    are content words the corpus holds (dictionary words, not PyThaiNLP stopwords or question words,",
-            "    not in the synonym table); no-space pairs touch in some document and are not a dictionary word joined.",
-            "  two-word: two content words of one document; the denominator counts documents holding both as",
-            "    segmented words (the index's segmentation; issue item 1: a piece of another word does not match).",
-            ""]
+    out += [
+        "how each figure is counted:",
+        "  false corrections: share of the words whose ResultPage.suggestion is not None; words are Thai-only",
+        "    (2+ characters, normalised form) of pythainlp.corpus.thai_words(); 'holds' = among the corpus's",
+        "    words as the index segments them (indexer.thai.analyse with the content folder's segmenter).",
+        "  noise: share of the top-10 results shown, pooled over queries, whose normalised title + body",
+        "    contains none of the query's words (nor the joined string) even as a substring. One-word words",
+        "    are content words the corpus holds (dictionary words, not PyThaiNLP stopwords or question words,",
+        "    not in the synonym table); no-space pairs touch in some document and are not a dictionary word joined.",
+        "  two-word: two content words of one document; the denominator counts documents holding both as",
+        "    segmented words (the index's segmentation; issue item 1: a piece of another word does not match).",
+        "",
+    ]
     for ds in DATASETS:
         d = details[ds]
-        out.append(f"{ds}: {d['vocabulary']} distinct words ({d['segmenter']}); {d['dictionary_present']} of "
-                   f"{d['dictionary']} dictionary words held; {d['absent_as_text']} of the {meta['words']} absent "
-                   f"words occur inside other words; two-word ratios under 1: {d['two-word']['under_1']}")
+        out.append(
+            f"{ds}: {d['vocabulary']} distinct words ({d['segmenter']}); {d['dictionary_present']} of "
+            f"{d['dictionary']} dictionary words held; {d['absent_as_text']} of the {meta['words']} absent "
+            f"words occur inside other words; two-word ratios under 1: {d['two-word']['under_1']}"
+        )
     out += [""] + _examples(records, details) + [""]
     out += ["systems:"] + [f"  {s:<24} {note}" for s, note in meta["systems"].items()] + [""]
-    lines = [[s, *(f"{t['build_s'][ds][s]['wall']:.1f}/{t['build_s'][ds][s]['cpu']:.1f}" for ds in DATASETS),
-              str(t["queries"][s]), f"{t['query_ms'][s]['wall']:.1f}/{t['query_ms'][s]['cpu']:.1f}"]
-             for s in systems]
-    out += [_table(f"timings, wall/CPU ({meta['workers']} worker processes in parallel)",
-                   ["system", *(f"build {ds} s" for ds in DATASETS), "queries", "mean query ms"], lines)]
-    out += [f"kmsearch searches stopped by the project's time limit (partial results): {t['partial'][KMSEARCH]}",
-            "", f"total {t['total']['wall']:.0f}s wall, {t['total']['cpu']:.0f}s CPU"]
+    lines = [
+        [
+            s,
+            *(f"{t['build_s'][ds][s]['wall']:.1f}/{t['build_s'][ds][s]['cpu']:.1f}" for ds in DATASETS),
+            str(t["queries"][s]),
+            f"{t['query_ms'][s]['wall']:.1f}/{t['query_ms'][s]['cpu']:.1f}",
+        ]
+        for s in systems
+    ]
+    out += [
+        _table(
+            f"timings, wall/CPU ({meta['workers']} worker processes in parallel)",
+            ["system", *(f"build {ds} s" for ds in DATASETS), "queries", "mean query ms"],
+            lines,
+        )
+    ]
+    out += [
+        f"kmsearch searches stopped by the project's time limit (partial results): {t['partial'][KMSEARCH]}",
+        "",
+        f"total {t['total']['wall']:.0f}s wall, {t['total']['cpu']:.0f}s CPU",
+    ]
     return "\n".join(out)
 
 
@@ -596,10 +764,16 @@ def _commit() -> str:
     import subprocess
 
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                              text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "indexer", "kmsearch", "benchmarks"],
-                               cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--", "indexer", "kmsearch", "benchmarks"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return head + (" (with uncommitted changes)" if dirty else "")
@@ -631,10 +805,15 @@ def main(argv: list[str] | None = None) -> int:
     result = run(args)
     rows, records, details = evaluate(result)
     meta = {
-        "machine": machine(), "load": [load_start, os.getloadavg()[0]],
-        "command": _command(sys.argv[1:] if argv is None else argv), "commit": _commit(),
-        "data": [_rel(args.shared / ds) for ds in DATASETS], "words": args.words, "queries": args.queries,
-        "workers": args.workers, "systems_run": result["systems"],
+        "machine": machine(),
+        "load": [load_start, os.getloadavg()[0]],
+        "command": _command(sys.argv[1:] if argv is None else argv),
+        "commit": _commit(),
+        "data": [_rel(args.shared / ds) for ds in DATASETS],
+        "words": args.words,
+        "queries": args.queries,
+        "workers": args.workers,
+        "systems_run": result["systems"],
         "systems": {name: system_named(name).note for name in result["systems"]},
         "timings": result["timings"],
     }

@@ -8,6 +8,7 @@
 
 Deterministic: seeded with a string, the same on every machine.
 """
+
 from __future__ import annotations
 
 import json
@@ -21,20 +22,27 @@ from .corpus import DATA_DIR
 SEED = "kmsearch-scale-queries-1"
 QUESTION_WORDS = frozenset(
     "อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร หรือไม่ ไหม บ้าง "
-    "คือ เป็น มี ได้ ที่ ของ ใน และ หรือ ว่า จาก กับ โดย ให้ ซึ่ง ไป มา อยู่ แล้ว ปี".split())
+    "คือ เป็น มี ได้ ที่ ของ ใน และ หรือ ว่า จาก กับ โดย ให้ ซึ่ง ไป มา อยู่ แล้ว ปี".split()
+)
 # kind: share of the mix
 KINDS = {"natural": 0.32, "words": 0.28, "filtered": 0.18, "facet-only": 0.05, "page5": 0.12, "date": 0.05}
 FISCAL_YEARS = ("2564", "2565", "2566", "2567", "2568")
 # request parameter of the API for each index field
-API_PARAM = {"division": "division", "type": "type", "knowledge": "knowledge", "area": "area",
-             "fiscal_year": "year", "tag": "tag"}
+API_PARAM = {
+    "division": "division",
+    "type": "type",
+    "knowledge": "knowledge",
+    "area": "area",
+    "fiscal_year": "year",
+    "tag": "tag",
+}
 
 
 @dataclass(frozen=True)
 class Search:
     kind: str
     q: str
-    filters: dict = field(default_factory=dict)   # index field -> tuple of values
+    filters: dict = field(default_factory=dict)  # index field -> tuple of values
     page: int = 1
     sort: str = "relevance"
 
@@ -91,7 +99,7 @@ def build(count: int, segmenter, office: dict, data_dir: Path = DATA_DIR, seed: 
             if words:
                 k = min(len(words), rng.choice((1, 1, 2, 2, 3)))
                 start = rng.randrange(len(words) - k + 1)
-                return " ".join(words[start:start + k])
+                return " ".join(words[start : start + k])
 
     out: list[Search] = []
     for kind, share in KINDS.items():

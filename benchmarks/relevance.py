@@ -7,6 +7,7 @@ every query family, and prints MRR@10, Recall@10 and nDCG@10; also scores
 kmsearch on benchmarks/queries-content.jsonl over the bundled content/.
 Writes benchmarks/out/relevance.json and relevance-queries.jsonl.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -88,8 +89,9 @@ def _content_set(content_dir: str, work: str, queries: list[str]) -> tuple[dict[
 
 # --- the run -------------------------------------------------------------------
 
+
 def run(args) -> dict:
-    systems = args.systems   # names, in the order given
+    systems = args.systems  # names, in the order given
     clock = Clock()
     families = fam.families(str(args.data), args.sample)
     wanted: dict[str, set[str]] = {v: set() for v in fam.VARIANTS}
@@ -106,11 +108,16 @@ def run(args) -> dict:
     query = {s: [0.0, 0.0] for s in systems}
     partial = {s: 0 for s in systems}
     content_ranked, content_build_s = {}, None
-    with tempfile.TemporaryDirectory(prefix="kmsearch-relevance-") as work, \
-            ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="kmsearch-relevance-") as work,
+        ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn")) as pool,
+    ):
         # Longest builds first, so that the short ones fill the gaps.
-        jobs = {pool.submit(_build, s, v, str(args.data), work): ("build", s, v)
-                for s in sorted(systems, key=lambda s: s != "kmsearch") for v in fam.VARIANTS}
+        jobs = {
+            pool.submit(_build, s, v, str(args.data), work): ("build", s, v)
+            for s in sorted(systems, key=lambda s: s != "kmsearch")
+            for v in fam.VARIANTS
+        }
         if judged:
             jobs[pool.submit(_content_set, str(args.content), work, [j["query"] for j in judged])] = ("content",)
         while jobs:
@@ -125,7 +132,7 @@ def run(args) -> dict:
                     build[s][v] = result
                     texts = sorted(wanted[v])
                     for i in range(0, len(texts), CHUNK):
-                        jobs[pool.submit(_run, s, v, work, texts[i:i + CHUNK])] = ("run", s, v)
+                        jobs[pool.submit(_run, s, v, work, texts[i : i + CHUNK])] = ("run", s, v)
                     _progress(f"built {s} on {v} in {result[0]:.1f}s; {len(texts)} queries queued")
                 elif kind == "run":
                     s, v = key
@@ -140,15 +147,26 @@ def run(args) -> dict:
     n_queries = {s: sum(len(r) for r in ranked[s].values()) for s in systems}
     wall, cpu = clock.read()
     return {
-        "families": families, "ranked": ranked, "judged": judged, "content_ranked": content_ranked,
+        "families": families,
+        "ranked": ranked,
+        "judged": judged,
+        "content_ranked": content_ranked,
         "timings": {
             "build_s": {s: {v: {"wall": w, "cpu": c} for v, (w, c) in build[s].items()} for s in systems},
-            "query_ms": {s: {"wall": 1000 * query[s][0] / max(1, n_queries[s]),
-                             "cpu": 1000 * query[s][1] / max(1, n_queries[s])} for s in systems},
-            "queries": n_queries, "partial": partial, "content_build_s": content_build_s,
+            "query_ms": {
+                s: {"wall": 1000 * query[s][0] / max(1, n_queries[s]), "cpu": 1000 * query[s][1] / max(1, n_queries[s])}
+                for s in systems
+            },
+            "queries": n_queries,
+            "partial": partial,
+            "content_build_s": content_build_s,
             # Workers are reaped by now, so their CPU time is in RUSAGE_CHILDREN.
-            "total": {"wall": wall, "cpu": cpu + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
-                      + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime},
+            "total": {
+                "wall": wall,
+                "cpu": cpu
+                + resource.getrusage(resource.RUSAGE_CHILDREN).ru_utime
+                + resource.getrusage(resource.RUSAGE_CHILDREN).ru_stime,
+            },
         },
     }
 
@@ -159,6 +177,7 @@ def _progress(message: str) -> None:
 
 # --- report --------------------------------------------------------------------
 
+
 def machine() -> dict:
     return {**describe(), "sqlite": sqlite3.sqlite_version}
 
@@ -167,8 +186,16 @@ def evaluate(result: dict) -> list[dict]:
     ranked = result["ranked"]
     rows = []
     for f in result["families"]:
-        row = {"family": f.name, "docs": f.docs, "note": f.note, "n": len(f.queries), "baseline": f.baseline,
-               "scores": {}, "baseline_scores": {}, "mrr_ratio": {}}
+        row = {
+            "family": f.name,
+            "docs": f.docs,
+            "note": f.note,
+            "n": len(f.queries),
+            "baseline": f.baseline,
+            "scores": {},
+            "baseline_scores": {},
+            "mrr_ratio": {},
+        }
         for s in ranked:
             got = score((ranked[s][f.docs][q.text], q.relevant) for q in f.queries)
             row["scores"][s] = got.as_dict()
@@ -191,13 +218,18 @@ def content_report(result: dict, args) -> dict | None:
         rank = next((i + 1 for i, d in enumerate(got) if d in j["relevant"]), None)
         if rank != 1:
             misses.append({"query": j["query"], "relevant": j["relevant"], "rank": rank, "top3": got[:3]})
-    return {"path": _rel(args.content_queries), "content": _rel(args.content),
-            "build_s": result["timings"]["content_build_s"],
-            "scores": score((ranked[j["query"]], j["relevant"]) for j in judged).as_dict(), "misses": misses}
+    return {
+        "path": _rel(args.content_queries),
+        "content": _rel(args.content),
+        "build_s": result["timings"]["content_build_s"],
+        "scores": score((ranked[j["query"]], j["relevant"]) for j in judged).as_dict(),
+        "misses": misses,
+    }
 
 
 def per_query(result: dict) -> list[dict]:
     """Every query with each system's rank of the answer and top 3: the material for "why"."""
+
     def rank(got, relevant):
         return next((k + 1 for k, d in enumerate(got) if d in relevant), None)
 
@@ -205,9 +237,14 @@ def per_query(result: dict) -> list[dict]:
     out = []
     for f in result["families"]:
         for i, q in enumerate(f.queries):
-            rec = {"family": f.name, "qid": q.qid, "query": q.text, "relevant": list(q.relevant),
-                   "ranks": {s: rank(ranked[s][f.docs][q.text], q.relevant) for s in ranked},
-                   "top3": {s: ranked[s][f.docs][q.text][:3] for s in ranked}}
+            rec = {
+                "family": f.name,
+                "qid": q.qid,
+                "query": q.text,
+                "relevant": list(q.relevant),
+                "ranks": {s: rank(ranked[s][f.docs][q.text], q.relevant) for s in ranked},
+                "top3": {s: ranked[s][f.docs][q.text][:3] for s in ranked},
+            }
             if f.clean:
                 clean = f.clean[i].text
                 rec["clean_query"] = clean
@@ -221,6 +258,7 @@ def _table(title: str, header: list[str], lines: list[list[str]]) -> str:
 
     def fmt(cells):
         return "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(cells, widths)))
+
     return "\n".join([title, fmt(header), *map(fmt, lines)])
 
 
@@ -239,27 +277,52 @@ def render(rows: list[dict], content: dict | None, meta: dict) -> str:
     for key, title in (("mrr@10", "MRR@10"), ("recall@10", "Recall@10"), ("ndcg@10", "nDCG@10")):
         lines = [[r["family"], str(r["n"])] + [f"{r['scores'][s][key]:.3f}" for s in systems] for r in rows]
         out += [_table(title, ["family", "N", *systems], lines), ""]
-    lines = [[r["family"], r["baseline"], str(r["n"])]
-             + [f"{r['baseline_scores'][s]['mrr@10']:.3f}->{r['scores'][s]['mrr@10']:.3f} ({r['mrr_ratio'][s]:.2f})"
-                if r["mrr_ratio"][s] is not None else "-" for s in systems]
-             for r in rows if r["baseline"]]
-    out += [_table("MRR@10 against the clean counterpart, same questions: clean->perturbed (ratio)",
-                   ["family", "clean", "N", *systems], lines), ""]
+    lines = [
+        [r["family"], r["baseline"], str(r["n"])]
+        + [
+            f"{r['baseline_scores'][s]['mrr@10']:.3f}->{r['scores'][s]['mrr@10']:.3f} ({r['mrr_ratio'][s]:.2f})"
+            if r["mrr_ratio"][s] is not None
+            else "-"
+            for s in systems
+        ]
+        for r in rows
+        if r["baseline"]
+    ]
+    out += [
+        _table(
+            "MRR@10 against the clean counterpart, same questions: clean->perturbed (ratio)",
+            ["family", "clean", "N", *systems],
+            lines,
+        ),
+        "",
+    ]
     out += ["families:"] + [f"  {r['family']:<14} {r['note']}" for r in rows] + [""]
     out += ["systems:"] + [f"  {s:<24} {note}" for s, note in meta["systems"].items()] + [""]
-    lines = [[s] + [f"{t['build_s'][s][v]['wall']:.1f}/{t['build_s'][s][v]['cpu']:.1f}" for v in fam.VARIANTS]
-             + [str(t["queries"][s]), f"{t['query_ms'][s]['wall']:.1f}/{t['query_ms'][s]['cpu']:.1f}"]
-             for s in systems]
-    out += [_table(f"timings, wall/CPU ({meta['workers']} worker processes in parallel)",
-                   ["system", *(f"build {v} s" for v in fam.VARIANTS), "queries", "mean query ms"], lines)]
+    lines = [
+        [s]
+        + [f"{t['build_s'][s][v]['wall']:.1f}/{t['build_s'][s][v]['cpu']:.1f}" for v in fam.VARIANTS]
+        + [str(t["queries"][s]), f"{t['query_ms'][s]['wall']:.1f}/{t['query_ms'][s]['cpu']:.1f}"]
+        for s in systems
+    ]
+    out += [
+        _table(
+            f"timings, wall/CPU ({meta['workers']} worker processes in parallel)",
+            ["system", *(f"build {v} s" for v in fam.VARIANTS), "queries", "mean query ms"],
+            lines,
+        )
+    ]
     out += [f"kmsearch searches stopped by the project's time limit (partial results): {t['partial']['kmsearch']}", ""]
     if content:
         sc = content["scores"]
-        out += [f"content set: {content['path']} over {content['content']}/ (build {content['build_s']:.1f}s)",
-                f"  kmsearch  N {sc['n']}  MRR@10 {sc['mrr@10']:.3f}  Recall@10 {sc['recall@10']:.3f}  "
-                f"nDCG@10 {sc['ndcg@10']:.3f}"]
-        out += [f"  rank {miss['rank'] or '>10'}: {miss['query']!r} expected {miss['relevant']} got {miss['top3']}"
-                for miss in content["misses"]]
+        out += [
+            f"content set: {content['path']} over {content['content']}/ (build {content['build_s']:.1f}s)",
+            f"  kmsearch  N {sc['n']}  MRR@10 {sc['mrr@10']:.3f}  Recall@10 {sc['recall@10']:.3f}  "
+            f"nDCG@10 {sc['ndcg@10']:.3f}",
+        ]
+        out += [
+            f"  rank {miss['rank'] or '>10'}: {miss['query']!r} expected {miss['relevant']} got {miss['top3']}"
+            for miss in content["misses"]
+        ]
     else:
         out.append(f"content set: {meta['content_queries']} not found; skipped")
     out += ["", f"total {t['total']['wall']:.0f}s wall, {t['total']['cpu']:.0f}s CPU"]
@@ -283,8 +346,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--content", type=Path, default=CONTENT, help="content folder of the content set")
     parser.add_argument("--content-queries", type=Path, default=CONTENT_QUERIES, help="judged queries over --content")
     parser.add_argument("--out", type=Path, default=OUT, help="folder for the JSON results")
-    parser.add_argument("--systems", help="comma-separated names (default: kmsearch and its peers; "
-                        "also kmsearch-newmm, kmsearch-longest)")
+    parser.add_argument(
+        "--systems",
+        help="comma-separated names (default: kmsearch and its peers; also kmsearch-newmm, kmsearch-longest)",
+    )
     args = parser.parse_args(argv)
     args.data, args.content = args.data.resolve(), args.content.resolve()
     from .systems import SYSTEMS, require_fts5_trigram, system_named
@@ -302,10 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     rows = evaluate(result)
     content = content_report(result, args)
     meta = {
-        "machine": machine(), "load": [load_start, os.getloadavg()[0]],
+        "machine": machine(),
+        "load": [load_start, os.getloadavg()[0]],
         "command": _command(sys.argv[1:] if argv is None else argv),
-        "data": _rel(args.data), "passages": len(fam.load_docs(str(args.data))),
-        "questions": len(fam.load_queries(str(args.data))), "sample": args.sample, "workers": args.workers,
+        "data": _rel(args.data),
+        "passages": len(fam.load_docs(str(args.data))),
+        "questions": len(fam.load_queries(str(args.data))),
+        "sample": args.sample,
+        "workers": args.workers,
         "content_queries": _rel(args.content_queries),
         "systems": {name: system_named(name).note for name in args.systems},
         "timings": result["timings"],

@@ -14,6 +14,7 @@ code under test and the corpus are unchanged (--fresh starts over).
 Everything is written under benchmarks/out/ (git-ignored) except the plot,
 benchmarks/scale.svg.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -35,17 +36,27 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from .machine import describe
 from . import corpus as corpus_mod
 from . import querymix
+from .machine import describe
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "benchmarks" / "out"
 PLOT = ROOT / "benchmarks" / "scale.svg"
 KMSEARCH = ROOT / ".venv" / "bin" / "kmsearch"
 PAGELEN = 10
-PHASES = ("ceiling", "build-p1", "build-p2", "baseline-build", "queries", "baseline-queries",
-          "server", "incremental", "profile-build", "bounds")
+PHASES = (
+    "ceiling",
+    "build-p1",
+    "build-p2",
+    "baseline-build",
+    "queries",
+    "baseline-queries",
+    "server",
+    "incremental",
+    "profile-build",
+    "bounds",
+)
 TARGETS_NOTE = {
     "procs2_speedup": "build procs=2 at least 1.6x procs=1",
     "vs_baseline": "build procs=2 no slower than the one-process plain baseline",
@@ -59,6 +70,7 @@ TARGETS_NOTE = {
 
 # --- small helpers -------------------------------------------------------------
 
+
 def log(msg: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
@@ -70,8 +82,14 @@ def percentiles(values: list[float]) -> dict:
         v = values[0]
         return {"n": 1, "p50": v, "p95": v, "p99": v, "mean": v, "max": v}
     q = statistics.quantiles(values, n=100, method="inclusive")
-    return {"n": len(values), "p50": q[49], "p95": q[94], "p99": q[98],
-            "mean": statistics.fmean(values), "max": max(values)}
+    return {
+        "n": len(values),
+        "p50": q[49],
+        "p95": q[94],
+        "p99": q[98],
+        "mean": statistics.fmean(values),
+        "max": max(values),
+    }
 
 
 def dir_bytes(path: Path) -> int:
@@ -113,15 +131,21 @@ def proc_meminfo() -> dict:
     return out
 
 
-HARNESS_VERSION = 3   # bump when what a phase measures changes
+HARNESS_VERSION = 3  # bump when what a phase measures changes
 
 
 def code_fingerprint() -> str:
     """The code under test, the corpus and query generators and the
     harness version: saved results are reused only while these are unchanged."""
     h = hashlib.sha1(str(HARNESS_VERSION).encode())
-    files = sorted([*(ROOT / "indexer").glob("*.py"), *(ROOT / "kmsearch").glob("*.py"),
-                    ROOT / "benchmarks" / "corpus.py", ROOT / "benchmarks" / "querymix.py"])
+    files = sorted(
+        [
+            *(ROOT / "indexer").glob("*.py"),
+            *(ROOT / "kmsearch").glob("*.py"),
+            ROOT / "benchmarks" / "corpus.py",
+            ROOT / "benchmarks" / "querymix.py",
+        ]
+    )
     for f in files:
         h.update(f.name.encode())
         h.update(f.read_bytes())
@@ -137,7 +161,7 @@ def _children_of() -> dict[int, list[int]]:
             stat = (d / "stat").read_text()
         except OSError:
             continue
-        ppid = int(stat[stat.rfind(")") + 2:].split()[1])
+        ppid = int(stat[stat.rfind(")") + 2 :].split()[1])
         tree.setdefault(ppid, []).append(int(d.name))
     return tree
 
@@ -182,8 +206,12 @@ def run_child(kind: str, params: dict, logs: Path, poll: float = 0.5) -> dict:
         raise RuntimeError(f"child {kind} failed ({proc.returncode}): {err_path.read_text()[-2000:]}")
     lines = [line for line in out_path.read_text().splitlines() if line.startswith("{")]
     result = json.loads(lines[-1])
-    result.update(child_wall_s=wall, child_cpu_s=usage.ru_utime + usage.ru_stime,
-                  maxrss_mb=usage.ru_maxrss / 1024, peak_tree_rss_mb=peak_tree / 1024)
+    result.update(
+        child_wall_s=wall,
+        child_cpu_s=usage.ru_utime + usage.ru_stime,
+        maxrss_mb=usage.ru_maxrss / 1024,
+        peak_tree_rss_mb=peak_tree / 1024,
+    )
     return result
 
 
@@ -194,6 +222,7 @@ def free_port() -> int:
 
 
 # --- profiles --------------------------------------------------------------------
+
 
 def _short(path: str) -> str:
     for marker in ("site-packages/", str(ROOT) + "/"):
@@ -208,14 +237,23 @@ def top_functions(stats: pstats.Stats, n: int = 15) -> dict:
 
     def row(k, v):
         (file, line, func), (_, nc, tt, ct, _) = k, v
-        return {"function": f"{_short(file)}:{line}({func})", "calls": nc, "tottime_s": round(tt, 4),
-                "cumtime_s": round(ct, 4), "self_share": round(tt / total, 4), "cum_share": round(ct / total, 4)}
+        return {
+            "function": f"{_short(file)}:{line}({func})",
+            "calls": nc,
+            "tottime_s": round(tt, 4),
+            "cumtime_s": round(ct, 4),
+            "self_share": round(tt / total, 4),
+            "cum_share": round(ct / total, 4),
+        }
 
     by_self = sorted(rows, key=lambda kv: kv[1][2], reverse=True)[:n]
     own = [(k, v) for k, v in rows if ("/indexer/" in k[0] or "/kmsearch/" in k[0])]
     by_cum = sorted(own, key=lambda kv: kv[1][3], reverse=True)[:n]
-    return {"total_s": round(total, 3), "by_self_time": [row(k, v) for k, v in by_self],
-            "project_by_cumulative": [row(k, v) for k, v in by_cum]}
+    return {
+        "total_s": round(total, 3),
+        "by_self_time": [row(k, v) for k, v in by_self],
+        "project_by_cumulative": [row(k, v) for k, v in by_cum],
+    }
 
 
 def save_profile(prof: cProfile.Profile, path: Path) -> dict:
@@ -230,6 +268,7 @@ def save_profile(prof: cProfile.Profile, path: Path) -> dict:
 
 # --- child processes ---------------------------------------------------------------
 
+
 def child_build(p: dict) -> dict:
     from indexer import build_index
 
@@ -240,9 +279,15 @@ def child_build(p: dict) -> dict:
     report = build_index(p["content"], p["index"], procs=p.get("procs", 1), full=p.get("full", True))
     if prof:
         prof.disable()
-    out = {"seconds": report.seconds, "wall_in_child_s": time.perf_counter() - started,
-           "documents": report.documents, "files": report.files, "added": report.added,
-           "problems": len(report.problems), "index_path": report.index_path}
+    out = {
+        "seconds": report.seconds,
+        "wall_in_child_s": time.perf_counter() - started,
+        "documents": report.documents,
+        "files": report.files,
+        "added": report.added,
+        "problems": len(report.problems),
+        "index_path": report.index_path,
+    }
     if prof:
         out["profile"] = save_profile(prof, Path(p["profile"]))
     return out
@@ -342,7 +387,7 @@ def child_queries(p: dict) -> dict:
             if not terms:
                 return []
             hits = searcher.search(query.Or([query.Term("body", w) for w in terms]), limit=s.page * PAGELEN)
-            return [h["id"] for h in hits[(s.page - 1) * PAGELEN:]]
+            return [h["id"] for h in hits[(s.page - 1) * PAGELEN :]]
 
         searchable = [s for s in mix if s.q]
         for s in searchable[:10]:
@@ -372,8 +417,15 @@ def _stages(repo, ix, mix) -> dict:
         out = {"parse": 0.0, "search": 0.0, "hits_snippets": 0.0}
         for s in mix:
             c0 = time.process_time()
-            parsed = query_parser.parse(s.q[: repo.settings["MAX_QUERY_CHARS"]], ix.segmenter, repo.office,
-                                        repo.synonyms.groups(), dict(s.filters) or None, s.sort, ix)
+            parsed = query_parser.parse(
+                s.q[: repo.settings["MAX_QUERY_CHARS"]],
+                ix.segmenter,
+                repo.office,
+                repo.synonyms.groups(),
+                dict(s.filters) or None,
+                s.sort,
+                ix,
+            )
             c1 = time.process_time()
             results = ix.search(parsed.spec, page=s.page, pagelen=PAGELEN)
             c2 = time.process_time()
@@ -384,7 +436,10 @@ def _stages(repo, ix, mix) -> dict:
             out["search"] += 1000 * (c2 - c1)
             out["hits_snippets"] += 1000 * (c3 - c2)
         total = sum(out.values()) or 1e-9
-        return {**{k: round(v, 1) for k, v in out.items()}, **{k + "_share": round(v / total, 3) for k, v in out.items()}}
+        return {
+            **{k: round(v, 1) for k, v in out.items()},
+            **{k + "_share": round(v / total, 3) for k, v in out.items()},
+        }
     except Exception as e:  # the code under test is changing while this is written
         return {"error": repr(e)}
 
@@ -398,8 +453,8 @@ def child_bounds(p: dict) -> dict:
     import dataclasses
 
     from indexer import engine
-    from kmsearch.search import query as query_parser
     from kmsearch.config import load_settings
+    from kmsearch.search import query as query_parser
     from kmsearch.search.repository import Repository
 
     repo = Repository(load_settings({"CONTENT_DIR": p["content"], "INDEX_DIR": p["index"], "USAGE_DB": "off"}))
@@ -416,22 +471,37 @@ def child_bounds(p: dict) -> dict:
         return statistics.median(times)
 
     # a search that matches nothing: what every request pays whatever it asks
-    out["no_match_ms"] = {"all_facets_new_searcher": cpu_ms(lambda: repo.open_index().search(nothing)),
-                          "no_facets": cpu_ms(lambda: ix.search(nothing, facets=())),
-                          "open_index": cpu_ms(lambda: repo.open_index().close())}
+    out["no_match_ms"] = {
+        "all_facets_new_searcher": cpu_ms(lambda: repo.open_index().search(nothing)),
+        "no_facets": cpu_ms(lambda: ix.search(nothing, facets=())),
+        "open_index": cpu_ms(lambda: repo.open_index().close()),
+    }
     for name in engine.FACET_FIELDS:
         out["no_match_ms"]["facet_" + name] = cpu_ms(lambda: repo.open_index().search(nothing, facets=(name,)))
     mix = querymix.load(Path(p["mix"]))[: p.get("subset", 60)]
-    specs = [(query_parser.parse(s.q, ix.segmenter, repo.office, repo.synonyms.groups(), dict(s.filters) or None,
-                                 s.sort, ix).spec, s) for s in mix]
+    specs = [
+        (
+            query_parser.parse(
+                s.q, ix.segmenter, repo.office, repo.synonyms.groups(), dict(s.filters) or None, s.sort, ix
+            ).spec,
+            s,
+        )
+        for s in mix
+    ]
 
     def no_grams(spec):
-        strip = lambda g: dataclasses.replace(g, alternatives=tuple(dataclasses.replace(a, grams=()) for a in g.alternatives))
+        strip = lambda g: dataclasses.replace(
+            g, alternatives=tuple(dataclasses.replace(a, grams=()) for a in g.alternatives)
+        )
         return dataclasses.replace(spec, groups=tuple(map(strip, spec.groups)), exclude=tuple(map(strip, spec.exclude)))
 
     def common_dropped(spec, share=0.25):
-        keep = [g for g in spec.groups if g.required or not all(
-            len(a.words) == 1 and ix.frequency(a.words[0]) > share * ix.doc_count for a in g.alternatives)]
+        keep = [
+            g
+            for g in spec.groups
+            if g.required
+            or not all(len(a.words) == 1 and ix.frequency(a.words[0]) > share * ix.doc_count for a in g.alternatives)
+        ]
         return dataclasses.replace(spec, groups=tuple(keep or spec.groups))
 
     variants = {
@@ -471,11 +541,17 @@ def child_build_multisegment(p: dict) -> dict:
     return child_build(p)
 
 
-CHILDREN = {"bounds": child_bounds, "build-multisegment": child_build_multisegment,
-            "build": child_build, "baseline-build": child_baseline_build, "queries": child_queries}
+CHILDREN = {
+    "bounds": child_bounds,
+    "build-multisegment": child_build_multisegment,
+    "build": child_build,
+    "baseline-build": child_baseline_build,
+    "queries": child_queries,
+}
 
 
 # --- phases of one size -----------------------------------------------------------------
+
 
 class Run:
     def __init__(self, size: int, args, fingerprint: str):
@@ -538,8 +614,8 @@ class Run:
         return out
 
     def ceiling(self) -> dict:
-        from indexer.build import segmenter_for
         from indexer.analysis.thai import analyse, grams
+        from indexer.build import segmenter_for
 
         bodies = self.bodies()
         mb = sum(len(b.encode("utf-8")) for b in bodies) / 1e6
@@ -548,7 +624,7 @@ class Run:
         t, c = time.perf_counter(), time.process_time()
         tokens = sum(len(analyse(b, seg)) for b in bodies)
         one, one_cpu = time.perf_counter() - t, time.process_time() - c
-        chunks = [bodies[i:i + 32] for i in range(0, len(bodies), 32)]
+        chunks = [bodies[i : i + 32] for i in range(0, len(bodies), 32)]
         ctx = multiprocessing.get_context("fork")
         with ctx.Pool(2, initializer=_pool_init, initargs=(str(self.content),)) as pool:
             pool.map(_pool_warm, range(4))
@@ -564,7 +640,7 @@ class Run:
                 break
         import inspect
 
-        two_args = len(inspect.signature(grams).parameters) > 1   # the signature is being changed
+        two_args = len(inspect.signature(grams).parameters) > 1  # the signature is being changed
         t = time.perf_counter()
         for b in sample:
             analyse(b, seg)
@@ -574,18 +650,30 @@ class Run:
         for b in sample:
             seg.segment(b)
         raw = time.perf_counter() - t
-        return {"body_mb": mb, "tokens": tokens, "tokens_pool": tokens2,
-                "analyse_1proc_s": one, "analyse_1proc_mb_s": mb / one,
-                "analyse_1proc_cpu_s": one_cpu, "analyse_1proc_mb_cpu_s": mb / one_cpu,
-                "analyse_pool2_s": two, "analyse_pool2_mb_s": mb / two, "pool2_speedup": one / two,
-                "sample_mb": size / 1e6, "words_and_grams_mb_s": size / 1e6 / both,
-                "nlpo3_segment_only_mb_s": size / 1e6 / raw}
+        return {
+            "body_mb": mb,
+            "tokens": tokens,
+            "tokens_pool": tokens2,
+            "analyse_1proc_s": one,
+            "analyse_1proc_mb_s": mb / one,
+            "analyse_1proc_cpu_s": one_cpu,
+            "analyse_1proc_mb_cpu_s": mb / one_cpu,
+            "analyse_pool2_s": two,
+            "analyse_pool2_mb_s": mb / two,
+            "pool2_speedup": one / two,
+            "sample_mb": size / 1e6,
+            "words_and_grams_mb_s": size / 1e6 / both,
+            "nlpo3_segment_only_mb_s": size / 1e6 / raw,
+        }
 
     def build(self, procs: int) -> dict:
         index = self.work / f"index-p{procs}"
         shutil.rmtree(index, ignore_errors=True)
-        r = run_child("build", {"content": str(self.content), "index": str(index), "procs": procs, "full": True},
-                      self.logs / f"p{procs}")
+        r = run_child(
+            "build",
+            {"content": str(self.content), "index": str(index), "procs": procs, "full": True},
+            self.logs / f"p{procs}",
+        )
         r["index_bytes"] = dir_bytes(Path(r["index_path"]))
         r["postfiles_bytes"] = sum(p.stat().st_size for p in Path(r["index_path"]).glob("*.kmpost"))
         return r
@@ -600,6 +688,7 @@ class Run:
         path = self.work / f"queries-{self.args.queries}.jsonl"
         if not path.exists():
             import yaml
+
             from indexer.build import segmenter_for
 
             office = yaml.safe_load((self.content / "kmsearch.yaml").read_text(encoding="utf-8"))
@@ -616,16 +705,28 @@ class Run:
 
     def queries(self) -> dict:
         profile = None if self.args.no_profile else str(self.work / "profile-queries.txt")
-        r = run_child("queries", {"engine": "kmsearch", "content": str(self.content), "index": str(self.kmsearch_index()),
-                                  "mix": str(self.mix_path()), "profile": profile}, self.logs / "queries")
+        r = run_child(
+            "queries",
+            {
+                "engine": "kmsearch",
+                "content": str(self.content),
+                "index": str(self.kmsearch_index()),
+                "mix": str(self.mix_path()),
+                "profile": profile,
+            },
+            self.logs / "queries",
+        )
         r["snippets_ms"] = percentiles(r.pop("snippets"))
         r["snippets_cpu_ms"] = percentiles(r.pop("snippets_cpu"))
         r["no_snippets_subset_ms"] = percentiles(r.pop("no_snippets_subset"))
         return r
 
     def baseline_queries(self) -> dict:
-        r = run_child("queries", {"engine": "baseline", "index": str(self.work / "baseline"), "mix": str(self.mix_path())},
-                      self.logs / "baseline-queries")
+        r = run_child(
+            "queries",
+            {"engine": "baseline", "index": str(self.work / "baseline"), "mix": str(self.mix_path())},
+            self.logs / "baseline-queries",
+        )
         r["plain_ms"] = percentiles(r.pop("plain"))
         r["plain_cpu_ms"] = percentiles(r.pop("plain_cpu"))
         return r
@@ -640,9 +741,25 @@ class Run:
         out = {"port": port}
         self.logs.mkdir(parents=True, exist_ok=True)
         with open(self.logs / "server.out", "w") as so, open(self.logs / "server.err", "w") as se:
-            proc = subprocess.Popen([str(KMSEARCH), "serve", "--no-watch", "--index", str(index),
-                                     "--content", str(self.content), "--host", "127.0.0.1", "--port", str(port)],
-                                    stdout=so, stderr=se, cwd=ROOT, env={**os.environ, "KMSEARCH_USAGE_DB": str(usage_db)})
+            proc = subprocess.Popen(
+                [
+                    str(KMSEARCH),
+                    "serve",
+                    "--no-watch",
+                    "--index",
+                    str(index),
+                    "--content",
+                    str(self.content),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                ],
+                stdout=so,
+                stderr=se,
+                cwd=ROOT,
+                env={**os.environ, "KMSEARCH_USAGE_DB": str(usage_db)},
+            )
         try:
             started = time.perf_counter()
             conn = None
@@ -721,28 +838,45 @@ class Run:
             original = path.read_bytes()
             marker = f"zqbench{k}x{self.size}"
             try:
-                path.write_bytes(original + f"\nบันทึกเพิ่มเติม {marker}\n".encode("utf-8"))
+                path.write_bytes(original + f"\nบันทึกเพิ่มเติม {marker}\n".encode())
                 t0 = time.perf_counter()
                 report = build_index(self.content, index)
                 built = time.perf_counter() - t0
                 seen = searchable(marker, t0)
-                trials.append({"file": path.relative_to(self.content).as_posix(), "build_s": built,
-                               "report_s": report.seconds, "added": report.added, "searchable_s": seen})
+                trials.append(
+                    {
+                        "file": path.relative_to(self.content).as_posix(),
+                        "build_s": built,
+                        "report_s": report.seconds,
+                        "added": report.added,
+                        "searchable_s": seen,
+                    }
+                )
             finally:
                 path.write_bytes(original)
             t0 = time.perf_counter()
             report = build_index(self.content, index)
-            trials.append({"file": path.relative_to(self.content).as_posix(), "revert": True,
-                           "build_s": time.perf_counter() - t0, "added": report.added})
+            trials.append(
+                {
+                    "file": path.relative_to(self.content).as_posix(),
+                    "revert": True,
+                    "build_s": time.perf_counter() - t0,
+                    "added": report.added,
+                }
+            )
         # the same through the command line, a fresh interpreter (a git hook, cron)
         path = chosen[0]
         original = path.read_bytes()
         marker = f"zqbenchcli{self.size}"
         try:
-            path.write_bytes(original + f"\nบันทึกเพิ่มเติม {marker}\n".encode("utf-8"))
+            path.write_bytes(original + f"\nบันทึกเพิ่มเติม {marker}\n".encode())
             t0 = time.perf_counter()
-            subprocess.run([str(KMSEARCH), "build", "--content", str(self.content), "--index", str(index)],
-                           check=True, capture_output=True, cwd=ROOT)
+            subprocess.run(
+                [str(KMSEARCH), "build", "--content", str(self.content), "--index", str(index)],
+                check=True,
+                capture_output=True,
+                cwd=ROOT,
+            )
             cli = time.perf_counter() - t0
             cli_seen = searchable(marker, t0)
         finally:
@@ -754,7 +888,7 @@ class Run:
             path = chosen[1]
             original = path.read_bytes()
             try:
-                path.write_bytes(original + "\nบันทึกเพิ่มเติม zqbenchprofile\n".encode("utf-8"))
+                path.write_bytes(original + "\nบันทึกเพิ่มเติม zqbenchprofile\n".encode())
                 p = cProfile.Profile()
                 p.enable()
                 build_index(self.content, index)
@@ -764,28 +898,47 @@ class Run:
                 path.write_bytes(original)
             build_index(self.content, index)
         changes = [t for t in trials if not t.get("revert")]
-        return {"nochange_build_s": nochange, "trials": trials,
-                "build_s_median": statistics.median(t["build_s"] for t in trials),
-                "searchable_s_median": statistics.median(t["searchable_s"] for t in changes),
-                "searchable_s_max": max(t["searchable_s"] for t in changes),
-                "cli_build_s": cli, "cli_searchable_s": cli_seen, "profile": prof}
+        return {
+            "nochange_build_s": nochange,
+            "trials": trials,
+            "build_s_median": statistics.median(t["build_s"] for t in trials),
+            "searchable_s_median": statistics.median(t["searchable_s"] for t in changes),
+            "searchable_s_max": max(t["searchable_s"] for t in changes),
+            "cli_build_s": cli,
+            "cli_searchable_s": cli_seen,
+            "profile": prof,
+        }
 
     def bounds(self) -> dict:
-        out = run_child("bounds", {"content": str(self.content), "index": str(self.kmsearch_index()),
-                                   "mix": str(self.mix_path())}, self.logs / "bounds")
+        out = run_child(
+            "bounds",
+            {"content": str(self.content), "index": str(self.kmsearch_index()), "mix": str(self.mix_path())},
+            self.logs / "bounds",
+        )
         if self.size == min(self.args.sizes):
             index = self.work / "index-multisegment"
             shutil.rmtree(index, ignore_errors=True)
             out["build_p2_multisegment"] = run_child(
-                "build-multisegment", {"content": str(self.content), "index": str(index), "procs": 2, "full": True},
-                self.logs / "multisegment")
+                "build-multisegment",
+                {"content": str(self.content), "index": str(index), "procs": 2, "full": True},
+                self.logs / "multisegment",
+            )
         return out
 
     def profile_build(self) -> dict:
         index = self.work / "index-profile"
         shutil.rmtree(index, ignore_errors=True)
-        r = run_child("build", {"content": str(self.content), "index": str(index), "procs": 1, "full": True,
-                                "profile": str(self.work / "profile-build.txt")}, self.logs / "profile-build")
+        r = run_child(
+            "build",
+            {
+                "content": str(self.content),
+                "index": str(index),
+                "procs": 1,
+                "full": True,
+                "profile": str(self.work / "profile-build.txt"),
+            },
+            self.logs / "profile-build",
+        )
         shutil.rmtree(index, ignore_errors=True)
         return r
 
@@ -812,7 +965,7 @@ class Run:
 
 def _proc_cpu_s(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
-    fields = stat[stat.rfind(")") + 2:].split()
+    fields = stat[stat.rfind(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -874,6 +1027,7 @@ def _pool_analyse(chunk: list[str]) -> int:
 
 # --- summary, targets, table, plot ------------------------------------------------------
 
+
 def summarise(state: dict) -> dict:
     ph = state["phases"]
     c = state["corpus"]
@@ -883,10 +1037,16 @@ def summarise(state: dict) -> dict:
     for name in ("build-p1", "build-p2", "baseline-build"):
         if name in ph:
             secs = ph[name]["seconds"]
-            s[name] = {"s": secs, "cpu_s": ph[name]["child_cpu_s"], "docs_s": n / secs, "mb_s": mb / secs,
-                       "maxrss_mb": ph[name]["maxrss_mb"],
-                       "peak_tree_rss_mb": ph[name]["peak_tree_rss_mb"], "index_mb": ph[name]["index_bytes"] / 1e6,
-                       "postfiles_mb": ph[name].get("postfiles_bytes", 0) / 1e6}
+            s[name] = {
+                "s": secs,
+                "cpu_s": ph[name]["child_cpu_s"],
+                "docs_s": n / secs,
+                "mb_s": mb / secs,
+                "maxrss_mb": ph[name]["maxrss_mb"],
+                "peak_tree_rss_mb": ph[name]["peak_tree_rss_mb"],
+                "index_mb": ph[name]["index_bytes"] / 1e6,
+                "postfiles_mb": ph[name].get("postfiles_bytes", 0) / 1e6,
+            }
     base = s.get("baseline-build", {}).get("s")
     for name in ("build-p1", "build-p2"):
         if name in s and base:
@@ -898,8 +1058,17 @@ def summarise(state: dict) -> dict:
         s["procs2_cpu_ratio"] = s["build-p2"]["cpu_s"] / s["build-p1"]["cpu_s"]
     if "ceiling" in ph:
         ce = ph["ceiling"]
-        s["ceiling"] = {k: ce.get(k) for k in ("analyse_1proc_mb_s", "analyse_1proc_mb_cpu_s", "analyse_pool2_mb_s",
-                                               "pool2_speedup", "words_and_grams_mb_s", "nlpo3_segment_only_mb_s")}
+        s["ceiling"] = {
+            k: ce.get(k)
+            for k in (
+                "analyse_1proc_mb_s",
+                "analyse_1proc_mb_cpu_s",
+                "analyse_pool2_mb_s",
+                "pool2_speedup",
+                "words_and_grams_mb_s",
+                "nlpo3_segment_only_mb_s",
+            )
+        }
         for name in ("build-p1", "build-p2"):
             if name in s:
                 s[name]["of_1proc_ceiling"] = s[name]["mb_s"] / ce["analyse_1proc_mb_s"]
@@ -909,40 +1078,58 @@ def summarise(state: dict) -> dict:
                     s[name]["cpu_per_ceiling_cpu"] = s[name]["cpu_s"] / ce["analyse_1proc_cpu_s"]
     if "queries" in ph:
         q = ph["queries"]
-        s["query"] = {"snippets": q["snippets_ms"], "snippets_cpu": q["snippets_cpu_ms"],
-                      "no_snippets_subset": q["no_snippets_subset_ms"], "stages_cpu": q.get("stages_cpu_ms"),
-                      "open_index_ms": q["open_index_ms"], "by_kind": q["snippets_by_kind"],
-                      "partial": q.get("partial", 0), "n": q["snippets_ms"]["n"],
-                      "process_rss_mb": q["status"].get("VmRSS", 0) / 1024,
-                      "process_hwm_mb": q["status"].get("VmHWM", 0) / 1024}
+        s["query"] = {
+            "snippets": q["snippets_ms"],
+            "snippets_cpu": q["snippets_cpu_ms"],
+            "no_snippets_subset": q["no_snippets_subset_ms"],
+            "stages_cpu": q.get("stages_cpu_ms"),
+            "open_index_ms": q["open_index_ms"],
+            "by_kind": q["snippets_by_kind"],
+            "partial": q.get("partial", 0),
+            "n": q["snippets_ms"]["n"],
+            "process_rss_mb": q["status"].get("VmRSS", 0) / 1024,
+            "process_hwm_mb": q["status"].get("VmHWM", 0) / 1024,
+        }
     if "baseline-queries" in ph:
         b = ph["baseline-queries"]
-        s["baseline_query"] = {"plain": b["plain_ms"], "plain_cpu": b["plain_cpu_ms"],
-                               "process_rss_mb": b["status"].get("VmRSS", 0) / 1024,
-                               "process_hwm_mb": b["status"].get("VmHWM", 0) / 1024}
+        s["baseline_query"] = {
+            "plain": b["plain_ms"],
+            "plain_cpu": b["plain_cpu_ms"],
+            "process_rss_mb": b["status"].get("VmRSS", 0) / 1024,
+            "process_hwm_mb": b["status"].get("VmHWM", 0) / 1024,
+        }
         if "query" in s:
             for k in ("p50", "p95", "p99"):
                 s["query"][f"{k}_vs_baseline"] = s["query"]["snippets"][k] / b["plain_ms"][k]
                 s["query"][f"{k}_cpu_vs_baseline"] = s["query"]["snippets_cpu"][k] / b["plain_cpu_ms"][k]
     if "server" in ph:
         sv = ph["server"]
-        s["server"] = {"http": sv["http_ms"], "errors": sv["errors"], "startup_s": sv["startup_s"],
-                       "cpu_ms_per_query": sv.get("server_cpu_ms_per_query"), "partial": sv.get("partial", 0),
-                       "rss_anon_mb": sv["rss_after_mix"].get("RssAnon", 0) / 1024,
-                       "rss_file_mb": sv["rss_after_mix"].get("RssFile", 0) / 1024,
-                       "rss_idle_mb": sv["rss_after_first_query"].get("VmRSS", 0) / 1024,
-                       "rss_mb": sv["rss_after_mix"].get("VmRSS", 0) / 1024,
-                       "hwm_mb": max(sv.get(k, {}).get("VmHWM", 0) for k in
-                                     ("rss_after_mix", "rss_after_concurrent", "rss_end")) / 1024,
-                       "concurrent": sv["concurrent"], "by_kind": sv["http_by_kind"]}
+        s["server"] = {
+            "http": sv["http_ms"],
+            "errors": sv["errors"],
+            "startup_s": sv["startup_s"],
+            "cpu_ms_per_query": sv.get("server_cpu_ms_per_query"),
+            "partial": sv.get("partial", 0),
+            "rss_anon_mb": sv["rss_after_mix"].get("RssAnon", 0) / 1024,
+            "rss_file_mb": sv["rss_after_mix"].get("RssFile", 0) / 1024,
+            "rss_idle_mb": sv["rss_after_first_query"].get("VmRSS", 0) / 1024,
+            "rss_mb": sv["rss_after_mix"].get("VmRSS", 0) / 1024,
+            "hwm_mb": max(sv.get(k, {}).get("VmHWM", 0) for k in ("rss_after_mix", "rss_after_concurrent", "rss_end"))
+            / 1024,
+            "concurrent": sv["concurrent"],
+            "by_kind": sv["http_by_kind"],
+        }
         if "baseline_query" in s:
             s["server"]["p95_vs_baseline"] = sv["http_ms"]["p95"] / s["baseline_query"]["plain"]["p95"]
             s["server"]["rss_vs_baseline_process"] = s["server"]["hwm_mb"] / s["baseline_query"]["process_hwm_mb"]
     if "bounds" in ph:
         b = ph["bounds"]
-        s["bounds"] = {"no_match_ms": b["no_match_ms"],
-                       "search_cpu_ms": {k: {kk: v[kk] for kk in ("p50", "p95", "mean", "mean_hits")}
-                                         for k, v in b["search_cpu_ms"].items()}}
+        s["bounds"] = {
+            "no_match_ms": b["no_match_ms"],
+            "search_cpu_ms": {
+                k: {kk: v[kk] for kk in ("p50", "p95", "mean", "mean_hits")} for k, v in b["search_cpu_ms"].items()
+            },
+        }
         if "build_p2_multisegment" in b:
             m = b["build_p2_multisegment"]
             s["bounds"]["build_p2_multisegment"] = {"s": m["seconds"], "cpu_s": m["child_cpu_s"]}
@@ -950,8 +1137,17 @@ def summarise(state: dict) -> dict:
                 s["bounds"]["build_p2_multisegment"]["speedup_over_p1"] = s["build-p1"]["s"] / m["seconds"]
     if "incremental" in ph:
         inc = ph["incremental"]
-        s["incremental"] = {k: inc[k] for k in ("nochange_build_s", "build_s_median", "searchable_s_median",
-                                                "searchable_s_max", "cli_build_s", "cli_searchable_s")}
+        s["incremental"] = {
+            k: inc[k]
+            for k in (
+                "nochange_build_s",
+                "build_s_median",
+                "searchable_s_median",
+                "searchable_s_max",
+                "cli_build_s",
+                "cli_searchable_s",
+            )
+        }
         if "build-p1" in s:
             s["incremental"]["vs_full_build"] = inc["build_s_median"] / s["build-p1"]["s"]
     return s
@@ -961,8 +1157,7 @@ def targets(summaries: dict[int, dict]) -> list[dict]:
     out = []
 
     def add(key, size, value, limit, ok, unit=""):
-        out.append({"target": TARGETS_NOTE[key], "size": size, "value": value, "limit": limit,
-                    "met": ok, "unit": unit})
+        out.append({"target": TARGETS_NOTE[key], "size": size, "value": value, "limit": limit, "met": ok, "unit": unit})
 
     for n, s in sorted(summaries.items()):
         if "procs2_speedup" in s:
@@ -1016,60 +1211,152 @@ def table(summaries: dict[int, dict]) -> str:
         rows.append((label, [fn(summaries[n]) for n in sizes]))
 
     row("documents / body text MB", lambda s: f"{s['documents']:,} / {s['body_mb']:.1f}")
-    for name, label in (("build-p1", "full build procs=1"), ("build-p2", "full build procs=2"),
-                        ("baseline-build", "baseline build (whoosh+newmm)")):
-        row(f"{label}: s (docs/s, MB/s)",
-            lambda s, n=name: "-" if not g(s, n) else f"{g(s, n, 's'):.1f} ({g(s, n, 'docs_s'):.0f}, {g(s, n, 'mb_s'):.3f})")
-    row("  CPU s p1 / p2 / baseline", lambda s: f"{_f(g(s, 'build-p1', 'cpu_s'))} / {_f(g(s, 'build-p2', 'cpu_s'))}"
-                                               f" / {_f(g(s, 'baseline-build', 'cpu_s'))}")
+    for name, label in (
+        ("build-p1", "full build procs=1"),
+        ("build-p2", "full build procs=2"),
+        ("baseline-build", "baseline build (whoosh+newmm)"),
+    ):
+        row(
+            f"{label}: s (docs/s, MB/s)",
+            lambda s, n=name: (
+                "-" if not g(s, n) else f"{g(s, n, 's'):.1f} ({g(s, n, 'docs_s'):.0f}, {g(s, n, 'mb_s'):.3f})"
+            ),
+        )
+    row(
+        "  CPU s p1 / p2 / baseline",
+        lambda s: (
+            f"{_f(g(s, 'build-p1', 'cpu_s'))} / {_f(g(s, 'build-p2', 'cpu_s'))} / {_f(g(s, 'baseline-build', 'cpu_s'))}"
+        ),
+    )
     row("procs=2 speed-up over procs=1 (wall)", lambda s: _f(g(s, "procs2_speedup"), 2) + "x")
     row("  CPU of procs=2 / CPU of procs=1", lambda s: _f(g(s, "procs2_cpu_ratio"), 2) + "x")
-    row("build / baseline wall (p1, p2)", lambda s: f"{_f(g(s, 'build-p1', 'vs_baseline_time'), 2)}x, "
-                                                    f"{_f(g(s, 'build-p2', 'vs_baseline_time'), 2)}x")
-    row("build / baseline CPU (p1, p2)", lambda s: f"{_f(g(s, 'build-p1', 'vs_baseline_cpu'), 2)}x, "
-                                                   f"{_f(g(s, 'build-p2', 'vs_baseline_cpu'), 2)}x")
-    row("ceiling analyse 1 proc / Pool(2) MB/s", lambda s: f"{_f(g(s, 'ceiling', 'analyse_1proc_mb_s'), 3)} / "
-                                                           f"{_f(g(s, 'ceiling', 'analyse_pool2_mb_s'), 3)}")
-    row("  words+grams 1 proc / nlpo3 alone MB/s", lambda s: f"{_f(g(s, 'ceiling', 'words_and_grams_mb_s'), 3)} / "
-                                                              f"{_f(g(s, 'ceiling', 'nlpo3_segment_only_mb_s'), 2)}")
-    row("build p2 share of 2-core ceiling", lambda s: "-" if g(s, "build-p2", "of_2core_ceiling") is None
-        else f"{100 * g(s, 'build-p2', 'of_2core_ceiling'):.0f}%")
-    row("build p1 share of 1-proc ceiling", lambda s: "-" if g(s, "build-p1", "of_1proc_ceiling") is None
-        else f"{100 * g(s, 'build-p1', 'of_1proc_ceiling'):.0f}%")
+    row(
+        "build / baseline wall (p1, p2)",
+        lambda s: f"{_f(g(s, 'build-p1', 'vs_baseline_time'), 2)}x, {_f(g(s, 'build-p2', 'vs_baseline_time'), 2)}x",
+    )
+    row(
+        "build / baseline CPU (p1, p2)",
+        lambda s: f"{_f(g(s, 'build-p1', 'vs_baseline_cpu'), 2)}x, {_f(g(s, 'build-p2', 'vs_baseline_cpu'), 2)}x",
+    )
+    row(
+        "ceiling analyse 1 proc / Pool(2) MB/s",
+        lambda s: f"{_f(g(s, 'ceiling', 'analyse_1proc_mb_s'), 3)} / {_f(g(s, 'ceiling', 'analyse_pool2_mb_s'), 3)}",
+    )
+    row(
+        "  words+grams 1 proc / nlpo3 alone MB/s",
+        lambda s: (
+            f"{_f(g(s, 'ceiling', 'words_and_grams_mb_s'), 3)} / {_f(g(s, 'ceiling', 'nlpo3_segment_only_mb_s'), 2)}"
+        ),
+    )
+    row(
+        "build p2 share of 2-core ceiling",
+        lambda s: (
+            "-"
+            if g(s, "build-p2", "of_2core_ceiling") is None
+            else f"{100 * g(s, 'build-p2', 'of_2core_ceiling'):.0f}%"
+        ),
+    )
+    row(
+        "build p1 share of 1-proc ceiling",
+        lambda s: (
+            "-"
+            if g(s, "build-p1", "of_1proc_ceiling") is None
+            else f"{100 * g(s, 'build-p1', 'of_1proc_ceiling'):.0f}%"
+        ),
+    )
     row("  build CPU / analyse CPU (p1)", lambda s: _f(g(s, "build-p1", "cpu_per_ceiling_cpu"), 2) + "x")
-    row("peak RSS MB build p1 / p2 tree / base", lambda s: f"{_f(g(s, 'build-p1', 'maxrss_mb'), 0)} / "
-        f"{_f(g(s, 'build-p2', 'peak_tree_rss_mb'), 0)} / {_f(g(s, 'baseline-build', 'maxrss_mb'), 0)}")
-    row("index MB kmsearch p1 / p2 / baseline", lambda s: f"{_f(g(s, 'build-p1', 'index_mb'))} / "
-        f"{_f(g(s, 'build-p2', 'index_mb'))} / {_f(g(s, 'baseline-build', 'index_mb'))}")
+    row(
+        "peak RSS MB build p1 / p2 tree / base",
+        lambda s: (
+            f"{_f(g(s, 'build-p1', 'maxrss_mb'), 0)} / "
+            f"{_f(g(s, 'build-p2', 'peak_tree_rss_mb'), 0)} / {_f(g(s, 'baseline-build', 'maxrss_mb'), 0)}"
+        ),
+    )
+    row(
+        "index MB kmsearch p1 / p2 / baseline",
+        lambda s: (
+            f"{_f(g(s, 'build-p1', 'index_mb'))} / "
+            f"{_f(g(s, 'build-p2', 'index_mb'))} / {_f(g(s, 'baseline-build', 'index_mb'))}"
+        ),
+    )
     row("  of which postfiles MB (p2)", lambda s: _f(g(s, "build-p2", "postfiles_mb")))
     row("one-doc update: build s (median)", lambda s: _f(g(s, "incremental", "build_s_median"), 2))
-    row("  searchable over HTTP s (median/max)", lambda s: f"{_f(g(s, 'incremental', 'searchable_s_median'), 2)} / "
-                                                          f"{_f(g(s, 'incremental', 'searchable_s_max'), 2)}")
-    row("  no-change build s / CLI cold s", lambda s: f"{_f(g(s, 'incremental', 'nochange_build_s'), 2)} / "
-                                                     f"{_f(g(s, 'incremental', 'cli_build_s'), 2)}")
-    row("query ms p50/p95/p99 (snippets)", lambda s: "/".join(_f(g(s, "query", "snippets", k)) for k in ("p50", "p95", "p99")))
+    row(
+        "  searchable over HTTP s (median/max)",
+        lambda s: (
+            f"{_f(g(s, 'incremental', 'searchable_s_median'), 2)} / {_f(g(s, 'incremental', 'searchable_s_max'), 2)}"
+        ),
+    )
+    row(
+        "  no-change build s / CLI cold s",
+        lambda s: f"{_f(g(s, 'incremental', 'nochange_build_s'), 2)} / {_f(g(s, 'incremental', 'cli_build_s'), 2)}",
+    )
+    row(
+        "query ms p50/p95/p99 (snippets)",
+        lambda s: "/".join(_f(g(s, "query", "snippets", k)) for k in ("p50", "p95", "p99")),
+    )
     row("  CPU ms p50/p95/p99", lambda s: "/".join(_f(g(s, "query", "snippets_cpu", k)) for k in ("p50", "p95", "p99")))
-    row("  no snippets (subset) p50/p95", lambda s: "/".join(_f(g(s, "query", "no_snippets_subset", k)) for k in ("p50", "p95")))
-    row("  CPU share parse / search / snippets", lambda s: "-" if not g(s, "query", "stages_cpu", "parse_share") else
-        "/".join(f"{100 * g(s, 'query', 'stages_cpu', k + '_share'):.0f}%" for k in ("parse", "search", "hits_snippets")))
-    row("  baseline p50/p95/p99", lambda s: "/".join(_f(g(s, "baseline_query", "plain", k)) for k in ("p50", "p95", "p99")))
-    row("  baseline CPU ms p50/p95/p99", lambda s: "/".join(_f(g(s, "baseline_query", "plain_cpu", k)) for k in ("p50", "p95", "p99")))
-    row("  kmsearch / baseline p50, p95 (wall)", lambda s: f"{_f(g(s, 'query', 'p50_vs_baseline'), 1)}x, "
-                                                   f"{_f(g(s, 'query', 'p95_vs_baseline'), 1)}x")
-    row("  kmsearch / baseline p50, p95 (CPU)", lambda s: f"{_f(g(s, 'query', 'p50_cpu_vs_baseline'), 1)}x, "
-                                                   f"{_f(g(s, 'query', 'p95_cpu_vs_baseline'), 1)}x")
-    row("  cut by SEARCH_TIME_LIMIT in-process / HTTP", lambda s: f"{_f(g(s, 'query', 'partial'))} / "
-                                                            f"{_f(g(s, 'server', 'partial'))} of {_f(g(s, 'query', 'n'))}")
-    row("HTTP /api/search ms p50/p95/p99", lambda s: "/".join(_f(g(s, "server", "http", k)) for k in ("p50", "p95", "p99")))
+    row(
+        "  no snippets (subset) p50/p95",
+        lambda s: "/".join(_f(g(s, "query", "no_snippets_subset", k)) for k in ("p50", "p95")),
+    )
+    row(
+        "  CPU share parse / search / snippets",
+        lambda s: (
+            "-"
+            if not g(s, "query", "stages_cpu", "parse_share")
+            else "/".join(
+                f"{100 * g(s, 'query', 'stages_cpu', k + '_share'):.0f}%" for k in ("parse", "search", "hits_snippets")
+            )
+        ),
+    )
+    row(
+        "  baseline p50/p95/p99",
+        lambda s: "/".join(_f(g(s, "baseline_query", "plain", k)) for k in ("p50", "p95", "p99")),
+    )
+    row(
+        "  baseline CPU ms p50/p95/p99",
+        lambda s: "/".join(_f(g(s, "baseline_query", "plain_cpu", k)) for k in ("p50", "p95", "p99")),
+    )
+    row(
+        "  kmsearch / baseline p50, p95 (wall)",
+        lambda s: f"{_f(g(s, 'query', 'p50_vs_baseline'), 1)}x, {_f(g(s, 'query', 'p95_vs_baseline'), 1)}x",
+    )
+    row(
+        "  kmsearch / baseline p50, p95 (CPU)",
+        lambda s: f"{_f(g(s, 'query', 'p50_cpu_vs_baseline'), 1)}x, {_f(g(s, 'query', 'p95_cpu_vs_baseline'), 1)}x",
+    )
+    row(
+        "  cut by SEARCH_TIME_LIMIT in-process / HTTP",
+        lambda s: f"{_f(g(s, 'query', 'partial'))} / {_f(g(s, 'server', 'partial'))} of {_f(g(s, 'query', 'n'))}",
+    )
+    row(
+        "HTTP /api/search ms p50/p95/p99",
+        lambda s: "/".join(_f(g(s, "server", "http", k)) for k in ("p50", "p95", "p99")),
+    )
     row("  server CPU ms per query", lambda s: _f(g(s, "server", "cpu_ms_per_query")))
-    row("  4 clients: queries/s, p95 ms", lambda s: f"{_f(g(s, 'server', 'concurrent', 'queries_per_s'))}, "
-                                                   f"{_f(g(s, 'server', 'concurrent', 'latency_ms', 'p95'))}")
-    row("server RSS MB idle / after mix / HWM", lambda s: f"{_f(g(s, 'server', 'rss_idle_mb'), 0)} / "
-        f"{_f(g(s, 'server', 'rss_mb'), 0)} / {_f(g(s, 'server', 'hwm_mb'), 0)}")
-    row("  server RSS after mix: anon / file-backed MB", lambda s: f"{_f(g(s, 'server', 'rss_anon_mb'), 0)} / "
-                                                                  f"{_f(g(s, 'server', 'rss_file_mb'), 0)}")
-    row("  search process HWM kmsearch / baseline", lambda s: f"{_f(g(s, 'query', 'process_hwm_mb'), 0)} / "
-                                                            f"{_f(g(s, 'baseline_query', 'process_hwm_mb'), 0)}")
+    row(
+        "  4 clients: queries/s, p95 ms",
+        lambda s: (
+            f"{_f(g(s, 'server', 'concurrent', 'queries_per_s'))}, "
+            f"{_f(g(s, 'server', 'concurrent', 'latency_ms', 'p95'))}"
+        ),
+    )
+    row(
+        "server RSS MB idle / after mix / HWM",
+        lambda s: (
+            f"{_f(g(s, 'server', 'rss_idle_mb'), 0)} / "
+            f"{_f(g(s, 'server', 'rss_mb'), 0)} / {_f(g(s, 'server', 'hwm_mb'), 0)}"
+        ),
+    )
+    row(
+        "  server RSS after mix: anon / file-backed MB",
+        lambda s: f"{_f(g(s, 'server', 'rss_anon_mb'), 0)} / {_f(g(s, 'server', 'rss_file_mb'), 0)}",
+    )
+    row(
+        "  search process HWM kmsearch / baseline",
+        lambda s: f"{_f(g(s, 'query', 'process_hwm_mb'), 0)} / {_f(g(s, 'baseline_query', 'process_hwm_mb'), 0)}",
+    )
     width = max(len(r[0]) for r in rows)
     cols = [max(len(f"{n:,}"), *(len(r[1][i]) for r in rows)) for i, n in enumerate(sizes)]
     lines = ["".ljust(width) + "  " + "  ".join(f"{n:,}".rjust(w) for n, w in zip(sizes, cols))]
@@ -1113,19 +1400,36 @@ def svg_plot(summaries: dict[int, dict], path: Path, title: str) -> None:
     """Three log-log panels: build time, query p95, index size against documents."""
     sizes = sorted(summaries)
     panels = [
-        ("full build (s)", [("kmsearch procs=1", "#1f77b4", lambda s: s.get("build-p1", {}).get("s")),
-                            ("kmsearch procs=2", "#2ca02c", lambda s: s.get("build-p2", {}).get("s")),
-                            ("whoosh+newmm", "#d62728", lambda s: s.get("baseline-build", {}).get("s"))]),
-        ("query p95 (ms)", [("kmsearch in-process", "#1f77b4", lambda s: s.get("query", {}).get("snippets", {}).get("p95")),
-                            ("kmsearch HTTP", "#2ca02c", lambda s: s.get("server", {}).get("http", {}).get("p95")),
-                            ("whoosh+newmm", "#d62728", lambda s: s.get("baseline_query", {}).get("plain", {}).get("p95"))]),
-        ("index size (MB)", [("kmsearch", "#1f77b4", _index_mb),
-                             ("whoosh+newmm", "#d62728", lambda s: s.get("baseline-build", {}).get("index_mb"))]),
+        (
+            "full build (s)",
+            [
+                ("kmsearch procs=1", "#1f77b4", lambda s: s.get("build-p1", {}).get("s")),
+                ("kmsearch procs=2", "#2ca02c", lambda s: s.get("build-p2", {}).get("s")),
+                ("whoosh+newmm", "#d62728", lambda s: s.get("baseline-build", {}).get("s")),
+            ],
+        ),
+        (
+            "query p95 (ms)",
+            [
+                ("kmsearch in-process", "#1f77b4", lambda s: s.get("query", {}).get("snippets", {}).get("p95")),
+                ("kmsearch HTTP", "#2ca02c", lambda s: s.get("server", {}).get("http", {}).get("p95")),
+                ("whoosh+newmm", "#d62728", lambda s: s.get("baseline_query", {}).get("plain", {}).get("p95")),
+            ],
+        ),
+        (
+            "index size (MB)",
+            [
+                ("kmsearch", "#1f77b4", _index_mb),
+                ("whoosh+newmm", "#d62728", lambda s: s.get("baseline-build", {}).get("index_mb")),
+            ],
+        ),
     ]
     W, H, pad_l, pad_r, pad_t, pad_b = 300, 240, 52, 12, 28, 40
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{3 * W}" height="{H + 46}" font-family="sans-serif" font-size="11">',
-             '<rect width="100%" height="100%" fill="white"/>',
-             f'<text x="8" y="16" font-size="13">{_esc(title)}</text>']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{3 * W}" height="{H + 46}" font-family="sans-serif" font-size="11">',  # noqa: E501
+        '<rect width="100%" height="100%" fill="white"/>',
+        f'<text x="8" y="16" font-size="13">{_esc(title)}</text>',
+    ]
     xs = [math.log10(n) for n in sizes]
     xlo, xhi = (min(xs) - 0.15, max(xs) + 0.15) if xs else (0, 1)
     for i, (name, series) in enumerate(panels):
@@ -1145,21 +1449,28 @@ def svg_plot(summaries: dict[int, dict], path: Path, title: str) -> None:
             return oy + pad_t + (1 - (y - ylo) / (yhi - ylo)) * (H - pad_t - pad_b)
 
         parts.append(f'<text x="{ox + pad_l}" y="{oy + 16}" font-size="12">{_esc(name)}, log-log</text>')
-        parts.append(f'<rect x="{px(xlo)}" y="{py(yhi)}" width="{px(xhi) - px(xlo)}" height="{py(ylo) - py(yhi)}" '
-                     f'fill="none" stroke="#999"/>')
+        parts.append(
+            f'<rect x="{px(xlo)}" y="{py(yhi)}" width="{px(xhi) - px(xlo)}" height="{py(ylo) - py(yhi)}" '
+            f'fill="none" stroke="#999"/>'
+        )
         k = math.ceil(ylo)
         while k <= yhi:
             parts.append(f'<line x1="{px(xlo)}" x2="{px(xhi)}" y1="{py(k):.1f}" y2="{py(k):.1f}" stroke="#eee"/>')
-            parts.append(f'<text x="{px(xlo) - 4}" y="{py(k) + 4:.1f}" text-anchor="end">{_num(10 ** k)}</text>')
+            parts.append(f'<text x="{px(xlo) - 4}" y="{py(k) + 4:.1f}" text-anchor="end">{_num(10**k)}</text>')
             k += 1
         for n, x in zip(sizes, xs):
             parts.append(f'<text x="{px(x):.1f}" y="{py(ylo) + 14:.1f}" text-anchor="middle">{n:,}</text>')
-        parts.append(f'<text x="{px((xlo + xhi) / 2):.1f}" y="{py(ylo) + 28:.1f}" text-anchor="middle">documents</text>')
+        parts.append(
+            f'<text x="{px((xlo + xhi) / 2):.1f}" y="{py(ylo) + 28:.1f}" text-anchor="middle">documents</text>'
+        )
         for j, (label, color, fn) in enumerate(series):
             pts = [(px(math.log10(n)), py(math.log10(v))) for n in sizes if (v := fn(summaries[n]))]
             if len(pts) > 1:
-                parts.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
-                             + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts) + '"/>')
+                parts.append(
+                    f'<polyline fill="none" stroke="{color}" stroke-width="2" points="'
+                    + " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
+                    + '"/>'
+                )
             for x, y in pts:
                 parts.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{color}"/>')
             parts.append(f'<text x="{px(xlo) + 6}" y="{py(yhi) + 14 + 13 * j}" fill="{color}">{_esc(label)}</text>')
@@ -1177,14 +1488,22 @@ def _num(v: float) -> str:
 
 def render(result: dict) -> str:
     m = result["machine"]
-    lines = [f"kmsearch scale benchmark  {result['started']}",
-             f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']:,} MB, Python {m['python']}; "
-             f"load average at start {', '.join(f'{x:.2f}' for x in m['loadavg_start'])}",
-             f"command: {result['command']}", f"code fingerprint: {result['code']}", "",
-             table(result["summaries"]), "", "targets:"]
+    lines = [
+        f"kmsearch scale benchmark  {result['started']}",
+        f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']:,} MB, Python {m['python']}; "
+        f"load average at start {', '.join(f'{x:.2f}' for x in m['loadavg_start'])}",
+        f"command: {result['command']}",
+        f"code fingerprint: {result['code']}",
+        "",
+        table(result["summaries"]),
+        "",
+        "targets:",
+    ]
     for t in result["targets"]:
-        lines.append(f"  [{'met ' if t['met'] else 'MISS'}] {t['target']} @ {t['size']:,}: "
-                     f"{t['value']:.2f} {t['unit']} (limit {t['limit']})")
+        lines.append(
+            f"  [{'met ' if t['met'] else 'MISS'}] {t['target']} @ {t['size']:,}: "
+            f"{t['value']:.2f} {t['unit']} (limit {t['limit']})"
+        )
     for n, summ in sorted(result["summaries"].items()):
         bo = summ.get("bounds")
         if not bo:
@@ -1192,15 +1511,21 @@ def render(result: dict) -> str:
         lines.append("")
         lines.append(f"what bounds a query @ {n:,} (CPU ms of SearchIndex.search, no time limit):")
         nm = bo["no_match_ms"]
-        lines.append("  a search matching nothing (facet_* include opening the index): " + ", ".join(f"{k.replace('facet_', 'facet ')} {v:.1f}"
-                                                            for k, v in nm.items()))
+        lines.append(
+            "  a search matching nothing (facet_* include opening the index): "
+            + ", ".join(f"{k.replace('facet_', 'facet ')} {v:.1f}" for k, v in nm.items())
+        )
         for name, v in bo["search_cpu_ms"].items():
-            lines.append(f"  {name:45s} p50 {v['p50']:8.1f}  p95 {v['p95']:8.1f}  mean {v['mean']:8.1f}"
-                         f"  (hits {v['mean_hits']:.0f})")
+            lines.append(
+                f"  {name:45s} p50 {v['p50']:8.1f}  p95 {v['p95']:8.1f}  mean {v['mean']:8.1f}"
+                f"  (hits {v['mean_hits']:.0f})"
+            )
         if "build_p2_multisegment" in bo:
             m = bo["build_p2_multisegment"]
-            lines.append(f"  full build procs=2 with multisegment=True: {m['s']:.1f} s, {m['cpu_s']:.1f} CPU s, "
-                         f"{_f(m.get('speedup_over_p1'), 2)}x procs=1 of this run")
+            lines.append(
+                f"  full build procs=2 with multisegment=True: {m['s']:.1f} s, {m['cpu_s']:.1f} CPU s, "
+                f"{_f(m.get('speedup_over_p1'), 2)}x procs=1 of this run"
+            )
     lines.append("")
     lines.append("growth (cost ~ N^b):")
     for name, steps in result["growth"].items():
@@ -1219,12 +1544,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="1000,10000,50000", help="corpus sizes, comma-separated [1000,10000,50000]")
     ap.add_argument("--quick", action="store_true", help="1 000 documents only")
     ap.add_argument("--queries", type=int, default=200, help="queries in the mix [200]")
-    ap.add_argument("--skip", default="", help=f"phases to leave out, comma-separated: {', '.join(PHASES)} "
-                                               "('baseline' leaves out both baseline phases)")
+    ap.add_argument(
+        "--skip",
+        default="",
+        help=f"phases to leave out, comma-separated: {', '.join(PHASES)} ('baseline' leaves out both baseline phases)",
+    )
     ap.add_argument("--fresh", action="store_true", help="measure everything again, ignoring saved results")
     ap.add_argument("--no-profile", action="store_true", help="no cProfile runs")
-    ap.add_argument("--bounds", action="store_true",
-                    help="also run the experiments that say what bounds queries and the procs=2 build")
+    ap.add_argument(
+        "--bounds",
+        action="store_true",
+        help="also run the experiments that say what bounds queries and the procs=2 build",
+    )
     ap.add_argument("--json", default=str(OUT / "scale.json"), help="where the results go [benchmarks/out/scale.json]")
     args = ap.parse_args(argv)
     args.sizes = [1000] if args.quick else sorted({int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()})
@@ -1233,9 +1564,15 @@ def main(argv: list[str] | None = None) -> int:
         args.skip |= {"baseline-build", "baseline-queries"}
     OUT.mkdir(parents=True, exist_ok=True)
     fingerprint = code_fingerprint()
-    result = {"started": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": machine(),
-              "command": " ".join(["python -m benchmarks.scale", *argv]), "code": fingerprint,
-              "sizes": args.sizes, "states": {}, "summaries": {}}
+    result = {
+        "started": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "machine": machine(),
+        "command": " ".join(["python -m benchmarks.scale", *argv]),
+        "code": fingerprint,
+        "sizes": args.sizes,
+        "states": {},
+        "summaries": {},
+    }
     for n in args.sizes:
         state = Run(n, args, fingerprint).run()
         result["states"][n] = state
@@ -1245,8 +1582,12 @@ def main(argv: list[str] | None = None) -> int:
     result["machine"]["loadavg_end"] = os.getloadavg()
     Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
     if len(args.sizes) > 1:
-        svg_plot(result["summaries"], PLOT, f"kmsearch vs whoosh+newmm, {result['machine']['cpu']}, "
-                                            f"{result['machine']['cores']} cores, {result['started']}")
+        svg_plot(
+            result["summaries"],
+            PLOT,
+            f"kmsearch vs whoosh+newmm, {result['machine']['cpu']}, "
+            f"{result['machine']['cores']} cores, {result['started']}",
+        )
     print(render(result))
     print(f"\nwrote {_rel(Path(args.json))}" + (f" and {_rel(PLOT)}" if len(args.sizes) > 1 else ""))
     return 0

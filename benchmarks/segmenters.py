@@ -18,6 +18,7 @@ each through ``indexer.thai.Segmenter`` with the same dictionary
   0.01 MB/s (pure Python) its four builds of the 1 711 passages take over
   an hour.  Writes ``out/segmenters.json``.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -43,7 +44,7 @@ def speed(texts: list[str], words: list[str], budget_s: float = 20.0) -> dict:
     out = {}
     for engine in thai.SEGMENTERS:
         seg = thai.Segmenter(words, engine)
-        seg.segment("อุ่นเครื่อง")               # the dictionary, loaded before timing
+        seg.segment("อุ่นเครื่อง")  # the dictionary, loaded before timing
         done, alone, whole, mb = 0, 0.0, 0.0, 0.0
         for text in texts:
             n = thai.normalise(text)
@@ -51,7 +52,7 @@ def speed(texts: list[str], words: list[str], budget_s: float = 20.0) -> dict:
             seg.segment(n)
             alone += time.process_time() - t
             t = time.process_time()
-            thai._analyse(text, seg)             # not the cache of recent analyses
+            thai._analyse(text, seg)  # not the cache of recent analyses
             whole += time.process_time() - t
             mb += len(text.encode("utf-8")) / 1e6
             done += 1
@@ -65,8 +66,7 @@ def word_list(words: list[str]) -> dict:
     out = {}
     for engine in thai.SEGMENTERS:
         seg = thai.Segmenter(words, engine)
-        kept = [w for w in words if thai.normalise(w).replace(".", "") in
-                thai.words(f"ประชาชน{w}ร่วมกัน", seg)]
+        kept = [w for w in words if thai.normalise(w).replace(".", "") in thai.words(f"ประชาชน{w}ร่วมกัน", seg)]
         out[engine] = {"words": len(words), "kept_whole": len(kept)}
     return out
 
@@ -89,8 +89,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--retrieval", default="nlpo3,newmm", help="engines in the retrieval run [nlpo3,newmm]")
     args = parser.parse_args(argv)
     words = parse_words(WORDS.read_text(encoding="utf-8"))[0]
-    result = {"machine": describe(), "command": " ".join(["python -m benchmarks.segmenters", *(argv or sys.argv[1:])]),
-              "speed": speed(sample_texts(args.data, SPEED_MB), words), "word_list": word_list(words)}
+    result = {
+        "machine": describe(),
+        "command": " ".join(["python -m benchmarks.segmenters", *(argv or sys.argv[1:])]),
+        "speed": speed(sample_texts(args.data, SPEED_MB), words),
+        "word_list": word_list(words),
+    }
     print(f"{'engine':10} {'segment MB/s':>13} {'analyse MB/s':>13} {'words.txt kept whole':>21}")
     for engine in thai.SEGMENTERS:
         s, w = result["speed"][engine], result["word_list"][engine]
@@ -100,11 +104,11 @@ def main(argv: list[str] | None = None) -> int:
 
         out = OUT / "segmenters"
         names = ",".join("kmsearch" if e == thai.SEGMENTERS[0] else f"kmsearch-{e}" for e in args.retrieval.split(","))
-        relevance.main(["--systems", names, "--sample", str(args.sample), "--data", str(args.data),
-                        "--out", str(out)])
+        relevance.main(["--systems", names, "--sample", str(args.sample), "--data", str(args.data), "--out", str(out)])
         report = json.loads((out / "relevance.json").read_text(encoding="utf-8"))
-        result["mrr_at_10"] = {row["family"]: {s: v["mrr@10"] for s, v in row["scores"].items()}
-                               for row in report["families"]}
+        result["mrr_at_10"] = {
+            row["family"]: {s: v["mrr@10"] for s, v in row["scores"].items()} for row in report["families"]
+        }
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "segmenters.json").write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0

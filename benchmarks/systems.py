@@ -3,14 +3,15 @@
 Each system builds an index of a list of Docs into a folder it owns and
 opens it as a function from query text to the ids of the top hits.
 """
+
 from __future__ import annotations
 
 import hashlib
 import json
 import re
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import yaml
 from whoosh import fields, index, query
@@ -66,8 +67,14 @@ def write_content(folder: Path, docs: list[Doc], segmenter: str = SEGMENTERS[0])
         if sid in ids:
             raise ValueError(f"{d.id} and {ids[sid]} map to the same id {sid}")
         ids[sid] = d.id
-        head = {"id": sid, "title": d.title, "division": "wiki", "type": "manual",
-                "knowledge": "explicit", "date": "2024-01-01"}
+        head = {
+            "id": sid,
+            "title": d.title,
+            "division": "wiki",
+            "type": "manual",
+            "knowledge": "explicit",
+            "date": "2024-01-01",
+        }
         text = "---\n" + yaml.safe_dump(head, allow_unicode=True, sort_keys=False) + "---\n" + d.text + "\n"
         (folder / f"{sid}.md").write_text(text, encoding="utf-8")
     return ids
@@ -80,8 +87,9 @@ class Project:
     def __init__(self, segmenter: str = SEGMENTERS[0]):
         self.segmenter = segmenter
         self.name = "kmsearch" if segmenter == SEGMENTERS[0] else f"kmsearch-{segmenter}"
-        self.note = ("the project: Markdown content folder -> indexer.build_index -> Repository.run_query"
-                     + ("" if segmenter == SEGMENTERS[0] else f", words segmented by PyThaiNLP's {segmenter}"))
+        self.note = "the project: Markdown content folder -> indexer.build_index -> Repository.run_query" + (
+            "" if segmenter == SEGMENTERS[0] else f", words segmented by PyThaiNLP's {segmenter}"
+        )
 
     def build(self, docs: list[Doc], folder: Path) -> None:
         ids = write_content(folder / "content", docs, self.segmenter)
@@ -101,6 +109,7 @@ class Project:
             if getattr(page, "partial", False):
                 search.partial.add(text)
             return [ids[h.id] for h in page.hits]
+
         # Searches cut short by the project's time limit: on a busy machine
         # they are the ones whose ranking is not reproducible.
         search.partial = set()
@@ -128,8 +137,9 @@ class Fts5Trigram:
         folder.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(folder / "fts.db")
         db.execute("CREATE VIRTUAL TABLE docs USING fts5(id UNINDEXED, title, body, tokenize='trigram')")
-        db.executemany("INSERT INTO docs VALUES (?, ?, ?)",
-                       ((d.id, self._prepare(d.title), self._prepare(d.text)) for d in docs))
+        db.executemany(
+            "INSERT INTO docs VALUES (?, ?, ?)", ((d.id, self._prepare(d.title), self._prepare(d.text)) for d in docs)
+        )
         db.commit()
         db.close()
 
@@ -137,7 +147,7 @@ class Fts5Trigram:
         """What a user of FTS5 trigram would send: the words, or with ``grams`` every trigram."""
         words = [w for w in self._prepare(text).split() if len(w) >= 3]
         if self.grams:
-            words = list(dict.fromkeys(w[i:i + 3] for w in words for i in range(len(w) - 2)))
+            words = list(dict.fromkeys(w[i : i + 3] for w in words for i in range(len(w) - 2)))
         return words
 
     def open(self, folder: Path) -> Search:
@@ -150,6 +160,7 @@ class Fts5Trigram:
             match = " OR ".join('"' + p.replace('"', '""') + '"' for p in pieces)
             rows = db.execute("SELECT id FROM docs WHERE docs MATCH ? ORDER BY bm25(docs) LIMIT ?", (match, K))
             return [r[0] for r in rows]
+
         return search
 
 
@@ -160,8 +171,18 @@ def newmm_words(text: str) -> list[str]:
 
 
 class NewmmTokenizer(Tokenizer):
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False, removestops=True,
-                 start_pos=0, start_char=0, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         for pos, word in enumerate(newmm_words(value)):
             t.text = word
@@ -197,18 +218,31 @@ class WhooshNewmm:
                 return []
             hits = searcher.search(query.Or([query.Term("body", w) for w in terms]), limit=K)
             return [h["id"] for h in hits]
+
         return search
 
 
-SYSTEMS = {s.name: s for s in (
-    Project(),
-    Fts5Trigram("fts5-trigram", "SQLite FTS5 trigram, bm25; query = OR of the quoted whitespace pieces of >= 3 chars"),
-    Fts5Trigram("fts5-trigram-norm", "as fts5-trigram, documents and queries through indexer.thai.normalise",
-                normalised=True),
-    Fts5Trigram("fts5-trigram-norm-grams", "as fts5-trigram-norm, query = OR of every trigram of those pieces",
-                normalised=True, grams=True),
-    WhooshNewmm(),
-)}
+SYSTEMS = {
+    s.name: s
+    for s in (
+        Project(),
+        Fts5Trigram(
+            "fts5-trigram", "SQLite FTS5 trigram, bm25; query = OR of the quoted whitespace pieces of >= 3 chars"
+        ),
+        Fts5Trigram(
+            "fts5-trigram-norm",
+            "as fts5-trigram, documents and queries through indexer.thai.normalise",
+            normalised=True,
+        ),
+        Fts5Trigram(
+            "fts5-trigram-norm-grams",
+            "as fts5-trigram-norm, query = OR of every trigram of those pieces",
+            normalised=True,
+            grams=True,
+        ),
+        WhooshNewmm(),
+    )
+}
 # Not among the peers of a default run: `benchmarks/segmenters.py` (or
 # `--systems`) compares kmsearch's segmentation engines.
 ENGINE_VARIANTS = {p.name: p for p in (Project(k) for k in SEGMENTERS[1:])}

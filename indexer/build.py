@@ -5,6 +5,7 @@ changed (content hash); documents whose file went away are removed, and
 their ids remembered so that old links can say the article was withdrawn.
 A change to the office configuration or the word list rebuilds everything.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -12,12 +13,13 @@ import hashlib
 import logging
 import os
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterator
 
 from indexer import engine
+from indexer.analysis.thai import GRAMS_VERSION, SEGMENTERS, Segmenter
 from indexer.content.documents import Document, Problem, RawFile
 from indexer.content.files import signature, stat_inside
 from indexer.content.gitmeta import last_commits
@@ -26,7 +28,6 @@ from indexer.content.links import Links
 from indexer.content.loader import content_entries, read_file
 from indexer.content.office import CONFIG_NAME, ConfigError, Office, load_office, read_office_text
 from indexer.content.render import RENDER_VERSION, render
-from indexer.analysis.thai import GRAMS_VERSION, SEGMENTERS, Segmenter
 from indexer.content.validate import check_unique, validate
 from indexer.content.wordlists import WORDS_FILE, read_synonyms, read_words
 
@@ -34,7 +35,7 @@ log = logging.getLogger(__name__)
 # Fewer changed documents than this are written by one process whatever
 # ``procs`` says: starting workers costs more than analysing a few documents.
 PROCS_MIN_DOCS = 100
-LOCK = ".build.lock"      # in the index folder, whatever the engine
+LOCK = ".build.lock"  # in the index folder, whatever the engine
 
 
 # The exit status of `kmsearch build` when another build holds the lock
@@ -46,7 +47,7 @@ class BuildLocked(Exception):
     pass
 
 
-_HELD_LOCKS: set[int] = set()   # descriptors of the build locks this process holds
+_HELD_LOCKS: set[int] = set()  # descriptors of the build locks this process holds
 
 
 @contextmanager
@@ -75,7 +76,7 @@ def _after_fork_in_child() -> None:
         return
     devnull = os.open(os.devnull, os.O_RDONLY)
     for fd in _HELD_LOCKS:
-        os.dup2(devnull, fd)    # this process's reference to the lock is gone; the number stays valid
+        os.dup2(devnull, fd)  # this process's reference to the lock is gone; the number stays valid
     os.close(devnull)
     _HELD_LOCKS.clear()
     parent = os.getppid()
@@ -83,10 +84,10 @@ def _after_fork_in_child() -> None:
         import ctypes
         import signal
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG: die with the build
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: die with the build
     except (OSError, AttributeError):
         pass
-    if os.getppid() != parent:   # the build died before prctl took effect
+    if os.getppid() != parent:  # the build died before prctl took effect
         os._exit(1)
 
 
@@ -100,9 +101,9 @@ class BuildReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     index_path: str = ""
-    added: int = 0        # documents analysed in this build
+    added: int = 0  # documents analysed in this build
     removed: int = 0
-    failed: int = 0       # documents that could not be rendered
+    failed: int = 0  # documents that could not be rendered
     full: bool = True
 
     @property
@@ -117,10 +118,10 @@ class Scan:
     documents: list[Document]
     problems: list[Problem]
     files: int
-    hashes: dict[str, str]   # path -> hash of the file's bytes
-    stats: dict[str, list | None] = field(default_factory=dict)   # path -> stat signature (see _signature)
+    hashes: dict[str, str]  # path -> hash of the file's bytes
+    stats: dict[str, list | None] = field(default_factory=dict)  # path -> stat signature (see _signature)
     root: str = ""
-    ids: set[str] = field(default_factory=set)            # every id and alias, for links
+    ids: set[str] = field(default_factory=set)  # every id and alias, for links
     by_path: dict[str, str] = field(default_factory=dict)  # article file -> id
 
     def links(self, doc: Document) -> Links:
@@ -138,8 +139,9 @@ def segmenter_for(content_dir: str | Path, kind: str | None = None) -> Segmenter
     return Segmenter(read_words(content_dir)[0], kind)
 
 
-def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | None = None,
-         entries: list | None = None) -> Scan:
+def scan(
+    content_dir: str | Path, office: Office, unchanged: dict[str, list] | None = None, entries: list | None = None
+) -> Scan:
     """Read, validate and link-check the content folder.
 
     ``unchanged`` (an incremental build) maps paths whose bytes have not
@@ -157,7 +159,7 @@ def scan(content_dir: str | Path, office: Office, unchanged: dict[str, list] | N
     stats: dict[str, list | None] = {}
     started = time.time_ns()
     files = 0
-    for rel, name, st in (content_entries(root) if entries is None else entries):
+    for rel, name, st in content_entries(root) if entries is None else entries:
         files += 1
         if rel in unchanged:
             hashes[rel] = unchanged[rel][1]
@@ -203,7 +205,7 @@ def prepare(doc: Document, found: Scan) -> tuple[Document | None, Links, list[Pr
         return render(doc, links), links, links.problems
     except LimitExceeded as e:
         return None, links, [Problem(doc.path, doc.body_line, e.field, str(e))]
-    except Exception as e:   # a renderer bug on one file must not stop the build
+    except Exception as e:  # a renderer bug on one file must not stop the build
         log.exception("cannot render %s", doc.path)
         return None, links, [Problem(doc.path, doc.body_line, "body", f"could not be rendered: {e}")]
 
@@ -303,8 +305,9 @@ def check_content(content_dir: str | Path) -> BuildReport:
     except ConfigError as e:
         return BuildReport(problems=[_config_problem(e)], seconds=time.perf_counter() - started)
     docs, problems = _rendered(found)
-    return BuildReport(len(docs), found.files, config_problems(content_dir) + found.problems + problems,
-                       time.perf_counter() - started)
+    return BuildReport(
+        len(docs), found.files, config_problems(content_dir) + found.problems + problems, time.perf_counter() - started
+    )
 
 
 def config_problems(content_dir: str | Path) -> list[Problem]:
@@ -346,18 +349,21 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
         found = scan(root, office, unchanged, entries)
         old_docs: dict[str, list] = (previous or {}).get("docs", {})
         docs = dict(unchanged)
-        docs.update({d.path: [d.id, found.hashes[d.path], list(d.aliases), d.title, found.stats.get(d.path), {}]
-                     for d in found.documents})
+        docs.update(
+            {
+                d.path: [d.id, found.hashes[d.path], list(d.aliases), d.title, found.stats.get(d.path), {}]
+                for d in found.documents
+            }
+        )
         # the signature alone never makes a document worth analysing again
-        changed = [d for d in found.documents
-                   if old_docs.get(d.path, [])[:4] != docs[d.path][:4] or d.path in stale]
+        changed = [d for d in found.documents if old_docs.get(d.path, [])[:4] != docs[d.path][:4] or d.path in stale]
         removed: set[str] = set()
         if previous is not None:
             removed = {e[0] for e in old_docs.values()} - {e[0] for e in docs.values()}
             removed |= {old_docs[d.path][0] for d in changed if d.path in old_docs and old_docs[d.path][0] != d.id}
         gone = _withdrawn(live_info or {}, docs)
         report = BuildReport(len(docs), found.files, config_problems(root) + found.problems, full=previous is None)
-        backend.prune()   # what builds that were killed left
+        backend.prune()  # what builds that were killed left
         if previous is not None and not changed and not removed and gone == previous.get("gone", {}):
             report.index_path = backend.live() or ""
         else:
@@ -367,10 +373,16 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
                 _prepared(changed, found, docs, old_docs, titles, report),
                 remove=sorted(removed),
                 # the office as this build read it: a server shows the divisions of the build it serves
-                info={"config": config, "docs": docs, "gone": gone, "titles": titles,
-                      "office": read_office_text(root).text},
+                info={
+                    "config": config,
+                    "docs": docs,
+                    "gone": gone,
+                    "titles": titles,
+                    "office": read_office_text(root).text,
+                },
                 incremental=previous is not None,
-                procs=procs if len(changed) >= PROCS_MIN_DOCS else 1)
+                procs=procs if len(changed) >= PROCS_MIN_DOCS else 1,
+            )
             report.index_path = key
             report.added, report.removed = len(changed) - report.failed, len(removed)
             report.documents = len(docs)
@@ -378,8 +390,14 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
     return report
 
 
-def _prepared(changed: list[Document], found: Scan, docs: dict[str, list], old_docs: dict[str, list],
-              titles: dict[str, str], report: BuildReport) -> Iterator[Document]:
+def _prepared(
+    changed: list[Document],
+    found: Scan,
+    docs: dict[str, list],
+    old_docs: dict[str, list],
+    titles: dict[str, str],
+    report: BuildReport,
+) -> Iterator[Document]:
     """The changed documents rendered, one at a time as the index writer
     takes them, with what the build records of each (``docs`` and
     ``titles`` are written after the last one).

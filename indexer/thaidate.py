@@ -11,6 +11,7 @@ Only ASCII digits count after Thai digits are converted: ``str.isdigit``
 is also true for '²' or '៣', which ``int`` then refuses or reads as a
 number nobody typed.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +25,10 @@ BE_OFFSET = 543
 # 2300, 9999) is not a year, so it can never become a date Python refuses.
 FIRST_CE, LAST_CE = 1900, 2199
 FIRST_BE, LAST_BE = FIRST_CE + BE_OFFSET, LAST_CE + BE_OFFSET
-FISCAL_YEAR_STARTS = 10          # October
+FISCAL_YEAR_STARTS = 10  # October
 
 _FOUR_DIGITS = re.compile(r"[0-9]{4}")
-_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")      # a page or a count; longer is no number anyone means
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")  # a page or a count; longer is no number anyone means
 
 
 class BadYear(ValueError):

@@ -1,12 +1,13 @@
 """kmsearch: a Thai knowledge repository for local government offices."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 from flask import Flask, render_template
 
-from kmsearch.config import load_settings
 from indexer.thaidate import thai_date
+from kmsearch.config import load_settings
 
 PACKAGE = Path(__file__).resolve().parent
 
@@ -19,7 +20,7 @@ def _shipped(name: str) -> Path:
     return inside if inside.is_dir() else PACKAGE.parent / name
 
 
-RETRY_AFTER = 30     # seconds: a build of a small office takes less
+RETRY_AFTER = 30  # seconds: a build of a small office takes less
 
 
 def _not_ready(message: str):
@@ -47,20 +48,21 @@ def create_app(settings: dict | None = None) -> Flask:
     app.config.update(load_settings(settings, environ=None if settings is None else {}))
     app.json.ensure_ascii = False
 
-    from kmsearch.web import api, security, views
     from kmsearch.search import repository
+    from kmsearch.web import api, security, views
 
     repository.init_app(app)
     security.init_app(app)
     app.register_blueprint(views.bp)
     app.register_blueprint(api.bp)
     from kmsearch.web import feeds
-    app.register_blueprint(feeds.bp)     # Atom feeds, sitemap.xml, robots.txt
 
-    from kmsearch.web import dashboard
+    app.register_blueprint(feeds.bp)  # Atom feeds, sitemap.xml, robots.txt
+
     from kmsearch.km import usage
+    from kmsearch.web import dashboard
 
-    usage.init_app(app)                  # the usage log (kmsearch/km/usage.py)
+    usage.init_app(app)  # the usage log (kmsearch/km/usage.py)
     app.register_blueprint(dashboard.bp)  # /km: KM indicators for the committee
 
     @app.template_filter("filesize")
@@ -82,7 +84,7 @@ def create_app(settings: dict | None = None) -> Flask:
 
     @app.errorhandler(404)
     def _not_found(e):
-        from flask import request, jsonify
+        from flask import jsonify, request
 
         if request.path.startswith("/api/"):
             return jsonify({"error": "not found"}), 404
@@ -104,7 +106,6 @@ def create_app(settings: dict | None = None) -> Flask:
     @app.errorhandler(repository.IndexBroken)
     def _broken_index(e):
         app.logger.error("%s", e)
-        return _not_ready("ดัชนีค้นหาชุดที่ใช้อยู่เสียหาย ระบบจะกลับมาเมื่อสร้างดัชนีใหม่เสร็จ"
-                          " (ผู้ดูแลระบบ: kmsearch build --full)")
+        return _not_ready("ดัชนีค้นหาชุดที่ใช้อยู่เสียหาย ระบบจะกลับมาเมื่อสร้างดัชนีใหม่เสร็จ (ผู้ดูแลระบบ: kmsearch build --full)")
 
     return app

@@ -3,6 +3,7 @@
 Each command is a thin shell over a library call; problems become clear
 messages and exit codes, never tracebacks.
 """
+
 from __future__ import annotations
 
 import ctypes
@@ -14,19 +15,27 @@ from pathlib import Path
 
 import click
 
-from indexer import ConfigError, build_index, check_content
-from indexer import engine
+from indexer import ConfigError, build_index, check_content, engine
 from indexer.build import BUILD_LOCKED, BuildLocked
 from indexer.engine import IndexMissing
-
 from kmsearch.config import SettingsError, load_settings
 
 # The exit status of ``build`` when another build holds the lock
 # (EX_TEMPFAIL): a watching server tries again shortly.
-content_option = click.option("--content", "content", type=click.Path(file_okay=False), envvar="KMSEARCH_CONTENT",
-                              help="Content folder [default: content; env KMSEARCH_CONTENT]")
-index_option = click.option("--index", "index", type=click.Path(file_okay=False), envvar="KMSEARCH_INDEX",
-                            help="Index folder [default: instance/index; env KMSEARCH_INDEX]")
+content_option = click.option(
+    "--content",
+    "content",
+    type=click.Path(file_okay=False),
+    envvar="KMSEARCH_CONTENT",
+    help="Content folder [default: content; env KMSEARCH_CONTENT]",
+)
+index_option = click.option(
+    "--index",
+    "index",
+    type=click.Path(file_okay=False),
+    envvar="KMSEARCH_INDEX",
+    help="Index folder [default: instance/index; env KMSEARCH_INDEX]",
+)
 
 
 def usable_cores(cap: int = 4) -> int:
@@ -49,8 +58,9 @@ def _settings(content: str | None, index: str | None) -> dict:
 
 def _cannot_write(s: dict, e: OSError) -> click.ClickException:
     """A full disk or a read-only folder: one line, no traceback."""
-    return click.ClickException(f"cannot write the index in {s['INDEX_DIR']}: {e.strerror or e}; "
-                                "the previous index keeps serving")
+    return click.ClickException(
+        f"cannot write the index in {s['INDEX_DIR']}: {e.strerror or e}; the previous index keeps serving"
+    )
 
 
 def _print_problems(problems) -> None:
@@ -67,8 +77,13 @@ def cli():
 @cli.command()
 @content_option
 @index_option
-@click.option("--procs", default=usable_cores, show_default="the usable cores, at most 4", type=click.IntRange(min=1),
-              help="Processes used to write the index (a build of few changed documents uses one).")
+@click.option(
+    "--procs",
+    default=usable_cores,
+    show_default="the usable cores, at most 4",
+    type=click.IntRange(min=1),
+    help="Processes used to write the index (a build of few changed documents uses one).",
+)
 @click.option("--full", is_flag=True, help="Analyse every document again, not only the changed ones.")
 def build(content, index, procs, full):
     """Build the search index from the content folder (only what changed)."""
@@ -79,13 +94,15 @@ def build(content, index, procs, full):
         click.echo(f"Error: {e}", err=True)
         sys.exit(BUILD_LOCKED)
     except (ConfigError, engine.EngineUnavailable, engine.BuildFailed) as e:
-        raise click.ClickException(str(e)) from None   # one line: the cluster down, a mapping conflict
+        raise click.ClickException(str(e)) from None  # one line: the cluster down, a mapping conflict
     except OSError as e:
         raise _cannot_write(s, e) from None
     _print_problems(report.problems)
     how = "full build" if report.full else f"{report.added} analysed, {report.removed} removed"
-    click.echo(f"indexed {report.documents} of {report.files} documents ({how}) in {report.seconds:.2f} s"
-               f" ({len(report.problems)} problems) -> {report.index_path}")
+    click.echo(
+        f"indexed {report.documents} of {report.files} documents ({how}) in {report.seconds:.2f} s"
+        f" ({len(report.problems)} problems) -> {report.index_path}"
+    )
 
 
 @cli.command()
@@ -110,9 +127,9 @@ def _fewer_malloc_arenas(arenas: int = 2) -> None:
     if "MALLOC_ARENA_MAX" in os.environ:
         return
     try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)   # M_ARENA_MAX
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
     except (OSError, AttributeError):
-        pass   # not glibc: nothing to tune
+        pass  # not glibc: nothing to tune
 
 
 def _warm(app) -> None:
@@ -121,8 +138,11 @@ def _warm(app) -> None:
     try:
         app.extensions["kmsearch"].warm()
     except Exception as e:
-        click.echo(f"the live index in {app.config['INDEX_DIR']} cannot be opened ({e!r}); serving an error page"
-                   " until a good build is live: run 'kmsearch build --full'", err=True)
+        click.echo(
+            f"the live index in {app.config['INDEX_DIR']} cannot be opened ({e!r}); serving an error page"
+            " until a good build is live: run 'kmsearch build --full'",
+            err=True,
+        )
 
 
 @cli.command()
@@ -132,8 +152,12 @@ def _warm(app) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True, help="Flask's development server with the debugger (never in production).")
 @click.option("--threads", default=8, show_default=True, help="Worker threads of the production server.")
-@click.option("--watch/--no-watch", default=True, show_default=True,
-              help="Rebuild when the content folder changes, without a restart.")
+@click.option(
+    "--watch/--no-watch",
+    default=True,
+    show_default=True,
+    help="Rebuild when the content folder changes, without a restart.",
+)
 def serve(content, index, host, port, debug, threads, watch):
     """Serve the web app (builds the index first if there is none)."""
     _fewer_malloc_arenas()
@@ -147,8 +171,10 @@ def serve(content, index, host, port, debug, threads, watch):
     if live is None:
         click.echo("no index yet: building it first")
         logging.basicConfig(level=logging.INFO, format="%(message)s")
-        if build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0 and \
-                engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live() is None:
+        if (
+            build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0
+            and engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live() is None
+        ):
             raise click.ClickException("the first build failed (see above); fix the content and start again")
     from kmsearch import create_app
 
@@ -170,8 +196,7 @@ def serve(content, index, host, port, debug, threads, watch):
 
             # waitress drops X-Forwarded-* itself unless told; the app's
             # ProxyFix reads them when PROXIES trusts them (kmsearch/web/security.py).
-            production_serve(app, host=host, port=port, threads=threads,
-                             clear_untrusted_proxy_headers=not s["PROXIES"])
+            production_serve(app, host=host, port=port, threads=threads, clear_untrusted_proxy_headers=not s["PROXIES"])
     finally:
         if watcher:
             watcher.stop()
@@ -196,8 +221,13 @@ def search(query, content, index, as_json, limit):
         except IndexMissing as e:
             raise click.ClickException(str(e)) from None
         if as_json:
-            click.echo(json.dumps({"query": result.query, "total": result.total,
-                                   "results": [h.as_json() for h in result.hits]}, ensure_ascii=False, indent=2))
+            click.echo(
+                json.dumps(
+                    {"query": result.query, "total": result.total, "results": [h.as_json() for h in result.hits]},
+                    ensure_ascii=False,
+                    indent=2,
+                )
+            )
             return
         click.echo(f"{result.total} results")
         for i, h in enumerate(result.hits, 1):
@@ -210,15 +240,19 @@ def search(query, content, index, as_json, limit):
 @click.option("--format", "fmt", type=click.Choice(["md", "csv", "html"]), default="md", show_default=True)
 @content_option
 @index_option
-@click.option("--usage-db", "usage_db", envvar="KMSEARCH_USAGE_DB",
-              help="Usage log [default: usage.sqlite3 next to the index folder; env KMSEARCH_USAGE_DB]")
+@click.option(
+    "--usage-db",
+    "usage_db",
+    envvar="KMSEARCH_USAGE_DB",
+    help="Usage log [default: usage.sqlite3 next to the index folder; env KMSEARCH_USAGE_DB]",
+)
 @click.option("--division", help="Only this division (slug or name).")
 @click.option("--no-queries", is_flag=True, help="Leave out what people searched for (for a public copy).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the terminal.")
 def report(year, fmt, content, index, usage_db, division, no_queries, output):
     """The KM plan's indicators for one fiscal year, for the committee."""
-    from kmsearch.km import indicators
     from indexer.thaidate import BadYear, current_fiscal_year, parse_year
+    from kmsearch.km import indicators
     from kmsearch.km.usage import UsageLog, usage_path
 
     try:
@@ -235,8 +269,9 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
             documents = ix.all()
         finally:
             ix.close()
-        ind = indicators.compute(documents, office, UsageLog(usage_path(s)), fiscal_year, division,
-                                 show_queries=not no_queries)
+        ind = indicators.compute(
+            documents, office, UsageLog(usage_path(s)), fiscal_year, division, show_queries=not no_queries
+        )
     except (ConfigError, IndexMissing, ValueError) as e:
         raise click.ClickException(str(e)) from None
     if fmt == "html":
@@ -258,7 +293,12 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
 
 @cli.command("new")
 @click.argument("title")
-@click.option("--type", "type_name", required=True, help="manual, training-report, regulation-note, lesson or plan (or the Thai label)")
+@click.option(
+    "--type",
+    "type_name",
+    required=True,
+    help="manual, training-report, regulation-note, lesson or plan (or the Thai label)",
+)
 @click.option("--division", required=True, help="Division by slug or Thai name, e.g. กองคลัง")
 @click.option("--author", default="", help="Who writes it (and, for a lesson, who holds the knowledge).")
 @click.option("--id", "doc_id", default=None, help="Permalink id; a fresh one is made when omitted.")
@@ -267,13 +307,20 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
 def new(title, type_name, division, author, doc_id, content, index):
     """Start a new document from the office's template for its type."""
     from indexer import ConfigError, load_office
-
     from kmsearch.publish.authoring import PublishError, new_document
 
     s = _settings(content, index)
     try:
-        path = new_document(s["CONTENT_DIR"], load_office(s["CONTENT_DIR"]), type_name, division, title,
-                            author=author, doc_id=doc_id, index_dir=s["INDEX_DIR"])
+        path = new_document(
+            s["CONTENT_DIR"],
+            load_office(s["CONTENT_DIR"]),
+            type_name,
+            division,
+            title,
+            author=author,
+            doc_id=doc_id,
+            index_dir=s["INDEX_DIR"],
+        )
     except (ConfigError, PublishError, FileExistsError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(path)
@@ -290,8 +337,9 @@ def install_hook(content, index):
     s = _settings(content, index)
     kmsearch = sys.argv[0] if sys.argv and sys.argv[0].endswith("kmsearch") else "kmsearch"
     try:
-        for path in install_hooks(s["CONTENT_DIR"], str(Path(kmsearch).resolve()) if "/" in kmsearch else kmsearch,
-                                  s["INDEX_DIR"]):
+        for path in install_hooks(
+            s["CONTENT_DIR"], str(Path(kmsearch).resolve()) if "/" in kmsearch else kmsearch, s["INDEX_DIR"]
+        ):
             click.echo(f"installed {path}")
     except PublishError as e:
         raise click.ClickException(str(e)) from None

@@ -5,9 +5,8 @@ import pytest
 from indexer import build_index
 from kmsearch import create_app
 
+from .cluster.plugin import opensearch, opensearch_cluster, pytest_collection_modifyitems, pytest_configure  # noqa: F401  (the OpenSearch test cluster)
 from .corpus import write_corpus
-from .cluster.plugin import (  # noqa: F401  (the OpenSearch test cluster)
-    opensearch, opensearch_cluster, pytest_collection_modifyitems, pytest_configure)
 
 
 @pytest.fixture(scope="session")
@@ -24,10 +23,12 @@ def built(tmp_path_factory):
 @pytest.fixture
 def make_app(built, tmp_path):
     """Apps over the built corpus, each test with a usage log of its own."""
+
     def factory(**overrides):
         app = create_app({**built, "USAGE_DB": str(tmp_path / "usage.sqlite3"), **overrides})
         app.testing = True
         return app
+
     return factory
 
 

@@ -3,6 +3,7 @@
 Each document exists to prove one behaviour of search; the bundled content
 in content/ is never used here.
 """
+
 from __future__ import annotations
 
 import shutil
@@ -107,7 +108,8 @@ def write_corpus(root: Path, docs: dict[str, str] | None = None) -> Path:
     shutil.copy(DATA / "kmsearch.yaml", root / "kmsearch.yaml")
     (root / "words.txt").write_text("# local words\nโคกตูม\nข้าวทิพย์\n", encoding="utf-8")
     (root / "synonyms.txt").write_text(
-        "อปท. = องค์กรปกครองส่วนท้องถิ่น\nศพด. = ศูนย์พัฒนาเด็กเล็ก\ne-GP = ระบบการจัดซื้อจัดจ้างภาครัฐ\n", encoding="utf-8")
+        "อปท. = องค์กรปกครองส่วนท้องถิ่น\nศพด. = ศูนย์พัฒนาเด็กเล็ก\ne-GP = ระบบการจัดซื้อจัดจ้างภาครัฐ\n", encoding="utf-8"
+    )
     for rel, text in (DOCS if docs is None else docs).items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)

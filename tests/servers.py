@@ -1,5 +1,6 @@
 """`kmsearch serve` in a process of its own, as `make run` starts it, for
 the tests that go over HTTP; and the small HTTP helpers they share."""
+
 from __future__ import annotations
 
 import os
@@ -30,8 +31,22 @@ def start_server(content, index, *options: str, kmsearch: str | None = None, cwd
     on leaving."""
     port = free_port()
     proc = subprocess.Popen(
-        [kmsearch or KMSEARCH, "serve", "--content", str(content), "--index", str(index), "--port", str(port), *options],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ}, cwd=cwd,
+        [
+            kmsearch or KMSEARCH,
+            "serve",
+            "--content",
+            str(content),
+            "--index",
+            str(index),
+            "--port",
+            str(port),
+            *options,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ},
+        cwd=cwd,
     )
     base = f"http://127.0.0.1:{port}"
     try:

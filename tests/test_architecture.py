@@ -1,6 +1,7 @@
 """The layer rule of docs/architecture.md: data flows one way, so a module
 imports only from its own layer or the layers below it, and nothing but
 ``indexer.engine`` itself knows which backend runs."""
+
 import ast
 from pathlib import Path
 
@@ -76,8 +77,10 @@ def violations(this: str, imported: list[tuple[int, str]], modules: set[str]) ->
         if target is None or target == this:
             continue
         if layer_of(target) > layer_of(this):
-            wrong.append(f"{line}: {this} ({LAYERS[layer_of(this)][0]}) imports "
-                         f"{target} ({LAYERS[layer_of(target)][0]}), a layer above it")
+            wrong.append(
+                f"{line}: {this} ({LAYERS[layer_of(this)][0]}) imports "
+                f"{target} ({LAYERS[layer_of(target)][0]}), a layer above it"
+            )
         inside = next((b for b in BACKENDS if target == b or target.startswith(b + ".")), None)
         if inside and not (this.startswith(inside) or this == "indexer.engine"):
             wrong.append(f"{line}: {this} imports the backend {target}; only indexer.engine chooses one")
@@ -92,12 +95,19 @@ def test_imports_only_from_its_layer_or_below(path):
 
 
 def test_the_rule_catches_an_import_upwards_and_a_backend_named_outside_the_engine():
-    modules = {"indexer.content.limits", "kmsearch.web.views", "kmsearch.search.query",
-               "indexer.engine.whoosh.backend", "indexer.engine.base"}
+    modules = {
+        "indexer.content.limits",
+        "kmsearch.web.views",
+        "kmsearch.search.query",
+        "indexer.engine.whoosh.backend",
+        "indexer.engine.base",
+    }
     assert violations("indexer.content.limits", [(3, "kmsearch.web.views")], modules) == [
-        "3: indexer.content.limits (content) imports kmsearch.web.views (web), a layer above it"]
+        "3: indexer.content.limits (content) imports kmsearch.web.views (web), a layer above it"
+    ]
     assert violations("kmsearch.search.query", [(7, "indexer.engine.whoosh.backend.SearchIndex")], modules) == [
-        "7: kmsearch.search.query imports the backend indexer.engine.whoosh.backend; only indexer.engine chooses one"]
+        "7: kmsearch.search.query imports the backend indexer.engine.whoosh.backend; only indexer.engine chooses one"
+    ]
     assert violations("kmsearch.search.query", [(1, "indexer.engine.base.Hit")], modules) == []
 
 

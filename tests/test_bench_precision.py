@@ -1,7 +1,16 @@
 """The precision benchmark's metric functions on a tiny hand-made corpus (no index, no timing)."""
+
 from benchmarks.metrics import hit_rate
 from benchmarks.precision import (
-    Corpus, holding, holding_text, is_thai_word, make_probes, noise, pooled_share, quantile, total_ratio,
+    Corpus,
+    holding,
+    holding_text,
+    is_thai_word,
+    make_probes,
+    noise,
+    pooled_share,
+    quantile,
+    total_ratio,
 )
 
 # บ้า (mad) is a word of its own and a piece of บ้าน (house).
@@ -64,7 +73,7 @@ def test_hit_rate():
 
 def test_thai_words_only():
     assert is_thai_word("สุนัข")
-    assert not is_thai_word("ก")           # one character
+    assert not is_thai_word("ก")  # one character
     assert not is_thai_word("abc")
     assert not is_thai_word("ฯลฯ")
     assert not is_thai_word("สุนัข บ้า")

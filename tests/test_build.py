@@ -35,7 +35,8 @@ def test_rebuild_swaps_atomically_and_keeps_the_previous_build(tmp_path):
     assert "egp-regulation" not in ids(tmp_path / "ix")
     assert os.path.isdir(first), "a server may still read the previous build"
     (content / "finance" / "land-tax-manual.md").write_text(
-        (content / "finance" / "land-tax-manual.md").read_text() + "\nเพิ่มเติม\n", encoding="utf-8")
+        (content / "finance" / "land-tax-manual.md").read_text() + "\nเพิ่มเติม\n", encoding="utf-8"
+    )
     third = build_index(content, tmp_path / "ix").index_path
     assert not os.path.exists(first) and os.path.isdir(second) and os.path.isdir(third)
 
@@ -95,6 +96,7 @@ def test_incremental_build_analyses_only_what_changed(tmp_path):
     with SearchIndex(ix) as live:
         assert live.path != first.index_path
     from whoosh import index as wi
+
     with wi.open_dir(first.index_path).searcher() as old:
         assert old.document(id="egp-regulation") is not None
 

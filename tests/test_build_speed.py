@@ -1,5 +1,6 @@
 """What makes builds fast must not change what they build: plain segment
 files, several processes, the stat-based change scan."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,7 @@ def test_segments_are_plain_files_not_one_compound_file(tmp_path):
 
 
 CONTENT = Path(__file__).resolve().parent.parent / "content"
-QUERIES = ["ภาษีที่ดิน", "การจัดซื้อจัดจ้าง", "ขออนุญาตก่อสร้างอาคาร", "เบี้ยยังชีพผู้สูงอายุ",
-           "น้ำประปา", "ขยะ", "e-GP", "ซ่อมถนน"]
+QUERIES = ["ภาษีที่ดิน", "การจัดซื้อจัดจ้าง", "ขออนุญาตก่อสร้างอาคาร", "เบี้ยยังชีพผู้สูงอายุ", "น้ำประปา", "ขยะ", "e-GP", "ซ่อมถนน"]
 
 
 def _answers(index):
@@ -46,8 +46,11 @@ def _answers(index):
         for q in QUERIES:
             page = repo.run_query(ix, q, pagelen=50, snippets=False)
             # documents of equal score may come in either order: compare by score, then id
-            out[q] = (page.total, sorted(((round(h.score, 6), h.id) for h in page.hits), key=lambda p: (-p[0], p[1])),
-                      page.facets)
+            out[q] = (
+                page.total,
+                sorted(((round(h.score, 6), h.id) for h in page.hits), key=lambda p: (-p[0], p[1])),
+                page.facets,
+            )
     return out
 
 
@@ -55,7 +58,6 @@ def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
     from whoosh import index as whoosh_index
 
     from indexer import build as build_mod
-
     from indexer.engine.whoosh import backend as engine
     from indexer.engine.whoosh import postfile
 
@@ -91,8 +93,7 @@ def test_a_few_changed_documents_are_written_by_one_process(tmp_path, monkeypatc
     build_index(content, tmp_path / "ix", procs=2)
     seen = []
     original = WhooshBackend.write
-    monkeypatch.setattr(WhooshBackend, "write",
-                        lambda *a, **k: seen.append(k["procs"]) or original(*a, **k))
+    monkeypatch.setattr(WhooshBackend, "write", lambda *a, **k: seen.append(k["procs"]) or original(*a, **k))
     doc = content / "engineering" / "road-repair-lesson.md"
     doc.write_text(doc.read_text() + "\nอีกบรรทัด\n", encoding="utf-8")
     assert build_index(content, tmp_path / "ix", procs=2).added == 1
@@ -104,8 +105,11 @@ def test_one_markdown_converter_renders_each_document_as_a_fresh_one_would():
 
     from indexer.content import render
 
-    docs = ["# หัวข้อ\n\nข้อความ[^1]\n\n[^1]: เชิงอรรถ\n", "## สอง {#two}\n\nA\n: def\n\n```\ncode\n```\n",
-            "ย่อหน้า[^a] และ[^b]\n\n[^a]: หนึ่ง\n[^b]: สอง\n\n## หัวข้อ\n"]
+    docs = [
+        "# หัวข้อ\n\nข้อความ[^1]\n\n[^1]: เชิงอรรถ\n",
+        "## สอง {#two}\n\nA\n: def\n\n```\ncode\n```\n",
+        "ย่อหน้า[^a] และ[^b]\n\n[^a]: หนึ่ง\n[^b]: สอง\n\n## หัวข้อ\n",
+    ]
     fresh = [render.to_html(d) for d in docs]
     assert [render.to_html(d) for d in reversed(docs)][::-1] == fresh == [render.to_html(d) for d in docs]
     md = markdown.Markdown(extensions=render.EXTENSIONS, extension_configs=render.EXTENSION_CONFIGS)
@@ -117,7 +121,7 @@ def test_unchanged_files_are_not_read_and_changes_are_found_by_their_stat(tmp_pa
 
     from indexer import build as build_mod
 
-    monkeypatch.setattr(build_mod, "RACY_NS", 0)   # the files were written a moment ago
+    monkeypatch.setattr(build_mod, "RACY_NS", 0)  # the files were written a moment ago
     content = write_corpus(tmp_path / "c")
     ix = tmp_path / "ix"
     assert build_index(content, ix).added == 6
@@ -131,8 +135,8 @@ def test_unchanged_files_are_not_read_and_changes_are_found_by_their_stat(tmp_pa
     doc = content / "engineering" / "road-repair-lesson.md"
     before = doc.stat()
     text = doc.read_text(encoding="utf-8")
-    doc.write_text(text.replace("สองสัปดาห์", "สามสัปดาห์"), encoding="utf-8")   # same size in bytes
-    os.utime(doc, ns=(before.st_atime_ns, before.st_mtime_ns))                     # and the old time
+    doc.write_text(text.replace("สองสัปดาห์", "สามสัปดาห์"), encoding="utf-8")  # same size in bytes
+    os.utime(doc, ns=(before.st_atime_ns, before.st_mtime_ns))  # and the old time
     assert doc.stat().st_size == before.st_size and doc.stat().st_mtime_ns == before.st_mtime_ns
     changed = build_index(content, ix)
     assert changed.added == 1, "the status-change time still tells"
@@ -141,6 +145,6 @@ def test_unchanged_files_are_not_read_and_changes_are_found_by_their_stat(tmp_pa
 
     read.clear()
     other = content / "finance" / "land-tax-manual.md"
-    os.utime(other)                                   # touched, bytes the same
+    os.utime(other)  # touched, bytes the same
     touched = build_index(content, ix)
     assert touched.added == 0 and len(read) == 1, "read once to compare its bytes, not analysed"

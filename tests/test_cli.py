@@ -11,7 +11,10 @@ from .corpus import write_corpus
 
 def test_build_check_and_search(tmp_path):
     content = write_corpus(tmp_path / "c")
-    (content / "finance" / "bad.md").write_text("---\nid: bad\ntitle: ทดสอบ\ndivision: กองคลงั\ntype: manual\nknowledge: explicit\ndate: 2024-01-01\n---\n", encoding="utf-8")
+    (content / "finance" / "bad.md").write_text(
+        "---\nid: bad\ntitle: ทดสอบ\ndivision: กองคลงั\ntype: manual\nknowledge: explicit\ndate: 2024-01-01\n---\n",
+        encoding="utf-8",
+    )
     runner = CliRunner()
     args = ["--content", str(content), "--index", str(tmp_path / "ix")]
 

@@ -6,6 +6,7 @@ will rely on: whitespace-analysed Thai text (the project's own segmentation
 sent as space-joined tokens), bulk loading, phrases, aggregations, an atomic
 alias swap, and searches answered by the replica when a node is killed.
 """
+
 from __future__ import annotations
 
 import threading
@@ -29,14 +30,25 @@ MAPPING = {
 
 # Pre-segmented as kmsearch segments them: one token per word, space-joined.
 DOCS = [
-    {"_id": "1", "office": "tambon-a", "title": "ภาษี ที่ดิน และ สิ่งปลูกสร้าง",
-     "body": "การ ชำระ ภาษี ที่ดิน และ สิ่งปลูกสร้าง ประจำ ปี ที่ องค์การบริหารส่วนตำบล"},
-    {"_id": "2", "office": "tambon-a", "title": "ภาษี ป้าย",
-     "body": "ยื่น แบบ ภาษี ป้าย ภายใน เดือน มีนาคม"},
-    {"_id": "3", "office": "tambon-b", "title": "ขอ อนุญาต ก่อสร้าง อาคาร",
-     "body": "ที่ดิน ที่ จะ ก่อสร้าง ต้อง มี โฉนด และ ภาษี ค้าง ชำระ ไม่ ได้"},
-    {"_id": "4", "office": "tambon-b", "title": "เบี้ย ยังชีพ ผู้สูงอายุ",
-     "body": "ลงทะเบียน รับ เบี้ย ยังชีพ ผู้สูงอายุ ที่ องค์การบริหารส่วนตำบล"},
+    {
+        "_id": "1",
+        "office": "tambon-a",
+        "title": "ภาษี ที่ดิน และ สิ่งปลูกสร้าง",
+        "body": "การ ชำระ ภาษี ที่ดิน และ สิ่งปลูกสร้าง ประจำ ปี ที่ องค์การบริหารส่วนตำบล",
+    },
+    {"_id": "2", "office": "tambon-a", "title": "ภาษี ป้าย", "body": "ยื่น แบบ ภาษี ป้าย ภายใน เดือน มีนาคม"},
+    {
+        "_id": "3",
+        "office": "tambon-b",
+        "title": "ขอ อนุญาต ก่อสร้าง อาคาร",
+        "body": "ที่ดิน ที่ จะ ก่อสร้าง ต้อง มี โฉนด และ ภาษี ค้าง ชำระ ไม่ ได้",
+    },
+    {
+        "_id": "4",
+        "office": "tambon-b",
+        "title": "เบี้ย ยังชีพ ผู้สูงอายุ",
+        "body": "ลงทะเบียน รับ เบี้ย ยังชีพ ผู้สูงอายุ ที่ องค์การบริหารส่วนตำบล",
+    },
 ]
 
 
@@ -75,8 +87,9 @@ def test_two_data_nodes_green(opensearch, client):
 def test_thai_tokens_search_and_facets(client):
     load(client, "smoke-thai")
     try:
-        tokens = client.indices.analyze(index="smoke-thai", body={
-            "field": "body", "text": "ภาษี ที่ดิน องค์การบริหารส่วนตำบล"})["tokens"]
+        tokens = client.indices.analyze(
+            index="smoke-thai", body={"field": "body", "text": "ภาษี ที่ดิน องค์การบริหารส่วนตำบล"}
+        )["tokens"]
         # whitespace: the project's words stay whole (the engine's own thai
         # analyzer would cut องค์การ|บริหาร|ส่วน|ตำบล)
         assert [t["token"] for t in tokens] == ["ภาษี", "ที่ดิน", "องค์การบริหารส่วนตำบล"]
@@ -87,12 +100,14 @@ def test_thai_tokens_search_and_facets(client):
         # a phrase: only where ภาษี is right before ที่ดิน
         phrase = client.search(index="smoke-thai", body={"query": {"match_phrase": {"body": "ภาษี ที่ดิน"}}})
         assert ids(phrase) == ["1"]
-        assert ids(client.search(index="smoke-thai", body={
-            "query": {"match_phrase": {"title": "ภาษี ที่ดิน และ สิ่งปลูกสร้าง"}}})) == ["1"]
+        assert ids(
+            client.search(index="smoke-thai", body={"query": {"match_phrase": {"title": "ภาษี ที่ดิน และ สิ่งปลูกสร้าง"}}})
+        ) == ["1"]
 
-        facets = client.search(index="smoke-thai", body={
-            "size": 0, "query": {"match": {"body": "ภาษี"}},
-            "aggs": {"office": {"terms": {"field": "office"}}}})
+        facets = client.search(
+            index="smoke-thai",
+            body={"size": 0, "query": {"match": {"body": "ภาษี"}}, "aggs": {"office": {"terms": {"field": "office"}}}},
+        )
         assert facets["hits"]["total"]["value"] == 3
         buckets = {b["key"]: b["doc_count"] for b in facets["aggregations"]["office"]["buckets"]}
         assert buckets == {"tambon-a": 2, "tambon-b": 1}
@@ -128,10 +143,14 @@ def test_alias_swap_is_atomic(opensearch, client):
     try:
         current, other = "smoke-old", "smoke-new"
         for _ in range(20):
-            client.indices.update_aliases(body={"actions": [
-                {"remove": {"index": current, "alias": "smoke-live"}},
-                {"add": {"index": other, "alias": "smoke-live"}},
-            ]})
+            client.indices.update_aliases(
+                body={
+                    "actions": [
+                        {"remove": {"index": current, "alias": "smoke-live"}},
+                        {"add": {"index": other, "alias": "smoke-live"}},
+                    ]
+                }
+            )
             current, other = other, current
             assert list(client.indices.get_alias(name="smoke-live")) == [current]
             time.sleep(0.02)
@@ -195,7 +214,8 @@ def test_kill_a_data_node_replica_answers(opensearch, client):
         # the former replica is the primary now, on the survivor
         shards = s_client.cat.shards(index="smoke-fault", format="json")
         assert [(s["prirep"], s["state"], s["node"]) for s in shards if s["state"] == "STARTED"] == [
-            ("p", "STARTED", survivor["name"])]
+            ("p", "STARTED", survivor["name"])
+        ]
         assert ids(s_client.search(index="smoke-fault", body={"query": {"match_phrase": {"body": "ภาษี ที่ดิน"}}})) == ["1"]
         s_client.close()
 
@@ -224,6 +244,7 @@ def test_a_cluster_not_green_in_time_is_a_clear_error(tmp_path):
 
 def _jvms_in(folder) -> list[int]:
     import os
+
     pids = []
     for pid in filter(str.isdigit, os.listdir("/proc")):
         try:

@@ -5,6 +5,7 @@ the words a result lacks, the filters a query names, knowledge gaps logged.
 Each example is one that once went wrong on the bundled content, on a
 corpus of this file's own.
 """
+
 from __future__ import annotations
 
 import re
@@ -41,34 +42,79 @@ SYNONYMS = """หมา = สุนัข
 
 
 def doc(doc_id, title, division, kind, body, knowledge="explicit", extra=""):
-    return (f"---\nid: {doc_id}\ntitle: {title}\ndivision: {division}\ntype: {kind}\nknowledge: {knowledge}\n"
-            f"date: 2024-01-0{1 + len(doc_id) % 9}\n{extra}---\n{body}\n")
+    return (
+        f"---\nid: {doc_id}\ntitle: {title}\ndivision: {division}\ntype: {kind}\nknowledge: {knowledge}\n"
+        f"date: 2024-01-0{1 + len(doc_id) % 9}\n{extra}---\n{body}\n"
+    )
 
 
 DOCS = {
-    "health/rabies.md": doc("rabies", "การฉีดวัคซีนป้องกันโรคพิษสุนัขบ้า", "กองสาธารณสุข", "regulation-note",
-                            "เจ้าของต้องนำสุนัขและแมวไปฉีดวัคซีนป้องกันโรคพิษสุนัขบ้าทุกปี ทำเครื่องหมายที่ปลอกคอ"),
-    "health/waste.md": doc("waste", "คู่มือการคัดแยกขยะมูลฝอย", "กองสาธารณสุข", "manual",
-                           "การคัดแยกขยะที่ต้นทางช่วยลดปริมาณขยะ ชาวบ้านแยกขยะเปียกใส่ถัง"),
-    "health/waste-bank.md": doc("waste-bank", "ธนาคารขยะหมู่บ้าน", "กองสาธารณสุข", "lesson",
-                                "ชาวบ้านนำขยะรีไซเคิลมาฝากที่ธนาคารขยะทุกเดือน คัดแยกขวดและกระดาษ",
-                                knowledge="tacit", extra="holder: นางสมศรี ใจดี\n"),
-    "finance/land-tax.md": doc("land-tax", "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง", "กองคลัง", "manual",
-                               "ผู้เสียภาษีที่ดินต้องจ่ายภาษีภายในเดือนเมษายน การจัดการภาษีค้างชำระ"),
-    "finance/disbursement.md": doc("disbursement", "สรุประเบียบการรับเงิน การเบิกจ่ายเงิน", "กองคลัง",
-                                   "regulation-note", "หน่วยงานวางฎีกาพร้อมหลักฐาน การเบิกจ่ายเงินต้องอนุมัติก่อน"),
-    "engineering/permit.md": doc("permit", "คู่มือการขออนุญาตก่อสร้างอาคาร", "กองช่าง", "manual",
-                                 "ผู้ขออนุญาตยื่นแบบพร้อมสำเนาโฉนดที่ดิน เจ้าพนักงานตรวจภายใน 45 วัน"),
-    "engineering/road.md": doc("road", "คู่มือการซ่อมถนนและไฟฟ้าสาธารณะ", "กองช่าง", "manual",
-                               "ช่างออกสำรวจถนนที่ชำรุดทุกเดือน วัดระยะด้วยเครื่อง ultrasonic แล้วซ่อมตามลำดับความเร่งด่วน"),
-    "engineering/lesson.md": doc("lamp-lesson", "เคล็ดลับหาสาเหตุไฟถนนดับ", "กองช่าง", "lesson",
-                                 "คู่มือของกองช่างบอกขั้นตอนไว้ แต่ช่างที่มีประสบการณ์ดูคู่มือกองช่างร่วมกับประสบการณ์ "
-                                 "คู่มือ กองช่าง คู่มือ กองช่าง คู่มือ กองช่าง", knowledge="tacit",
-                                 extra="holder: นายช่างประสิทธิ์ มีฝีมือ\n"),
-    "palad/leave.md": doc("leave", "คู่มือการลาของพนักงาน", "สำนักปลัดเทศบาล", "manual",
-                          "การลาป่วยตั้งแต่สามวันขึ้นไปต้องมีใบรับรองแพทย์แนบใบลา"),
-    "palad/elderly.md": doc("elderly", "คู่มือการจ่ายเบี้ยยังชีพผู้สูงอายุ", "สำนักปลัดเทศบาล", "manual",
-                            "ผู้สูงอายุที่ย้ายที่อยู่ต้องลงทะเบียนใหม่ ณ ที่อยู่ใหม่ เพื่อรับเบี้ยยังชีพผู้สูงอายุต่อเนื่อง"),
+    "health/rabies.md": doc(
+        "rabies",
+        "การฉีดวัคซีนป้องกันโรคพิษสุนัขบ้า",
+        "กองสาธารณสุข",
+        "regulation-note",
+        "เจ้าของต้องนำสุนัขและแมวไปฉีดวัคซีนป้องกันโรคพิษสุนัขบ้าทุกปี ทำเครื่องหมายที่ปลอกคอ",
+    ),
+    "health/waste.md": doc(
+        "waste", "คู่มือการคัดแยกขยะมูลฝอย", "กองสาธารณสุข", "manual", "การคัดแยกขยะที่ต้นทางช่วยลดปริมาณขยะ ชาวบ้านแยกขยะเปียกใส่ถัง"
+    ),
+    "health/waste-bank.md": doc(
+        "waste-bank",
+        "ธนาคารขยะหมู่บ้าน",
+        "กองสาธารณสุข",
+        "lesson",
+        "ชาวบ้านนำขยะรีไซเคิลมาฝากที่ธนาคารขยะทุกเดือน คัดแยกขวดและกระดาษ",
+        knowledge="tacit",
+        extra="holder: นางสมศรี ใจดี\n",
+    ),
+    "finance/land-tax.md": doc(
+        "land-tax",
+        "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง",
+        "กองคลัง",
+        "manual",
+        "ผู้เสียภาษีที่ดินต้องจ่ายภาษีภายในเดือนเมษายน การจัดการภาษีค้างชำระ",
+    ),
+    "finance/disbursement.md": doc(
+        "disbursement",
+        "สรุประเบียบการรับเงิน การเบิกจ่ายเงิน",
+        "กองคลัง",
+        "regulation-note",
+        "หน่วยงานวางฎีกาพร้อมหลักฐาน การเบิกจ่ายเงินต้องอนุมัติก่อน",
+    ),
+    "engineering/permit.md": doc(
+        "permit",
+        "คู่มือการขออนุญาตก่อสร้างอาคาร",
+        "กองช่าง",
+        "manual",
+        "ผู้ขออนุญาตยื่นแบบพร้อมสำเนาโฉนดที่ดิน เจ้าพนักงานตรวจภายใน 45 วัน",
+    ),
+    "engineering/road.md": doc(
+        "road",
+        "คู่มือการซ่อมถนนและไฟฟ้าสาธารณะ",
+        "กองช่าง",
+        "manual",
+        "ช่างออกสำรวจถนนที่ชำรุดทุกเดือน วัดระยะด้วยเครื่อง ultrasonic แล้วซ่อมตามลำดับความเร่งด่วน",
+    ),
+    "engineering/lesson.md": doc(
+        "lamp-lesson",
+        "เคล็ดลับหาสาเหตุไฟถนนดับ",
+        "กองช่าง",
+        "lesson",
+        "คู่มือของกองช่างบอกขั้นตอนไว้ แต่ช่างที่มีประสบการณ์ดูคู่มือกองช่างร่วมกับประสบการณ์ คู่มือ กองช่าง คู่มือ กองช่าง คู่มือ กองช่าง",
+        knowledge="tacit",
+        extra="holder: นายช่างประสิทธิ์ มีฝีมือ\n",
+    ),
+    "palad/leave.md": doc(
+        "leave", "คู่มือการลาของพนักงาน", "สำนักปลัดเทศบาล", "manual", "การลาป่วยตั้งแต่สามวันขึ้นไปต้องมีใบรับรองแพทย์แนบใบลา"
+    ),
+    "palad/elderly.md": doc(
+        "elderly",
+        "คู่มือการจ่ายเบี้ยยังชีพผู้สูงอายุ",
+        "สำนักปลัดเทศบาล",
+        "manual",
+        "ผู้สูงอายุที่ย้ายที่อยู่ต้องลงทะเบียนใหม่ ณ ที่อยู่ใหม่ เพื่อรับเบี้ยยังชีพผู้สูงอายุต่อเนื่อง",
+    ),
 }
 
 
@@ -80,8 +126,9 @@ def site(tmp_path_factory):
     (content / "synonyms.txt").write_text(SYNONYMS, encoding="utf-8")
     report = build_index(content, root / "index")
     assert report.problems == []
-    app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(root / "index"),
-                      "USAGE_DB": str(root / "usage.sqlite3")})
+    app = create_app(
+        {"CONTENT_DIR": str(content), "INDEX_DIR": str(root / "index"), "USAGE_DB": str(root / "usage.sqlite3")}
+    )
     app.testing = True
     return app
 
@@ -102,6 +149,7 @@ def ids(result: dict) -> list[str]:
 
 # --- the count -----------------------------------------------------------------
 
+
 def test_the_count_holds_every_content_word_not_every_document_with_การ(site):
     found = api(site, "การคัดแยกขยะ")
     assert found["match"] == "all"
@@ -111,19 +159,22 @@ def test_the_count_holds_every_content_word_not_every_document_with_การ(si
     assert "พบ 2 เรื่อง" in page(site, "การคัดแยกขยะ")
 
 
-@pytest.mark.parametrize("question, answer", [
-    ("ลาป่วยกี่วันต้องมีใบรับรองแพทย์", "leave"),
-    ("ภาษีที่ดินต้องจ่ายภายในเดือนไหน", "land-tax"),
-    ("ผู้สูงอายุย้ายที่อยู่ต้องทำอย่างไร", "elderly"),
-])
+@pytest.mark.parametrize(
+    "question, answer",
+    [
+        ("ลาป่วยกี่วันต้องมีใบรับรองแพทย์", "leave"),
+        ("ภาษีที่ดินต้องจ่ายภายในเดือนไหน", "land-tax"),
+        ("ผู้สูงอายุย้ายที่อยู่ต้องทำอย่างไร", "elderly"),
+    ],
+)
 def test_a_natural_question_counts_the_documents_that_answer_it(site, question, answer):
     found = api(site, question)
     assert found["match"] == "all" and ids(found)[0] == answer and found["total"] == 1
-    assert all(r["missing"] for r in found["results"][1:])     # listed after it: they lack a word
+    assert all(r["missing"] for r in found["results"][1:])  # listed after it: they lack a word
 
 
 def test_a_word_inside_a_compound_that_holds_it_counts(site):
-    assert set(ids(api(site, "ที่ดิน"))) == {"land-tax", "permit"}      # permit: สำเนาโฉนดที่ดิน
+    assert set(ids(api(site, "ที่ดิน"))) == {"land-tax", "permit"}  # permit: สำเนาโฉนดที่ดิน
 
 
 def test_when_no_document_holds_every_word_the_page_says_so_and_marks_what_is_missing(site):
@@ -154,6 +205,7 @@ def test_gaps_are_logged_for_partial_corrected_and_fragment_only_results(site):
 
 # --- corrections ---------------------------------------------------------------
 
+
 @pytest.mark.parametrize("q", ["สุนัขบ้า", "หมาบ้า", "ฉีดวัคซีนหมา", "โดรนสำรวจ", "เบี้ยคนชรา", "บ้า", "ที่ดิน"])
 def test_no_did_you_mean_for_a_correct_word(site, q):
     assert api(site, q)["suggestion"] is None
@@ -168,25 +220,26 @@ def test_a_real_typo_is_corrected_and_its_results_are_the_corrected_ones(site):
 
 # --- matching and highlights ----------------------------------------------------
 
+
 def marks(html: str) -> list[str]:
     return re.findall(r"<mark>(.*?)</mark>", html)
 
 
 def test_a_piece_of_another_word_is_neither_a_match_nor_a_highlight(site):
     found = api(site, "สุนัขบ้า")
-    assert ids(found) == ["rabies"]                      # not the waste-bank village (หมู่บ้าน)
+    assert ids(found) == ["rabies"]  # not the waste-bank village (หมู่บ้าน)
     snippet = found["results"][0]["snippet"]
     assert set(marks(snippet)) <= {"สุนัข", "บ้า"}
     assert "<mark>บ้า</mark>น" not in snippet and "เครื่อง<mark>หมา" not in snippet
 
 
 def test_a_word_inside_a_compound_of_words_holds_it(site):
-    found = api(site, "เบี้ย")                            # เบี้ยยังชีพ = เบี้ย + ยังชีพ
+    found = api(site, "เบี้ย")  # เบี้ยยังชีพ = เบี้ย + ยังชีพ
     assert found["match"] == "all" and found["fragments"] == [] and ids(found) == ["elderly"]
 
 
 def test_a_word_only_inside_other_words_matches_them_labelled_as_such(site):
-    found = api(site, "sonic")                            # only inside "ultrasonic"
+    found = api(site, "sonic")  # only inside "ultrasonic"
     assert found["fragments"] == ["sonic"] and ids(found) == ["road"] and found["found"] == 0
     html = page(site, "sonic")
     # a Latin run is one cluster: the mark covers it whole (a Thai piece is marked alone)
@@ -204,6 +257,7 @@ def test_a_division_name_is_marked_only_where_it_stands_whole(site):
 
 
 # --- reading the query as a person meant it --------------------------------------
+
 
 def test_a_named_division_and_type_rank_their_documents_first_and_are_offered_as_filters(site):
     found = api(site, "คู่มือ กองช่าง")
@@ -223,8 +277,11 @@ def test_a_framing_word_does_not_hide_the_regulation(site):
 
 
 def test_a_letter_longer_than_the_query_limit_keeps_its_content_words(site):
-    letter = ("เรียน ผู้อำนวยการ " + "ด้วยข้าพเจ้ามีความประสงค์จะสอบถามเกี่ยวกับเรื่องต่าง ๆ หลายเรื่อง " * 40
-              + "โดยเฉพาะเรื่องใบรับรองแพทย์ของการลาป่วย จึงเรียนมาเพื่อโปรดทราบ")
+    letter = (
+        "เรียน ผู้อำนวยการ "
+        + "ด้วยข้าพเจ้ามีความประสงค์จะสอบถามเกี่ยวกับเรื่องต่าง ๆ หลายเรื่อง " * 40
+        + "โดยเฉพาะเรื่องใบรับรองแพทย์ของการลาป่วย จึงเรียนมาเพื่อโปรดทราบ"
+    )
     assert len(letter) > 2000
     assert "leave" in ids(api(site, letter))
 

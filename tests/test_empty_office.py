@@ -1,5 +1,6 @@
 """A new office before its first document, and a server started on a
 damaged build: both are working sites that say what to do."""
+
 from __future__ import annotations
 
 import shutil
@@ -40,10 +41,27 @@ def empty(tmp_path_factory):
     return app.test_client()
 
 
-@pytest.mark.parametrize("url", ["/", "/search", "/search?q=ภาษี", "/search?q=&division=finance&sort=date",
-                                 "/division/finance", "/type/manual", "/knowledge/tacit", "/km", "/km/report.md",
-                                 "/km/report.csv", "/km/report.html", "/api/search?q=ภาษี", "/api/suggest?q=ภา",
-                                 "/feed.atom", "/sitemap.xml", "/robots.txt"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/search",
+        "/search?q=ภาษี",
+        "/search?q=&division=finance&sort=date",
+        "/division/finance",
+        "/type/manual",
+        "/knowledge/tacit",
+        "/km",
+        "/km/report.md",
+        "/km/report.csv",
+        "/km/report.html",
+        "/api/search?q=ภาษี",
+        "/api/suggest?q=ภา",
+        "/feed.atom",
+        "/sitemap.xml",
+        "/robots.txt",
+    ],
+)
 def test_every_page_of_an_empty_office_answers(empty, url):
     resp = empty.get(url)
     assert resp.status_code == 200, url
@@ -65,6 +83,7 @@ def test_an_office_with_documents_shows_no_empty_state(client):
 
 
 # --- the real server ------------------------------------------------------------
+
 
 def fetch(url: str) -> tuple[int, dict, str]:
     try:
@@ -94,8 +113,12 @@ def test_serve_starts_on_a_damaged_live_build_and_recovers_with_a_good_one(tmp_p
         assert headers["Content-Security-Policy"]
         status, headers, body = fetch(base + "/api/search?q=" + quote("ภาษี"))
         assert status == 503 and "เสียหาย" in body and headers["Content-Type"].startswith("application/json")
-        rebuilt = subprocess.run([KMSEARCH, "build", "--content", str(content), "--index", str(index)],
-                                 capture_output=True, text=True, timeout=120)
+        rebuilt = subprocess.run(
+            [KMSEARCH, "build", "--content", str(content), "--index", str(index)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert rebuilt.returncode == 0, rebuilt.stderr
         status, _, body = fetch(base + "/search?q=" + quote("ภาษีที่ดิน"))
         assert status == 200 and "<mark>ภาษีที่ดิน</mark>" in body

@@ -6,6 +6,7 @@ Each test builds the tests' own corpus (tests/corpus.py) into a fresh
 index of its backend: for OpenSearch an office slug of its own, so the
 tests share the cluster without seeing each other's documents.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -46,9 +47,12 @@ class Site:
             slug = slug or f"conformance-{next(_slugs)}-{time.monotonic_ns() % 10**6}"
             hosts = ", ".join(f'"{u}"' for u in cluster.data_urls)
             yaml = self.content / "kmsearch.yaml"
-            yaml.write_text(yaml.read_text(encoding="utf-8").replace(
-                "office:\n", f"engine: opensearch\nopensearch:\n  hosts: [{hosts}]\noffice:\n  slug: {slug}\n", 1),
-                encoding="utf-8")
+            yaml.write_text(
+                yaml.read_text(encoding="utf-8").replace(
+                    "office:\n", f"engine: opensearch\nopensearch:\n  hosts: [{hosts}]\noffice:\n  slug: {slug}\n", 1
+                ),
+                encoding="utf-8",
+            )
         self.backend = engine.backend_for(self.content, self.index)
         assert self.backend.name == kind
 
@@ -96,6 +100,7 @@ def empty_site(kind, tmp_path, request):
 
 # --- reading ---------------------------------------------------------------
 
+
 def test_the_engine_is_the_one_the_office_names(site):
     assert site.backend.name == site.kind
     assert site.backend.live() is not None
@@ -133,11 +138,11 @@ def test_aliases_all_and_titles(site):
 def test_words_phrases_and_fields(site):
     assert site.ids("ภาษีที่ดิน")[:1] == ["land-tax-manual"]
     assert site.ids("ถนนลูกรัง")[:1] == ["road-repair-lesson"]
-    assert site.ids("ประสิทธิ์")[:1] == ["road-repair-lesson"]         # the holder (people)
-    assert site.ids("กวนข้าว")[:1] == ["tradition-note"]              # a fragment of a compound
-    assert site.ids('"จัดซื้อจัดจ้าง"') == ["egp-regulation"]           # a quoted phrase
+    assert site.ids("ประสิทธิ์")[:1] == ["road-repair-lesson"]  # the holder (people)
+    assert site.ids("กวนข้าว")[:1] == ["tradition-note"]  # a fragment of a compound
+    assert site.ids('"จัดซื้อจัดจ้าง"') == ["egp-regulation"]  # a quoted phrase
     hits = site.ids("ที่ดิน")
-    assert hits.index("land-tax-manual") < hits.index("building-permit")   # title above body
+    assert hits.index("land-tax-manual") < hits.index("building-permit")  # title above body
 
 
 def test_exclusions_and_filters(site):
@@ -147,7 +152,10 @@ def test_exclusions_and_filters(site):
     assert site.ids("", filters={"knowledge": ("tacit",), "division": ("education",)}) == ["tradition-note"]
     assert site.ids("", filters={"fiscal_year": ("2568",)}) == ["road-repair-lesson"]
     assert set(site.ids("", filters={"area": ("law", "child-center")})) == {
-        "land-tax-manual", "egp-regulation", "child-center-training"}
+        "land-tax-manual",
+        "egp-regulation",
+        "child-center-training",
+    }
 
 
 def test_facets_with_counts(site):
@@ -157,13 +165,19 @@ def test_facets_with_counts(site):
     assert everything["knowledge"] == {"explicit": 4, "tacit": 2}
     assert set(everything["area"]) == {"law", "child-center"} and everything["area"]["law"] == 2
     assert everything["fiscal_year"]["2568"] == 1
-    assert list(everything["division"]) == sorted(everything["division"])   # equal counts: by name
+    assert list(everything["division"]) == sorted(everything["division"])  # equal counts: by name
 
 
 def test_paging_and_date_sort(site):
     newest = site.ids("", pagelen=10)
-    assert newest == ["road-repair-lesson", "child-center-training", "land-tax-manual", "egp-regulation",
-                      "building-permit", "tradition-note"]
+    assert newest == [
+        "road-repair-lesson",
+        "child-center-training",
+        "land-tax-manual",
+        "egp-regulation",
+        "building-permit",
+        "tradition-note",
+    ]
     pages = [site.ids("", page=p, pagelen=2) for p in (1, 2, 3, 4)]
     assert pages == [newest[0:2], newest[2:4], newest[4:6], []]
     assert site.query("", page=2, pagelen=2).total == 6
@@ -175,9 +189,9 @@ def test_needs_all_some_none(site):
     found = site.query("ภาษี ที่ดิน")
     assert found.match == MATCH_ALL and found.found >= 1
     # the documents counted lack nothing; any listed after them say what they lack
-    assert all(not h.missing for h in found.hits[:found.total])
-    assert all(h.missing for h in found.hits[found.total:])
-    some = site.query("ถนน ข้าวทิพย์")              # no document holds both
+    assert all(not h.missing for h in found.hits[: found.total])
+    assert all(h.missing for h in found.hits[found.total :])
+    some = site.query("ถนน ข้าวทิพย์")  # no document holds both
     assert some.match == MATCH_SOME
     assert {h.id for h in some.hits} == {"road-repair-lesson", "tradition-note"}
     lacks = {h.id: h.missing for h in some.hits}
@@ -191,32 +205,40 @@ def test_needs_at_the_engine(site):
     form of the need is a word anywhere."""
     with site.open() as ix:
         land, road = ("ที่ดิน",), ("ถนน",)
-        spec = QuerySpec(groups=(Group((Alternative(land),)), Group((Alternative(("ภาษี",)),))),
-                         needs=(Need("ที่ดิน", (land,)), Need("ภาษี", (("ภาษี",),))))
+        spec = QuerySpec(
+            groups=(Group((Alternative(land),)), Group((Alternative(("ภาษี",)),))),
+            needs=(Need("ที่ดิน", (land,)), Need("ภาษี", (("ภาษี",),))),
+        )
         r = ix.search(spec)
         assert r.match == MATCH_ALL and [h.fields["id"] for h in r.hits][:1] == ["land-tax-manual"]
-        assert r.total == r.exact_total == 1     # building-permit holds ที่ดิน, not ภาษี (listed after, marked)
-        spec = QuerySpec(groups=(Group((Alternative(road),)), Group((Alternative(("ข้าวทิพย์",)),))),
-                         needs=(Need("ถนน", (road,)), Need("ข้าวทิพย์", (("ข้าวทิพย์",),))))
+        assert r.total == r.exact_total == 1  # building-permit holds ที่ดิน, not ภาษี (listed after, marked)
+        spec = QuerySpec(
+            groups=(Group((Alternative(road),)), Group((Alternative(("ข้าวทิพย์",)),))),
+            needs=(Need("ถนน", (road,)), Need("ข้าวทิพย์", (("ข้าวทิพย์",),))),
+        )
         r = ix.search(spec)
         assert r.match == MATCH_SOME and r.exact_total == 0
-        assert {h.fields["id"]: h.missing for h in r.hits} == {"road-repair-lesson": ("ข้าวทิพย์",),
-                                                              "tradition-note": ("ถนน",)}
-        nothing = QuerySpec(groups=(Group((Alternative(("นิวเคลียร์",)),)),),
-                            needs=(Need("นิวเคลียร์", (("นิวเคลียร์",),)),))
+        assert {h.fields["id"]: h.missing for h in r.hits} == {
+            "road-repair-lesson": ("ข้าวทิพย์",),
+            "tradition-note": ("ถนน",),
+        }
+        nothing = QuerySpec(groups=(Group((Alternative(("นิวเคลียร์",)),)),), needs=(Need("นิวเคลียร์", (("นิวเคลียร์",),)),))
         r = ix.search(nothing)
         assert (r.match, r.total, r.hits) == (MATCH_NONE, 0, [])
         # a word no document holds as a word, found inside longer words
         inside = ix.words_containing("ลูกร")
-        assert "ถนนลูกรัง" in inside             # segmented as one word
-        frag = QuerySpec(groups=(Group((Alternative(("ลูกร",)),)),),
-                         needs=(Need("ลูกร", (("ลูกร",),), fallback=tuple((w,) for w in inside)),))
+        assert "ถนนลูกรัง" in inside  # segmented as one word
+        frag = QuerySpec(
+            groups=(Group((Alternative(("ลูกร",)),)),),
+            needs=(Need("ลูกร", (("ลูกร",),), fallback=tuple((w,) for w in inside)),),
+        )
         r = ix.search(frag)
         assert r.fragments == ("ลูกร",) and [h.fields["id"] for h in r.hits] == ["road-repair-lesson"]
         # a facet the word names holds it too (กองช่าง: the division)
-        div = QuerySpec(groups=(Group((Alternative(("คู่มือ",)),)),),
-                        needs=(Need("คู่มือ", (("คู่มือ",),)), Need("กองช่าง", (("กองช่าง",),),
-                                                                    facets=(("division", "engineering"),))))
+        div = QuerySpec(
+            groups=(Group((Alternative(("คู่มือ",)),)),),
+            needs=(Need("คู่มือ", (("คู่มือ",),)), Need("กองช่าง", (("กองช่าง",),), facets=(("division", "engineering"),))),
+        )
         r = ix.search(div)
         assert r.match == MATCH_ALL and r.total == 1 and [h.fields["id"] for h in r.hits][:1] == ["building-permit"]
 
@@ -226,7 +248,7 @@ def test_named_facets_rank_first_and_scores_stay_scores(site):
     first, whatever their scores; the scores handed back are the ranking's
     own (no tier added)."""
     with site.open() as ix:
-        steps = QuerySpec(groups=(Group((Alternative(("ขั้นตอน",)),)),))   # in both documents' summaries
+        steps = QuerySpec(groups=(Group((Alternative(("ขั้นตอน",)),)),))  # in both documents' summaries
         plain = ix.search(steps)
         assert {h.fields["id"] for h in plain.hits} >= {"land-tax-manual", "building-permit"}
         before = {h.fields["id"]: h.score for h in plain.hits}
@@ -239,8 +261,12 @@ def test_named_facets_rank_first_and_scores_stay_scores(site):
 def test_a_long_question_answers(site):
     """Many words, each in every field and as sub-word pairs: over
     Lucene's 1 024 clauses unless the query sheds some ranking."""
-    text = " ".join(["ขั้นตอน การ จัดเก็บ ภาษีที่ดิน และ สิ่งปลูกสร้าง ของ เทศบาล ตำบล โคกตูม ผู้ขออนุญาต ยื่นแบบ",
-                     "พร้อม แบบแปลน สำเนา โฉนด ที่ดิน หนังสือยินยอม เจ้าของ ถนนลูกรัง ซ่อม หน้าฝน บดอัด รางระบายน้ำ"])
+    text = " ".join(
+        [
+            "ขั้นตอน การ จัดเก็บ ภาษีที่ดิน และ สิ่งปลูกสร้าง ของ เทศบาล ตำบล โคกตูม ผู้ขออนุญาต ยื่นแบบ",
+            "พร้อม แบบแปลน สำเนา โฉนด ที่ดิน หนังสือยินยอม เจ้าของ ถนนลูกรัง ซ่อม หน้าฝน บดอัด รางระบายน้ำ",
+        ]
+    )
     found = site.query(text)
     assert found.total >= 1 and found.hits
     assert site.query(text, sort="date").hits
@@ -248,12 +274,12 @@ def test_a_long_question_answers(site):
 
 def test_the_vocabulary(site):
     with site.open() as ix:
-        assert ix.frequency("ที่ดิน") == 1          # building-permit's โฉนดที่ดิน is one word
+        assert ix.frequency("ที่ดิน") == 1  # building-permit's โฉนดที่ดิน is one word
         assert ix.frequency("ไม่มีคำนี้") == 0
         assert "ที่ดิน" in ix.similar_words("ที่ดืน")
         prefixed = dict(ix.words_with_prefix("ที่"))
         assert prefixed.get("ที่ดิน") == 1
-        pair = tuple(thai.words("ระบายน้ำทั้งสองข้าง", ix.segmenter)[:2])   # road-repair-lesson's body
+        pair = tuple(thai.words("ระบายน้ำทั้งสองข้าง", ix.segmenter)[:2])  # road-repair-lesson's body
         assert len(pair) == 2
         assert ix.phrase_count(pair) == 1
         assert ix.phrase_count(pair[::-1]) == 0
@@ -263,6 +289,7 @@ def test_the_vocabulary(site):
 
 # --- writing ---------------------------------------------------------------
 
+
 def test_incremental_add_change_delete_and_withdrawn(site):
     first = site.backend.live()
     land = site.content / "finance" / "land-tax-manual.md"
@@ -270,7 +297,9 @@ def test_incremental_add_change_delete_and_withdrawn(site):
     (site.content / "finance" / "egp-regulation.md").unlink()
     (site.content / "finance" / "new-note.md").write_text(
         "---\nid: new-note\ntitle: บันทึกการประชุมเรื่องน้ำประปา\ndivision: finance\ntype: lesson\n"
-        "knowledge: explicit\ndate: 2024-11-02\n---\nน้ำประปาหมู่บ้านขุ่นในหน้าฝน\n", encoding="utf-8")
+        "knowledge: explicit\ndate: 2024-11-02\n---\nน้ำประปาหมู่บ้านขุ่นในหน้าฝน\n",
+        encoding="utf-8",
+    )
     report = site.build()
     assert not report.full and report.added == 2 and report.removed == 1
     assert site.backend.live() != first
@@ -283,7 +312,7 @@ def test_incremental_add_change_delete_and_withdrawn(site):
     assert site.ids("น้ำประปา")[:1] == ["new-note"]
     assert site.ids("ค่าปรับพิเศษ")[:1] == ["land-tax-manual"]
     assert "egp-regulation" not in site.ids("จัดซื้อจัดจ้าง")
-    assert site.build().added == 0            # nothing changed: nothing written
+    assert site.build().added == 0  # nothing changed: nothing written
     info = site.backend.read_info()
     assert "finance/new-note.md" in info["docs"] and info["gone"]
 
@@ -356,17 +385,30 @@ def test_nothing_outside_a_backend_imports_its_library():
     for path in [*root.glob("indexer/**/*.py"), *root.glob("kmsearch/**/*.py")]:
         rel = path.relative_to(root).as_posix()
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
-                     else [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else [])
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom) and not node.level
+                else []
+            )
             for name in names:
                 top = name.split(".")[0]
                 if top == "whoosh" and not rel.startswith("indexer/engine/whoosh/"):
                     bad.append((rel, name))
                 if top == "opensearchpy" and not rel.startswith("indexer/engine/opensearch/"):
                     bad.append((rel, name))
-            if isinstance(node, ast.ImportFrom) and node.level and node.module and (
-                    node.module.startswith("engine.whoosh") or node.module.startswith("engine.opensearch")
-                    or node.module in ("whoosh", "opensearch")) and not rel.startswith("indexer/engine/"):
+            if (
+                isinstance(node, ast.ImportFrom)
+                and node.level
+                and node.module
+                and (
+                    node.module.startswith("engine.whoosh")
+                    or node.module.startswith("engine.opensearch")
+                    or node.module in ("whoosh", "opensearch")
+                )
+                and not rel.startswith("indexer/engine/")
+            ):
                 bad.append((rel, node.module))
     assert bad == []
 
@@ -397,9 +439,14 @@ def test_offices_share_the_cluster_without_touching_each_other(opensearch, tmp_p
         with a.open() as ix:
             assert ix.get("egp-regulation") is None and ix.doc_count == len(DOCS) - 1
         client = a.backend.client
-        every = client.search(index=a.backend.every, body={
-            "size": 0, "query": {"terms": {"office": [a.backend.slug, b.backend.slug]}},
-            "aggs": {"office": {"terms": {"field": "office"}}}})
+        every = client.search(
+            index=a.backend.every,
+            body={
+                "size": 0,
+                "query": {"terms": {"office": [a.backend.slug, b.backend.slug]}},
+                "aggs": {"office": {"terms": {"field": "office"}}},
+            },
+        )
         counts = {x["key"]: x["doc_count"] for x in every["aggregations"]["office"]["buckets"]}
         assert counts == {a.backend.slug: len(DOCS) - 1, b.backend.slug: len(DOCS)}
     finally:

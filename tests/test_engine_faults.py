@@ -1,5 +1,6 @@
 """Faults of an engine that is a cluster: unreachable, refusing a build,
 losing a node while searches run."""
+
 from __future__ import annotations
 
 import socket
@@ -28,9 +29,15 @@ def _closed_port() -> int:
 def unreachable(tmp_path):
     content = write_corpus(tmp_path / "content")
     yaml = content / "kmsearch.yaml"
-    yaml.write_text(yaml.read_text(encoding="utf-8").replace(
-        "office:\n", f"engine: opensearch\nopensearch:\n  hosts: [\"http://127.0.0.1:{_closed_port()}\"]\n"
-                     "office:\n  slug: nowhere\n", 1), encoding="utf-8")
+    yaml.write_text(
+        yaml.read_text(encoding="utf-8").replace(
+            "office:\n",
+            f'engine: opensearch\nopensearch:\n  hosts: ["http://127.0.0.1:{_closed_port()}"]\n'
+            "office:\n  slug: nowhere\n",
+            1,
+        ),
+        encoding="utf-8",
+    )
     return content, tmp_path / "index"
 
 
@@ -39,8 +46,11 @@ def test_an_unreachable_cluster_is_one_line_from_build(unreachable):
     result = CliRunner().invoke(cli, ["build", "--content", str(content), "--index", str(index)])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: OpenSearch at http://127.0.0.1:") \
-        and "cannot be reached" in lines[0], result.output
+    assert (
+        len(lines) == 1
+        and lines[0].startswith("Error: OpenSearch at http://127.0.0.1:")
+        and "cannot be reached" in lines[0]
+    ), result.output
     assert "Traceback" not in result.output
 
 
@@ -85,7 +95,7 @@ def test_a_refused_bulk_names_the_field_and_leaves_the_old_build_serving(opensea
         def conflicting(doc, office, segmenter):
             out = original(doc, office, segmenter)
             if doc.id == "road-repair-lesson":
-                out["fiscal_year"] = "not a year"      # an integer field
+                out["fiscal_year"] = "not a year"  # an integer field
             return out
 
         monkeypatch.setattr(os_backend, "to_source", conflicting)
@@ -95,8 +105,9 @@ def test_a_refused_bulk_names_the_field_and_leaves_the_old_build_serving(opensea
         assert site.ids("ภาษีที่ดิน")[:1] == ["land-tax-manual"]
         left = site.backend.client.indices.get(index=f"{site.backend.alias}-*")
         assert list(left) == [live.split("#")[0]], "the refused build's index is gone"
-        result = CliRunner().invoke(cli, ["build", "--full", "--content", str(site.content),
-                                          "--index", str(site.index)])
+        result = CliRunner().invoke(
+            cli, ["build", "--full", "--content", str(site.content), "--index", str(site.index)]
+        )
         assert result.exit_code == 1 and "fiscal_year" in result.output and "Traceback" not in result.output
     finally:
         site.cleanup()
@@ -123,7 +134,7 @@ def test_searches_keep_answering_when_a_data_node_dies(opensearch, tmp_path, req
                     try:
                         ids = [h.id for h in repo.run_query(repo.open_index(), "ภาษีที่ดิน").hits]
                         answers.append(ids[:1])
-                    except Exception as e:   # noqa: BLE001 - every failure counts
+                    except Exception as e:  # noqa: BLE001 - every failure counts
                         errors.append(repr(e))
 
         t = threading.Thread(target=searching)

@@ -2,6 +2,7 @@
 searches during a rebuild, a full disk, a read-only index folder, a broken
 index under the production server.  Nothing that was serving stops serving.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,20 +20,22 @@ from pathlib import Path
 import pytest
 
 from indexer import build_index
+from indexer.build import BUILD_LOCKED
 from indexer.engine.whoosh.backend import CURRENT, SERVING, SearchIndex
 from kmsearch import create_app
-from indexer.build import BUILD_LOCKED
 
 from .corpus import DOCS, write_corpus
 from .servers import KMSEARCH, free_port
 
 ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-BULK = 250           # documents: a full build takes a few seconds
+BULK = 250  # documents: a full build takes a few seconds
 
 # Words of the bulk documents; none is in the test corpus's distinctive
 # words (ข้าวทิพย์), so searches for those find the same documents throughout.
-WORDS = ("งบประมาณ จัดซื้อ ระเบียบ ขั้นตอน เอกสาร ผู้บริหาร สภา ประชุม ขยะ ไข้เลือดออก ผู้สูงอายุ เบี้ยยังชีพ "
-         "ประชาคม แผนพัฒนา โครงการ ตรวจสอบ รายงาน ติดตาม ประเมินผล สาธารณสุข น้ำประปา ไฟฟ้า ถนน คลอง").split()
+WORDS = (
+    "งบประมาณ จัดซื้อ ระเบียบ ขั้นตอน เอกสาร ผู้บริหาร สภา ประชุม ขยะ ไข้เลือดออก ผู้สูงอายุ เบี้ยยังชีพ "
+    "ประชาคม แผนพัฒนา โครงการ ตรวจสอบ รายงาน ติดตาม ประเมินผล สาธารณสุข น้ำประปา ไฟฟ้า ถนน คลอง"
+).split()
 
 
 def bulk_docs(n: int = BULK, size: int = 2500) -> dict[str, str]:
@@ -42,7 +45,8 @@ def bulk_docs(n: int = BULK, size: int = 2500) -> dict[str, str]:
         body = "\n\n".join(" ".join(rnd.choice(WORDS) for _ in range(40)) for _ in range(size // 400))
         docs[f"bulk/bulk-{i:04d}.md"] = (
             f"---\nid: bulk-{i:04d}\ntitle: รายงานโครงการ {rnd.choice(WORDS)} ฉบับที่ {i}\ndivision: กองคลัง\n"
-            f"type: manual\nknowledge: explicit\ndate: 2023-05-01\n---\n{body}\n")
+            f"type: manual\nknowledge: explicit\ndate: 2023-05-01\n---\n{body}\n"
+        )
     return docs
 
 
@@ -113,12 +117,13 @@ def small_site(tmp_path):
 def test_two_builds_at_once_one_fails_clearly_and_the_index_is_whole(site):
     content, index = site
     before = builds(index)
-    first = subprocess.Popen(build_cmd(content, index, "--full"), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                             text=True, env=ENV)
+    first = subprocess.Popen(
+        build_cmd(content, index, "--full"), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV
+    )
     wait_for_new_build(index, before, first)
     second = subprocess.run(build_cmd(content, index, "--full"), capture_output=True, text=True, env=ENV, timeout=120)
     out, err = first.communicate(timeout=300)
-    assert second.returncode == BUILD_LOCKED, second.stderr   # EX_TEMPFAIL: a watcher retries
+    assert second.returncode == BUILD_LOCKED, second.stderr  # EX_TEMPFAIL: a watcher retries
     assert "another build is running" in second.stderr and "Traceback" not in second.stderr
     assert first.returncode == 0, err
     with SearchIndex(index) as ix:
@@ -129,10 +134,11 @@ def test_two_builds_at_once_one_fails_clearly_and_the_index_is_whole(site):
 def test_a_build_killed_half_way_leaves_the_old_index_serving(site):
     content, index = site
     old, before = live(index), builds(index)
-    proc = subprocess.Popen(build_cmd(content, index, "--full"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env=ENV)
+    proc = subprocess.Popen(
+        build_cmd(content, index, "--full"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
+    )
     half = wait_for_new_build(index, before, proc)
-    time.sleep(0.5)                      # into the writing of documents
+    time.sleep(0.5)  # into the writing of documents
     assert proc.poll() is None, "the build finished before it could be killed: make BULK bigger"
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
@@ -157,8 +163,9 @@ def test_searches_keep_answering_during_a_rebuild(site):
     app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index)})
     app.testing = True
     client = app.test_client()
-    proc = subprocess.Popen(build_cmd(content, index, "--full"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True, env=ENV)
+    proc = subprocess.Popen(
+        build_cmd(content, index, "--full"), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=ENV
+    )
     answered = 0
 
     def ask():
@@ -199,8 +206,13 @@ cli(sys.argv[3:], prog_name="kmsearch")
 def test_a_full_disk_fails_clearly_and_keeps_the_old_index(small_site):
     content, index = small_site
     old, before = live(index), builds(index)
-    run = subprocess.run([sys.executable, "-c", FILL_DISK, "4096", str(content), *build_cmd(content, index, "--full")[1:]],
-                         capture_output=True, text=True, env=ENV, timeout=300)
+    run = subprocess.run(
+        [sys.executable, "-c", FILL_DISK, "4096", str(content), *build_cmd(content, index, "--full")[1:]],
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=300,
+    )
     assert run.returncode != 0
     assert "File too large" in run.stderr or "No space left" in run.stderr, run.stderr[-500:]
     assert "thai.py" not in run.stderr, "failed in the index, not in loading the dictionary"
@@ -223,8 +235,20 @@ def _read_only_runner(index: Path) -> list[str] | None:
     if unshare is None:
         return None
     script = 'mount --bind "$0" "$0" && mount -o remount,ro,bind "$0" && exec "$@"'
-    probe = subprocess.run([unshare, "-m", "sh", "-c", script + " 2>/dev/null", str(index), "sh", "-c",
-                            f'! touch "{index}/.probe" 2>/dev/null'], capture_output=True)
+    probe = subprocess.run(
+        [
+            unshare,
+            "-m",
+            "sh",
+            "-c",
+            script + " 2>/dev/null",
+            str(index),
+            "sh",
+            "-c",
+            f'! touch "{index}/.probe" 2>/dev/null',
+        ],
+        capture_output=True,
+    )
     if probe.returncode != 0 or (index / ".probe").exists():
         (index / ".probe").unlink(missing_ok=True)
         return None
@@ -236,13 +260,15 @@ def test_a_read_only_index_folder_fails_clearly_and_keeps_the_old_index(small_si
     old, before = live(index), builds(index)
     runner = _read_only_runner(index)
     if runner is None:
-        pytest.skip("running as root without a private mount namespace (unshare -m): "
-                    "no way to make a folder read-only for root")
+        pytest.skip(
+            "running as root without a private mount namespace (unshare -m): no way to make a folder read-only for root"
+        )
     if not runner:
         index.chmod(0o555)
     try:
-        run = subprocess.run([*runner, *build_cmd(content, index, "--full")], capture_output=True, text=True,
-                             env=ENV, timeout=300)
+        run = subprocess.run(
+            [*runner, *build_cmd(content, index, "--full")], capture_output=True, text=True, env=ENV, timeout=300
+        )
     finally:
         index.chmod(0o755)
     assert run.returncode != 0
@@ -254,12 +280,18 @@ def test_a_read_only_index_folder_fails_clearly_and_keeps_the_old_index(small_si
 
 # --- the production server ---------------------------------------------------
 
+
 def test_a_broken_index_under_the_production_server_is_a_thai_page_not_a_traceback(tmp_path):
     content = write_corpus(tmp_path / "content")
     index = tmp_path / "index"
     port = free_port()
-    proc = subprocess.Popen([KMSEARCH, "serve", "--content", str(content), "--index", str(index), "--port", str(port)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=ENV)
+    proc = subprocess.Popen(
+        [KMSEARCH, "serve", "--content", str(content), "--index", str(index), "--port", str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=ENV,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120

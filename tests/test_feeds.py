@@ -1,5 +1,6 @@
 """What other sites read: Atom feeds, sitemap.xml, robots.txt, share cards
 and canonical links; and heading anchors that survive edits around them."""
+
 from __future__ import annotations
 
 import re
@@ -48,7 +49,9 @@ def test_feed_per_division(client):
     feed = ET.fromstring(resp.data)
     assert feed.findtext(ATOM + "title").startswith("กองช่าง")
     assert [e.findtext(ATOM + "title") for e in entries(resp)] == [
-        "เรื่องเล่าการซ่อมถนนลูกรังหน้าฝน", "คู่มือการขออนุญาตก่อสร้างอาคาร"]
+        "เรื่องเล่าการซ่อมถนนลูกรังหน้าฝน",
+        "คู่มือการขออนุญาตก่อสร้างอาคาร",
+    ]
     # by Thai name: a permanent redirect to the slug
     moved = client.get("/division/กองช่าง/feed.atom")
     assert moved.status_code == 301 and moved.headers["Location"].endswith("/division/engineering/feed.atom")
@@ -84,7 +87,7 @@ def test_robots_points_at_the_sitemap_and_keeps_crawlers_off_search(client):
 
 
 def meta(page: str, prop: str) -> str:
-    found = re.search(r'<meta (?:property|name)="%s" content="([^"]*)">' % re.escape(prop), page)
+    found = re.search(rf'<meta (?:property|name)="{re.escape(prop)}" content="([^"]*)">', page)
     assert found, prop
     return found.group(1)
 
@@ -112,7 +115,7 @@ def test_share_image_and_icons_are_served(client):
     with client.get("/static/share.png") as png:
         assert png.status_code == 200 and png.data[:8] == b"\x89PNG\r\n\x1a\n"
         width, height = int.from_bytes(png.data[16:20], "big"), int.from_bytes(png.data[20:24], "big")
-    assert (width, height) == (1200, 630)     # what LINE and Facebook show best
+    assert (width, height) == (1200, 630)  # what LINE and Facebook show best
     for path in ("/static/icon.svg", "/static/icon.png", "/static/fonts/sarabun-thai-400-normal.woff2"):
         with client.get(path) as resp:
             assert resp.status_code == 200, path
@@ -124,6 +127,7 @@ def test_search_pages_are_not_indexed_but_articles_are(client):
 
 
 # --- heading anchors -----------------------------------------------------
+
 
 def ids(markdown: str) -> list[str]:
     return re.findall(r'<h[1-6] id="([^"]+)"', to_html(markdown))
@@ -140,10 +144,13 @@ def test_heading_ids_ignore_spacing_and_invisible_characters():
     assert heading_id("ขั้นตอน  การปฏิบัติงาน") == heading_id("ขั้นตอน การปฏิบัติงาน\u200b")
 
 
-@pytest.mark.parametrize("source, expect", [
-    ("## Step one: e-GP!", "step-one-e-gp"),          # ASCII: a readable slug
-    ("## สมัครระบบ e-GP {#egp-signup}", "egp-signup"),  # explicit id wins
-])
+@pytest.mark.parametrize(
+    "source, expect",
+    [
+        ("## Step one: e-GP!", "step-one-e-gp"),  # ASCII: a readable slug
+        ("## สมัครระบบ e-GP {#egp-signup}", "egp-signup"),  # explicit id wins
+    ],
+)
 def test_readable_and_explicit_heading_ids(source, expect):
     assert ids(source) == [expect]
 

@@ -1,6 +1,7 @@
 """What a careless or malicious committer's file can do to a build and a
 site: each case is a file that once crashed, stalled or leaked, and must
 now be one ``path:line: field: message`` problem while the rest is served."""
+
 from __future__ import annotations
 
 import os
@@ -18,10 +19,11 @@ from kmsearch import create_app
 from .corpus import write_corpus
 
 
-
 def doc(doc_id: str, body: str, extra: str = "") -> str:
-    return (f"---\nid: {doc_id}\ntitle: เอกสาร {doc_id}\ndivision: กองคลัง\ntype: manual\n"
-            f"knowledge: explicit\ndate: 2024-01-01\n{extra}---\n{body}\n")
+    return (
+        f"---\nid: {doc_id}\ntitle: เอกสาร {doc_id}\ndivision: กองคลัง\ntype: manual\n"
+        f"knowledge: explicit\ndate: 2024-01-01\n{extra}---\n{body}\n"
+    )
 
 
 def problems_of(report) -> dict[str, str]:
@@ -50,12 +52,14 @@ def site(tmp_path):
     content = write_corpus(tmp_path / "content")
     (content / "finance" / "forms").mkdir()
     (content / "finance" / "forms" / "kor1.pdf").write_bytes(b"%PDF-1.4 form\n")
-    (content / "finance" / "form-doc.md").write_text(doc("form-doc", "แบบคำขอ [ดาวน์โหลด](forms/kor1.pdf)"),
-                                                     encoding="utf-8")
+    (content / "finance" / "form-doc.md").write_text(
+        doc("form-doc", "แบบคำขอ [ดาวน์โหลด](forms/kor1.pdf)"), encoding="utf-8"
+    )
     return content, tmp_path / "index"
 
 
 # --- attachments ---------------------------------------------------------------
+
 
 def test_an_attachment_replaced_by_a_link_after_the_build_is_never_served(site):
     content, index = site
@@ -65,9 +69,9 @@ def test_an_attachment_replaced_by_a_link_after_the_build_is_never_served(site):
     pdf = content / "finance" / "forms" / "kor1.pdf"
     pdf.unlink()
     os.symlink("/etc/passwd", pdf)
-    status, body = fetch(client, "/a/form-doc/files/forms/kor1.pdf")   # before any rebuild
+    status, body = fetch(client, "/a/form-doc/files/forms/kor1.pdf")  # before any rebuild
     assert status == 404 and b"root:" not in body
-    report = build_index(content, index)                    # the build notices the file under the link
+    report = build_index(content, index)  # the build notices the file under the link
     assert "finance/form-doc.md:9: attachment: 'forms/kor1.pdf': file not found" in [str(p) for p in report.problems]
     assert report.added == 1
     assert "/a/form-doc/files/" not in client.get("/a/form-doc").get_data(as_text=True)
@@ -115,9 +119,10 @@ def test_forms_in_a_sibling_folder_and_names_with_spaces_are_served(site):
     (content / "forms").mkdir()
     (content / "forms" / "shared.pdf").write_bytes(b"%PDF shared")
     (content / "finance" / "forms" / "แบบ คำร้อง.pdf").write_bytes(b"%PDF spaced")
-    (content / "finance" / "more-forms.md").write_text(doc(
-        "more-forms", "[ร่วม](../forms/shared.pdf) [คำร้อง](<forms/แบบ คำร้อง.pdf>) [อีกแบบ](forms/แบบ%20คำร้อง.pdf)"),
-        encoding="utf-8")
+    (content / "finance" / "more-forms.md").write_text(
+        doc("more-forms", "[ร่วม](../forms/shared.pdf) [คำร้อง](<forms/แบบ คำร้อง.pdf>) [อีกแบบ](forms/แบบ%20คำร้อง.pdf)"),
+        encoding="utf-8",
+    )
     assert build_index(content, index).problems == []
     client = client_for(content, index)
     page = client.get("/a/more-forms").get_data(as_text=True)
@@ -129,14 +134,20 @@ def test_forms_in_a_sibling_folder_and_names_with_spaces_are_served(site):
 
 def test_links_are_read_from_the_parsed_markdown(site):
     content, index = site
-    (content / "finance" / "code.md").write_text(doc(
-        "code", "ตัวอย่างการเขียนลิงก์:\n\n```\n[แบบฟอร์ม](forms/ไม่มี.pdf)\n```\n\n"
-                "และ `[x](nothing.md)`\n\nดู [คู่มือ][ref] ด้วย\n\n[ref]: missing-manual.md\n"), encoding="utf-8")
+    (content / "finance" / "code.md").write_text(
+        doc(
+            "code",
+            "ตัวอย่างการเขียนลิงก์:\n\n```\n[แบบฟอร์ม](forms/ไม่มี.pdf)\n```\n\n"
+            "และ `[x](nothing.md)`\n\nดู [คู่มือ][ref] ด้วย\n\n[ref]: missing-manual.md\n",
+        ),
+        encoding="utf-8",
+    )
     found = [str(p) for p in check_content(content).problems]
     assert found == ["finance/code.md:19: link: 'missing-manual.md': no such article"]
 
 
 # --- front-matter ----------------------------------------------------------------
+
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     """In a process of its own, so that a crash of a C extension shows as
@@ -148,7 +159,8 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
 def test_deeply_nested_front_matter_is_a_problem_not_a_crash(site, depth):
     content, index = site
     (content / "finance" / "deep.md").write_text(
-        doc("deep", "เนื้อหา", extra="tags: " + "[" * depth + "]" * depth + "\n"), encoding="utf-8")
+        doc("deep", "เนื้อหา", extra="tags: " + "[" * depth + "]" * depth + "\n"), encoding="utf-8"
+    )
     checked = run_cli("check", "--content", str(content))
     assert checked.returncode == 1, checked.stderr
     assert "finance/deep.md:" in checked.stderr and "front-matter:" in checked.stderr
@@ -159,10 +171,11 @@ def test_deeply_nested_front_matter_is_a_problem_not_a_crash(site, depth):
 
 def test_a_field_given_twice_is_reported_at_the_second(site):
     content, _ = site
-    (content / "finance" / "twice.md").write_text(doc("twice", "เนื้อหา", extra="division: กองช่าง\n"),
-                                                  encoding="utf-8")
-    assert problems_of(check_content(content))["finance/twice.md"] == \
-        "finance/twice.md:8: division: is given twice (first on line 4); keep one"
+    (content / "finance" / "twice.md").write_text(doc("twice", "เนื้อหา", extra="division: กองช่าง\n"), encoding="utf-8")
+    assert (
+        problems_of(check_content(content))["finance/twice.md"]
+        == "finance/twice.md:8: division: is given twice (first on line 4); keep one"
+    )
 
 
 def test_a_thousand_tags_are_refused(site):
@@ -176,14 +189,16 @@ def test_a_huge_file_is_refused_before_it_is_read(site):
     content, index = site
     (content / "finance" / "huge.md").write_text(doc("huge", "ภาษี " * 600_000), encoding="utf-8")
     report = build_index(content, index)
-    assert "finance/huge.md:1: file: is 7.4 MB; a document may be at most 2 MB" in problems_of(report)["finance/huge.md"]
+    assert (
+        "finance/huge.md:1: file: is 7.4 MB; a document may be at most 2 MB" in problems_of(report)["finance/huge.md"]
+    )
     assert "land-tax-manual" in ids_in(index)
 
 
 # --- bodies ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("body", ["*" * 2000 + "x" + "*" * 2000,
-                                  "".join("    " * i + "- ข้อ\n" for i in range(500))])
+
+@pytest.mark.parametrize("body", ["*" * 2000 + "x" + "*" * 2000, "".join("    " * i + "- ข้อ\n" for i in range(500))])
 def test_a_body_that_breaks_markdown_is_one_problem_and_the_rest_is_indexed(site, body):
     content, index = site
     (content / "finance" / "bomb.md").write_text(doc("bomb", body), encoding="utf-8")
@@ -192,7 +207,7 @@ def test_a_body_that_breaks_markdown_is_one_problem_and_the_rest_is_indexed(site
     report = build_index(content, index)
     assert "finance/bomb.md:9: body:" in problems_of(report)["finance/bomb.md"]
     assert {"zz-after", "land-tax-manual"} <= ids_in(index) and "bomb" not in ids_in(index)
-    again = build_index(content, index)          # tried again, reported again, never recorded as built
+    again = build_index(content, index)  # tried again, reported again, never recorded as built
     assert "finance/bomb.md" in problems_of(again)
 
 
@@ -201,7 +216,9 @@ def test_a_body_that_takes_too_long_to_render_is_stopped(site, monkeypatch):
     monkeypatch.setattr(render_module, "SECONDS_PER_DOCUMENT", 0.3)
     (content / "finance" / "slow.md").write_text(doc("slow", "[" * 12_000), encoding="utf-8")
     report = build_index(content, index)
-    assert "finance/slow.md:9: body: rendering the Markdown took more than 0.3 s" in problems_of(report)["finance/slow.md"]
+    assert (
+        "finance/slow.md:9: body: rendering the Markdown took more than 0.3 s" in problems_of(report)["finance/slow.md"]
+    )
     assert "land-tax-manual" in ids_in(index)
 
 
@@ -218,6 +235,7 @@ def test_a_broken_edit_keeps_the_last_good_version_serving(site):
 
 
 # --- build folders --------------------------------------------------------------
+
 
 def test_a_killed_builds_folder_goes_at_the_next_build_even_with_nothing_to_do(site):
     content, index = site
@@ -237,4 +255,3 @@ def test_pathological_thai_is_analysed_in_linear_time(site):
     report = build_index(content, index)
     assert report.problems == []
     assert {"marks", "word"} <= ids_in(index)
-

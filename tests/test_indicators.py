@@ -1,5 +1,6 @@
 """The KM plan's indicators, computed from a content folder built for the
 test (tests/corpus.py, knowledge map in tests/data/kmsearch.yaml)."""
+
 from __future__ import annotations
 
 import csv
@@ -9,8 +10,8 @@ import io
 import pytest
 
 from indexer import build_index
-from indexer.engine.whoosh import SearchIndex
 from indexer.content.office import load_office
+from indexer.engine.whoosh import SearchIndex
 from kmsearch.km import indicators as ki
 from kmsearch.km.usage import UsageRow
 
@@ -52,7 +53,7 @@ def test_documents_of_a_year_30_september_vs_1_october(site):
     assert "road-repair-lesson" not in {d.id for d in fy67.stock}
     assert len(fy67.stock) == 5 and len(fy68.stock) == len(DOCS) == 6
     assert fy67.training_reports == 1 and fy68.training_reports == 0
-    assert [d.id for d in fy67.updated] == ["land-tax-manual"]        # updated 1 Feb 2024
+    assert [d.id for d in fy67.updated] == ["land-tax-manual"]  # updated 1 Feb 2024
     assert fy68.updated == []
 
 
@@ -60,9 +61,12 @@ def test_manuals_per_division(site):
     documents, office = site
     ind = ki.compute(documents, office, None, 2567)
     assert {m.division.slug: [d.id for d in m.docs] for m in ind.manuals} == {
-        "finance": ["land-tax-manual"], "engineering": ["building-permit"], "education": []}
+        "finance": ["land-tax-manual"],
+        "engineering": ["building-permit"],
+        "education": [],
+    }
     assert [d.slug for d in ind.lacking_manuals] == ["education"]
-    old = ki.compute(documents, office, None, 2564)     # before the land tax manual (Nov 2023)
+    old = ki.compute(documents, office, None, 2564)  # before the land tax manual (Nov 2023)
     assert [d.slug for d in old.lacking_manuals] == ["finance", "education"]
 
 
@@ -73,7 +77,7 @@ def test_knowledge_map_coverage(site):
     assert cells == {
         ("finance", "law"): ["egp-regulation", "land-tax-manual"],
         ("finance", "community-data"): [],
-        ("education", "law"): [],            # finance's law documents do not cover education's need
+        ("education", "law"): [],  # finance's law documents do not cover education's need
         ("education", "child-center"): ["child-center-training"],
     }
     assert (ind.map_covered, ind.map_total, ind.coverage_percent) == (2, 4, 50.0)
@@ -81,7 +85,9 @@ def test_knowledge_map_coverage(site):
     assert ki.compute(documents, office, None, 2566).coverage_percent == 25.0
     assert ki.compute(documents, office, None, 2564).coverage_percent == 0.0
     assert [(r.issue, a.area.slug) for r, a in ind.missing_areas] == [
-        ("การพัฒนาด้านการบริหารงานคลัง", "community-data"), ("การพัฒนาด้านการศึกษา", "law")]
+        ("การพัฒนาด้านการบริหารงานคลัง", "community-data"),
+        ("การพัฒนาด้านการศึกษา", "law"),
+    ]
 
 
 def test_one_division(site):
@@ -116,7 +122,7 @@ def test_holders_directory(site):
 def rows_2567():
     return [
         UsageRow("2023-10", "view", "web", "land-tax-manual", "finance", "", False, 5),
-        UsageRow("2024-09", "view", "api", "land-tax-manual", "", "", False, 2),      # division from the index
+        UsageRow("2024-09", "view", "api", "land-tax-manual", "", "", False, 2),  # division from the index
         UsageRow("2024-09", "view", "web", "child-center-training", "education", "", False, 3),
         UsageRow("2024-01", "view", "web", "deleted-doc", "engineering", "", False, 1),
         UsageRow("2024-01", "search", "web", "", "", "ภาษี", False, 7),
@@ -136,7 +142,11 @@ def test_usage_figures(site):
     assert u.total == 11 + 12 + 6 + 2
     assert u.by_kind == {"view": 11, "search": 12, "feed": 6, "api": 2}
     assert u.views == 11 and u.by_channel == {"web": 9, "api": 2}
-    assert [(c.key, c.n) for c in u.views_by_doc] == [("land-tax-manual", 7), ("child-center-training", 3), ("deleted-doc", 1)]
+    assert [(c.key, c.n) for c in u.views_by_doc] == [
+        ("land-tax-manual", 7),
+        ("child-center-training", 3),
+        ("deleted-doc", 1),
+    ]
     assert u.views_by_doc[2].label.startswith("deleted-doc") and u.views_by_doc[2].url == ""
     assert [(c.key, c.n) for c in u.views_by_division] == [("finance", 7), ("education", 3), ("engineering", 1)]
     assert u.by_month[0] == ("2023-10", "ต.ค. 66", 5, 0) and u.by_month[-1] == ("2024-09", "ก.ย. 67", 5, 0)

@@ -1,4 +1,5 @@
 """Links between articles, attachments, and metadata from git."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -12,7 +13,9 @@ from kmsearch import create_app
 
 from .corpus import DOCS, write_corpus
 
-WITH_LINKS = DOCS["finance/land-tax-manual.md"] + """
+WITH_LINKS = (
+    DOCS["finance/land-tax-manual.md"]
+    + """
 ## แบบฟอร์มที่เกี่ยวข้อง
 - [แบบ ภ.ด.ส.๓](forms/pds3.pdf)
 - ![แผนผังขั้นตอน](flow.png)
@@ -21,6 +24,7 @@ WITH_LINKS = DOCS["finance/land-tax-manual.md"] + """
 - [หลุดออกนอกโฟลเดอร์](../../etc/passwd) [เว็บไซต์](https://www.example.org/)
 - [สคริปต์](tool.sh)
 """
+)
 
 
 @pytest.fixture
@@ -40,7 +44,9 @@ def test_check_reports_each_broken_link_with_its_line(site):
     assert f"finance/land-tax-manual.md:{head + 4}: link: 'missing.md': no such article" in problems
     assert f"finance/land-tax-manual.md:{head + 4}: link: no article with id 'no-such-id'" in problems
     assert f"finance/land-tax-manual.md:{head + 4}: attachment: 'forms/none.pdf': file not found" in problems
-    assert f"finance/land-tax-manual.md:{head + 5}: link: '../../etc/passwd' points outside the content folder" in problems
+    assert (
+        f"finance/land-tax-manual.md:{head + 5}: link: '../../etc/passwd' points outside the content folder" in problems
+    )
     assert any("tool.sh" in p and "not served" in p for p in problems)
     assert len(problems) == 5
 
@@ -78,9 +84,15 @@ def test_symlink_out_of_the_content_folder_is_not_an_attachment(site, tmp_path):
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 def test_updated_and_author_default_to_the_last_commit(tmp_path):
     content = write_corpus(tmp_path / "c")
-    env = {"GIT_AUTHOR_NAME": "สมศรี ผู้เขียน", "GIT_AUTHOR_EMAIL": "a@example.org",
-           "GIT_COMMITTER_NAME": "x", "GIT_COMMITTER_EMAIL": "x@example.org",
-           "GIT_AUTHOR_DATE": "2025-02-03T10:00:00+07:00", "HOME": str(tmp_path), "PATH": "/usr/bin:/bin"}
+    env = {
+        "GIT_AUTHOR_NAME": "สมศรี ผู้เขียน",
+        "GIT_AUTHOR_EMAIL": "a@example.org",
+        "GIT_COMMITTER_NAME": "x",
+        "GIT_COMMITTER_EMAIL": "x@example.org",
+        "GIT_AUTHOR_DATE": "2025-02-03T10:00:00+07:00",
+        "HOME": str(tmp_path),
+        "PATH": "/usr/bin:/bin",
+    }
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "first"]):
         subprocess.run(["git", "-C", str(content), *args], check=True, env=env, capture_output=True)
     build_index(content, tmp_path / "ix")

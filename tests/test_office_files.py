@@ -1,5 +1,6 @@
 """The office's own files (kmsearch.yaml, words.txt, synonyms.txt) as Thai
 offices really save them, and a running server following them."""
+
 from __future__ import annotations
 
 import json
@@ -11,11 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from indexer import build_index, check_content
+from indexer import build_index, check_content, load_office
 from indexer.content.loader import read_file
 from kmsearch import create_app
 from kmsearch.publish.authoring import new_document
-from indexer import load_office
 
 from .corpus import write_corpus
 from .servers import get, start_server, wait_for
@@ -44,8 +44,9 @@ def test_a_tis620_synonyms_file_is_read_and_named(content, tmp_path):
     client = app_client(content, index)
     assert client.get("/search?q=ภาษี").status_code == 200
     assert client.get("/a/land-tax-manual").status_code == 200
-    assert ("synonyms.txt:5: encoding: is saved as TIS-620 (cp874) and was read as such; save it as UTF-8"
-            in problems(content))
+    assert "synonyms.txt:5: encoding: is saved as TIS-620 (cp874) and was read as such; save it as UTF-8" in problems(
+        content
+    )
 
 
 def test_tis620_words_and_office_files_build_and_are_named(content, tmp_path):
@@ -112,19 +113,27 @@ def test_new_writes_a_title_that_reads_back_as_written(content, title):
     (content / "_templates").mkdir()
     (content / "_templates" / "manual.md").write_text(
         "---\nid: $id\ntitle: $title\ndivision: $division\ntype: manual\nknowledge: explicit\n"
-        "author: $author\ndate: $date\n---\n## ขั้นตอน\n", encoding="utf-8")
+        "author: $author\ndate: $date\n---\n## ขั้นตอน\n",
+        encoding="utf-8",
+    )
     path = new_document(content, load_office(content), "manual", "กองคลัง", title, author="no")
     raw = read_file(path, content)
     assert raw.metadata["title"] == title
     assert raw.metadata["division"] == "กองคลัง" and raw.metadata["author"] == "no"
 
 
-DEEP = ("---\nid: deep\ntitle: ซ้อนลึก\ndivision: กองคลัง\ntype: manual\nknowledge: explicit\ndate: 2024-01-01\n"
-        "tags: " + "[" * 15_000 + "]" * 15_000 + "\n---\nเนื้อหา\n")
-LATER = ("---\nid: later-doc\ntitle: เอกสารที่มาทีหลัง\ndivision: กองคลัง\ntype: manual\nknowledge: explicit\n"
-         "date: 2024-01-01\n---\nการเก็บค่าธรรมเนียมจอดรถ\n")
-BOMB = ("---\nid: bomb\ntitle: ระเบิด\ndivision: กองคลัง\ntype: manual\nknowledge: explicit\ndate: 2024-01-01\n"
-        "---\n" + "*" * 2000 + "x" + "*" * 2000 + "\n")
+DEEP = (
+    "---\nid: deep\ntitle: ซ้อนลึก\ndivision: กองคลัง\ntype: manual\nknowledge: explicit\ndate: 2024-01-01\n"
+    "tags: " + "[" * 15_000 + "]" * 15_000 + "\n---\nเนื้อหา\n"
+)
+LATER = (
+    "---\nid: later-doc\ntitle: เอกสารที่มาทีหลัง\ndivision: กองคลัง\ntype: manual\nknowledge: explicit\n"
+    "date: 2024-01-01\n---\nการเก็บค่าธรรมเนียมจอดรถ\n"
+)
+BOMB = (
+    "---\nid: bomb\ntitle: ระเบิด\ndivision: กองคลัง\ntype: manual\nknowledge: explicit\ndate: 2024-01-01\n"
+    "---\n" + "*" * 2000 + "x" + "*" * 2000 + "\n"
+)
 
 
 def test_a_watching_server_outlives_hostile_files_and_keeps_publishing(content, tmp_path):

@@ -1,5 +1,6 @@
 """The search and article pages' finer points, through the test client (the
 browser tests in tests/browser/ cover the same pages as a person uses them)."""
+
 from __future__ import annotations
 
 import re
@@ -19,8 +20,10 @@ def text(resp) -> str:
 
 
 def hrefs(body: str, label: str) -> list[str]:
-    return [urllib.parse.unquote(h.replace("&amp;", "&"))
-            for h in re.findall(r'<a href="([^"]+)" aria-label="%s"' % re.escape(label), body)]
+    return [
+        urllib.parse.unquote(h.replace("&amp;", "&"))
+        for h in re.findall(rf'<a href="([^"]+)" aria-label="{re.escape(label)}"', body)
+    ]
 
 
 def test_chips_remove_filters_however_they_were_written(client):
@@ -35,19 +38,19 @@ def test_chips_remove_filters_however_they_were_written(client):
 
 def test_new_query_keeps_filters_and_sort(client):
     body = text(client.get("/search?q=ภาษี&division=finance&sort=date"))
-    form = body[body.index('<form class="searchbox"'):body.index("</form>")]
+    form = body[body.index('<form class="searchbox"') : body.index("</form>")]
     assert '<input type="hidden" name="division" value="finance">' in form
     assert '<input type="hidden" name="sort" value="date">' in form
     home = text(client.get("/"))
-    assert 'type="hidden"' not in home[home.index('<form class="searchbox"'):home.index("</form>")]
+    assert 'type="hidden"' not in home[home.index('<form class="searchbox"') : home.index("</form>")]
 
 
 def test_results_show_fiscal_year_update_and_person_to_ask(client):
     body = text(client.get("/search?q=ถนนลูกรัง"))
-    assert "ปีงบประมาณ 2568" in body                     # 1 Oct 2024 opens FY 2568
+    assert "ปีงบประมาณ 2568" in body  # 1 Oct 2024 opens FY 2568
     assert "ผู้รู้ที่สอบถามได้: นายช่างประสิทธิ์ ทำดี" in body
     body = text(client.get("/search?q=ภาษีที่ดิน"))
-    assert "15 พ.ย. 2566" in body and "ปรับปรุง <time datetime=\"2024-02-01\">1 ก.พ. 2567</time>" in body
+    assert "15 พ.ย. 2566" in body and 'ปรับปรุง <time datetime="2024-02-01">1 ก.พ. 2567</time>' in body
 
 
 def test_pager_numbers_pages_and_keeps_the_query(make_app):
@@ -62,8 +65,8 @@ def test_pager_numbers_pages_and_keeps_the_query(make_app):
 
 def test_related_articles_share_an_area_or_tag(client):
     body = text(client.get("/a/land-tax-manual"))
-    related = body[body.index('id="related-title"'):]
-    assert "สรุประเบียบการจัดซื้อจัดจ้างผ่านระบบ e-GP" in related      # the same knowledge area
+    related = body[body.index('id="related-title"') :]
+    assert "สรุประเบียบการจัดซื้อจัดจ้างผ่านระบบ e-GP" in related  # the same knowledge area
     assert "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง" not in related
 
 
@@ -77,22 +80,25 @@ def long_manual(tmp_path_factory):
 
 
 def test_table_of_contents_nests_subsections(long_manual):
-    toc = long_manual[long_manual.index('<nav class="toc"'):long_manual.index("</nav>", long_manual.index('<nav class="toc"'))]
+    toc = long_manual[
+        long_manual.index('<nav class="toc"') : long_manual.index("</nav>", long_manual.index('<nav class="toc"'))
+    ]
     steps = heading_id("ขั้นตอนการปฏิบัติงาน")
     assert f'<li><a href="#{steps}">ขั้นตอนการปฏิบัติงาน</a>' in toc
-    assert '<li><a href="#notice">แจ้งการประเมิน</a></li>' in toc           # explicit {#notice}
+    assert '<li><a href="#notice">แจ้งการประเมิน</a></li>' in toc  # explicit {#notice}
     assert toc.index(steps) < toc.index("ประเมินภาษี") < toc.index("ตัวอย่างการคำนวณ")
 
 
 def test_wide_tables_scroll_in_a_focusable_region(long_manual):
-    assert ('<div class="table-scroll" role="region" tabindex="0" aria-label="ตาราง (เลื่อนซ้าย–ขวาได้)"><table>'
-            in long_manual)
+    assert (
+        '<div class="table-scroll" role="region" tabindex="0" aria-label="ตาราง (เลื่อนซ้าย–ขวาได้)"><table>' in long_manual
+    )
     assert long_manual.count('class="table-scroll"') == long_manual.count("</table></div>") == 1
 
 
 def test_manual_extensions(long_manual):
-    assert "<dl>" in long_manual and "<dt>ภ.ป.1</dt>" in long_manual           # definition list
-    assert 'class="footnote"' in long_manual                                 # footnotes
-    assert "<pre><code>" in long_manual                                      # fenced code
-    assert '<td align="right">52</td>' in long_manual                         # column alignment, no style=""
+    assert "<dl>" in long_manual and "<dt>ภ.ป.1</dt>" in long_manual  # definition list
+    assert 'class="footnote"' in long_manual  # footnotes
+    assert "<pre><code>" in long_manual  # fenced code
+    assert '<td align="right">52</td>' in long_manual  # column alignment, no style=""
     assert "style=" not in long_manual

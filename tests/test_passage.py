@@ -1,6 +1,7 @@
 """The page a result opens: the link names the passage, the article marks
 the query's words by the snippets' rule, and a link clears them (the
 browser tests check the scroll position and what is marked on screen)."""
+
 from __future__ import annotations
 
 import html
@@ -41,7 +42,9 @@ def result_links(body: str) -> list[str]:
 
 
 def marked(body: str) -> list[str]:
-    article = body[body.index('<div class="body">'):body.index('<section class="related"') if 'class="related"' in body else None]
+    article = body[
+        body.index('<div class="body">') : body.index('<section class="related"') if 'class="related"' in body else None
+    ]
     return re.findall(r"<mark>([^<]*)</mark>", article)
 
 
@@ -68,7 +71,7 @@ def test_the_article_marks_the_query_words_and_links_to_the_plain_page(client):
     body = page(client, HANDBOOK + "?hl=" + urllib.parse.quote("ภาษีป้าย"))
     # the phrase, or either of its words where it stands alone: as the snippets mark them
     assert "ภาษีป้าย" in marked(body) and set(marked(body)) <= {"ภาษีป้าย", "ภาษี", "ป้าย"}
-    bar = body[body.index('<p class="hl-bar">'):body.index("</p>", body.index('<p class="hl-bar">'))]
+    bar = body[body.index('<p class="hl-bar">') : body.index("</p>", body.index('<p class="hl-bar">'))]
     assert f"{len(marked(body))} แห่ง" in bar
     assert f'<a class="hl-clear" href="{HANDBOOK}">ล้างไฮไลต์</a>' in bar
     # the canonical address, the share card and the copy-link stay the plain article
@@ -84,13 +87,13 @@ def test_function_words_and_pieces_of_other_words_are_never_marked(client):
     assert marked(page(client, HANDBOOK + "?hl=" + urllib.parse.quote("การ"))) == []
     assert marked(page(client, HANDBOOK + "?hl=" + urllib.parse.quote("ป้า"))) == []
     body = page(client, HANDBOOK + "?hl=" + urllib.parse.quote("ไม่มีคำนี้ในเอกสาร"))
-    assert "ไม่พบคำค้น “<span class=\"hl-query\">ไม่มีคำนี้ในเอกสาร</span>” ในเนื้อหาเอกสารนี้" in body
+    assert 'ไม่พบคำค้น “<span class="hl-query">ไม่มีคำนี้ในเอกสาร</span>” ในเนื้อหาเอกสารนี้' in body
 
 
 def test_the_table_of_contents_and_heading_ids_are_left_as_they_were(client):
     plain = page(client, HANDBOOK)
     body = page(client, HANDBOOK + "?hl=" + urllib.parse.quote("ประเมินภาษี"))
-    toc = lambda b: b[b.index('<nav class="toc"'):b.index("</nav>", b.index('<nav class="toc"'))]  # noqa: E731
+    toc = lambda b: b[b.index('<nav class="toc"') : b.index("</nav>", b.index('<nav class="toc"'))]  # noqa: E731
     assert toc(body) == toc(plain)
     assert f'<h3 id="{heading_id("ประเมินภาษี")}"><mark>ประเมินภาษี</mark></h3>' in body
 
@@ -105,11 +108,12 @@ SEG = thai.Segmenter()
 
 
 def test_marks_go_in_text_only_never_in_tags_or_attributes():
-    source = ('<p><a href="/search?q=ภาษี" title="ภาษี">ภาษี</a> &amp; ภาษี&lt;ป้าย&gt;</p>'
-              '<h2 id="h-1" title="a>b">ภาษี</h2>')
+    source = '<p><a href="/search?q=ภาษี" title="ภาษี">ภาษี</a> &amp; ภาษี&lt;ป้าย&gt;</p><h2 id="h-1" title="a>b">ภาษี</h2>'
     out, count = mark_html(source, Marks(forms=(("ภาษี",),)), SEG)
-    assert str(out) == ('<p><a href="/search?q=ภาษี" title="ภาษี"><mark>ภาษี</mark></a> &amp; <mark>ภาษี</mark>&lt;ป้าย&gt;</p>'
-                        '<h2 id="h-1" title="a>b"><mark>ภาษี</mark></h2>')
+    assert str(out) == (
+        '<p><a href="/search?q=ภาษี" title="ภาษี"><mark>ภาษี</mark></a> &amp; <mark>ภาษี</mark>&lt;ป้าย&gt;</p>'
+        '<h2 id="h-1" title="a>b"><mark>ภาษี</mark></h2>'
+    )
     assert count == 3
 
 
@@ -121,8 +125,12 @@ def test_a_match_across_two_elements_or_two_blocks_is_not_marked():
 
 
 def test_the_heading_before_a_passage_and_words_found_once():
-    f = {"html": '<p>นำ</p><h2 id="a">ก่อน</h2><p>ข้อความแรก ของส่วนแรก</p><h2 id="b">หลัง</h2><p>ข้อความแรก ของส่วนหลัง</p>',
-         "body": "นำ\nก่อน\nข้อความแรก ของส่วนแรก\nหลัง\nข้อความแรก ของส่วนหลัง", "title": "t", "summary": ""}
+    f = {
+        "html": '<p>นำ</p><h2 id="a">ก่อน</h2><p>ข้อความแรก ของส่วนแรก</p><h2 id="b">หลัง</h2><p>ข้อความแรก ของส่วนหลัง</p>',
+        "body": "นำ\nก่อน\nข้อความแรก ของส่วนแรก\nหลัง\nข้อความแรก ของส่วนหลัง",
+        "title": "t",
+        "summary": "",
+    }
     assert passage_target(f, 0) == ("", "นำ")
     second = f["body"].rindex("ข้อความแรก")
     # ข้อความแรก alone is in both sections: the words go on until they are found once

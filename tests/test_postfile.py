@@ -1,5 +1,6 @@
 """The postings file written beside each segment (indexer/engine/whoosh/postfile.py) and
 what a build does with it."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -10,7 +11,6 @@ from hypothesis import strategies as st
 from indexer import build_index
 from indexer.engine.whoosh import postfile
 from indexer.engine.whoosh.backend import SearchIndex, live_path
-
 from kmsearch.search.repository import Repository
 
 from .corpus import write_corpus
@@ -22,16 +22,19 @@ def postings(ids):
 
 def test_terms_frequencies_and_postings_read_back(tmp_path):
     path = tmp_path / "seg.kmpost"
-    postfile.write(path, {
-        "body": [(b"zz", 2, postings([1, 2])), ("ที่ดิน".encode(), 1, None), ("ภาษี".encode(), 3, postings([0, 4, 9]))],
-        "title": [],
-    })
+    postfile.write(
+        path,
+        {
+            "body": [(b"zz", 2, postings([1, 2])), ("ที่ดิน".encode(), 1, None), ("ภาษี".encode(), 3, postings([0, 4, 9]))],
+            "title": [],
+        },
+    )
     pf = postfile.PostFile(path)
     assert "body" in pf and "title" in pf and "tags" not in pf
     ids, tfs = pf.postings("body", "ภาษี".encode())
     assert ids.tolist() == [0, 4, 9] and tfs.tolist() == [1.0, 2.0, 3.0]
     assert pf.frequency("body", "ที่ดิน".encode()) == 1
-    assert pf.postings("body", "ที่ดิน".encode()) is None          # too rare: Whoosh reads it
+    assert pf.postings("body", "ที่ดิน".encode()) is None  # too rare: Whoosh reads it
     assert [len(a) for a in pf.postings("body", b"absent")] == [0, 0]
     assert pf.frequency("body", b"absent") == pf.frequency("title", b"zz") == 0
     assert pf.postings("body", b"zz")[0].tolist() == [1, 2]
@@ -53,8 +56,13 @@ def test_a_file_that_is_not_a_postings_file_is_named(tmp_path):
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.dictionaries(st.text(min_size=1, max_size=6), st.lists(st.integers(0, 500), min_size=1, max_size=20,
-                                                                  unique=True), max_size=30))
+@given(
+    st.dictionaries(
+        st.text(min_size=1, max_size=6),
+        st.lists(st.integers(0, 500), min_size=1, max_size=20, unique=True),
+        max_size=30,
+    )
+)
 def test_every_term_is_found_by_binary_search(tmp_path_factory, table):
     path = tmp_path_factory.mktemp("pf") / "seg.kmpost"
     terms = sorted((w.encode(), sorted(ids)) for w, ids in table.items())
@@ -67,7 +75,7 @@ def test_every_term_is_found_by_binary_search(tmp_path_factory, table):
 
 
 def test_builds_write_one_per_segment_and_drop_those_of_merged_segments(tmp_path, monkeypatch):
-    monkeypatch.setattr(postfile, "MIN_POSTINGS", 1)   # the few documents here store every term
+    monkeypatch.setattr(postfile, "MIN_POSTINGS", 1)  # the few documents here store every term
     monkeypatch.setattr(postfile, "MIN_DOCS", 1)
     content, index_dir = write_corpus(tmp_path / "c"), tmp_path / "ix"
     build_index(content, index_dir, procs=1)
@@ -80,8 +88,9 @@ def test_builds_write_one_per_segment_and_drop_those_of_merged_segments(tmp_path
             segments = {seg.segment().segment_id() for seg, _ in ix._searcher.reader().leaf_readers()}
             assert {p.name for p in live.glob("*" + postfile.SUFFIX)} == {s + postfile.SUFFIX for s in segments}
             assert all(pf is not None for pf in ix._source._postfiles)
-            repo = Repository({"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "MAX_QUERY_CHARS": 200,
-                               "SNIPPET_CHARS": 220})
+            repo = Repository(
+                {"CONTENT_DIR": str(content), "INDEX_DIR": str(index_dir), "MAX_QUERY_CHARS": 200, "SNIPPET_CHARS": 220}
+            )
             assert [h.id for h in repo.run_query(ix, word).hits][:1] == ["road-repair-lesson"]
 
 
@@ -100,7 +109,7 @@ def test_a_damaged_postfile_is_passed_over_and_search_answers_the_same(tmp_path,
     before = answers()
     assert before[1] > 0
     (damaged,) = live_path(index_dir).glob("*" + postfile.SUFFIX)
-    damaged.write_bytes(damaged.read_bytes()[:-40])        # cut short, as by a full disk
+    damaged.write_bytes(damaged.read_bytes()[:-40])  # cut short, as by a full disk
     assert answers() == before
     assert damaged.name in caplog.text and "cut short" in caplog.text
 
@@ -108,7 +117,7 @@ def test_a_damaged_postfile_is_passed_over_and_search_answers_the_same(tmp_path,
 def test_small_segments_are_left_to_whoosh(tmp_path, monkeypatch):
     monkeypatch.setattr(postfile, "MIN_DOCS", 7)
     content, index_dir = write_corpus(tmp_path / "c"), tmp_path / "ix"
-    build_index(content, index_dir, procs=1)              # six documents: one segment
+    build_index(content, index_dir, procs=1)  # six documents: one segment
     assert list(live_path(index_dir).glob("*" + postfile.SUFFIX)) == []
     monkeypatch.setattr(postfile, "MIN_DOCS", 6)
     build_index(content, index_dir, procs=1, full=True)

@@ -1,5 +1,6 @@
 """Publishing by commit: a real git repository, a running server, changes
 picked up without a restart."""
+
 from __future__ import annotations
 
 import json
@@ -30,10 +31,19 @@ date: 2025-01-06
 
 
 def git(repo, *args):
-    subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                   env={"GIT_AUTHOR_NAME": "หัวหน้ากองช่าง", "GIT_AUTHOR_EMAIL": "head@example.org",
-                        "GIT_COMMITTER_NAME": "หัวหน้ากองช่าง", "GIT_COMMITTER_EMAIL": "head@example.org",
-                        "HOME": str(repo), "PATH": "/usr/bin:/bin"})
+    subprocess.run(
+        ["git", "-C", str(repo), *args],
+        check=True,
+        capture_output=True,
+        env={
+            "GIT_AUTHOR_NAME": "หัวหน้ากองช่าง",
+            "GIT_AUTHOR_EMAIL": "head@example.org",
+            "GIT_COMMITTER_NAME": "หัวหน้ากองช่าง",
+            "GIT_COMMITTER_EMAIL": "head@example.org",
+            "HOME": str(repo),
+            "PATH": "/usr/bin:/bin",
+        },
+    )
 
 
 def api_ids(base, q):

@@ -1,4 +1,5 @@
 """Ranking quality on the bundled content: judged queries must find their documents."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -40,7 +41,11 @@ def test_judged_documents_exist(judged):
 
 def test_mrr_at_10_on_the_content(judged, ranked):
     got = score((ranked[j["query"]], j["relevant"]) for j in judged)
-    misses = [f"  {j['query']!r}: expected {j['relevant']}, got {ranked[j['query']][:3]}"
-              for j in judged if reciprocal_rank(ranked[j["query"]], j["relevant"]) < 1]
+    misses = [
+        f"  {j['query']!r}: expected {j['relevant']}, got {ranked[j['query']][:3]}"
+        for j in judged
+        if reciprocal_rank(ranked[j["query"]], j["relevant"]) < 1
+    ]
     assert got.mrr >= MIN_MRR, (
-        f"MRR@10 {got.mrr:.3f} < {MIN_MRR} over {got.n} queries; not ranked first:\n" + "\n".join(misses))
+        f"MRR@10 {got.mrr:.3f} < {MIN_MRR} over {got.n} queries; not ranked first:\n" + "\n".join(misses)
+    )

@@ -5,6 +5,7 @@ not in the engine): BM25F per term, summed over fields and alternatives,
 phrases and sub-word pairs only where all parts match, a coordination
 bonus.  Both run on the bundled content for the judged staff queries.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -16,10 +17,9 @@ import pytest
 from whoosh import query
 
 from indexer import build_index, engine
-from indexer.engine.whoosh import backend as whoosh_backend
-from indexer.engine.whoosh import postfile, scoring
-from indexer.engine.whoosh import SearchIndex
 from indexer.engine.spec import Alternative, Group, QuerySpec
+from indexer.engine.whoosh import SearchIndex, postfile, scoring
+from indexer.engine.whoosh import backend as whoosh_backend
 from kmsearch.search.query import parse
 from kmsearch.search.repository import Repository
 
@@ -132,8 +132,9 @@ def test_whole_queries_match_the_same_documents(site, index):
 def test_a_document_matching_half_the_words_gets_half_the_credit(index):
     words = (Group((Alternative(("เด็ก",), ()),)), Group((Alternative(("ประชาชน",), ()),)))
     both = {h.fields["id"]: h.score for h in index.search(QuerySpec(words), pagelen=100, facets=()).hits}
-    alone = [{h.fields["id"]: h.score for h in index.search(QuerySpec((g,)), pagelen=100, facets=()).hits}
-             for g in words]
+    alone = [
+        {h.fields["id"]: h.score for h in index.search(QuerySpec((g,)), pagelen=100, facets=()).hits} for g in words
+    ]
     assert set(alone[0]) & set(alone[1]) and set(alone[0]) ^ set(alone[1])
     ratios = []
     for doc_id, score in both.items():
@@ -148,8 +149,10 @@ def test_what_was_typed_found_verbatim_ranks_up(index):
     character gain on those that only share its pieces."""
     spec = QuerySpec((Group((Alternative(("ภาษี",), ()),)),))
     plain = {h.fields["id"]: h.score for h in index.search(spec, pagelen=100, facets=()).hits}
-    typed = {h.fields["id"]: h.score for h in index.search(
-        dataclasses.replace(spec, verbatim=("ภาษีป้าย",)), pagelen=100, facets=()).hits}
+    typed = {
+        h.fields["id"]: h.score
+        for h in index.search(dataclasses.replace(spec, verbatim=("ภาษีป้าย",)), pagelen=100, facets=()).hits
+    }
     holding = {i for i in plain if "ภาษีป้าย" in index.get(i)["title"] + index.get(i)["body"]}
     assert holding and set(plain) - holding
     for doc_id, score in plain.items():
@@ -186,7 +189,7 @@ def test_warming_reads_what_searches_need(site):
     with SearchIndex(site["INDEX_DIR"]) as ix:
         ix.warm()
         assert {"vocabulary", "column:changed", "column:id", *engine.FACET_FIELDS} <= set(ix._read)
-        assert ix.similar_words("ภาษา", 1, 3)   # served from what was read
+        assert ix.similar_words("ภาษา", 1, 3)  # served from what was read
 
 
 def test_a_server_reads_only_the_small_serving_file(site):

@@ -1,4 +1,5 @@
 """Ranking on Thai queries, through the same path the pages use."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,34 +13,37 @@ def top(app, q, **filters):
         return [h.id for h in result.hits]
 
 
-@pytest.mark.parametrize("q, expected", [
-    ("ภาษีที่ดิน", "land-tax-manual"),
-    ("ที่ดิน ภาษี", "land-tax-manual"),
-    ("การขออนุญาตก่อสร้างอาคาร", "building-permit"),
-    ("ขออนุญาตสร้างอาคาร", "building-permit"),
-    ("e-gp", "egp-regulation"),
-    ("E-GP", "egp-regulation"),
-    ("ถนนลูกรัง", "road-repair-lesson"),
-    ("ประสิทธิ์", "road-repair-lesson"),                 # the holder, the person to ask
-    ("ข้าวทิพย์", "tradition-note"),                      # in the custom word list
-    ("กวนข้าว", "tradition-note"),                        # fragment of a compound
-    ("ศูนย์พัฒนาเด็กเล็ก", "child-center-training"),
-    ("ศพด", "child-center-training"),                    # abbreviation from synonyms.txt
-    ("อปท", "egp-regulation"),                           # and the other way round
-    ("องค์กรปกครองส่วนท้องถิ่น", "egp-regulation"),
-])
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("ภาษีที่ดิน", "land-tax-manual"),
+        ("ที่ดิน ภาษี", "land-tax-manual"),
+        ("การขออนุญาตก่อสร้างอาคาร", "building-permit"),
+        ("ขออนุญาตสร้างอาคาร", "building-permit"),
+        ("e-gp", "egp-regulation"),
+        ("E-GP", "egp-regulation"),
+        ("ถนนลูกรัง", "road-repair-lesson"),
+        ("ประสิทธิ์", "road-repair-lesson"),  # the holder, the person to ask
+        ("ข้าวทิพย์", "tradition-note"),  # in the custom word list
+        ("กวนข้าว", "tradition-note"),  # fragment of a compound
+        ("ศูนย์พัฒนาเด็กเล็ก", "child-center-training"),
+        ("ศพด", "child-center-training"),  # abbreviation from synonyms.txt
+        ("อปท", "egp-regulation"),  # and the other way round
+        ("องค์กรปกครองส่วนท้องถิ่น", "egp-regulation"),
+    ],
+)
 def test_right_document_on_top(app, q, expected):
     assert top(app, q)[:1] == [expected]
 
 
 def test_arabic_digits_find_thai_digits_and_back(app):
-    assert top(app, "45 วัน")[:1] == ["building-permit"]       # written ๔๕ วัน
+    assert top(app, "45 วัน")[:1] == ["building-permit"]  # written ๔๕ วัน
     assert top(app, "ร้อยละ ๔๐")[:1] == ["land-tax-manual"]
-    assert top(app, "๕๐๐,๐๐๐")[:1] == ["egp-regulation"]       # written 500,000
+    assert top(app, "๕๐๐,๐๐๐")[:1] == ["egp-regulation"]  # written 500,000
 
 
 def test_years_in_either_era(app):
-    assert "land-tax-manual" in top(app, "2019 ภาษี")             # พ.ศ. ๒๕๖๒ in the text
+    assert "land-tax-manual" in top(app, "2019 ภาษี")  # พ.ศ. ๒๕๖๒ in the text
 
 
 def test_title_match_ranks_above_body_match(app):
@@ -62,10 +66,12 @@ def test_or_and_field_filters(app):
 def test_filters_combine_with_the_query(app):
     assert top(app, "ที่ดิน", division=["engineering"]) == ["building-permit"]
     assert top(app, "", knowledge=["tacit"], division=["education"]) == ["tradition-note"]
-    assert top(app, "", fiscal_year=["2568"]) == ["road-repair-lesson"]   # 1 Oct 2024
+    assert top(app, "", fiscal_year=["2568"]) == ["road-repair-lesson"]  # 1 Oct 2024
 
 
-@pytest.mark.parametrize("q", ['"', '"ภาษี', "-", "*", "OR", "division:", "🙂🙂", "\x00\x1f", "ก" * 10000, "a:b:c", '""'])
+@pytest.mark.parametrize(
+    "q", ['"', '"ภาษี', "-", "*", "OR", "division:", "🙂🙂", "\x00\x1f", "ก" * 10000, "a:b:c", '""']
+)
 def test_malformed_queries_never_fail(app, q):
     top(app, q)
 
@@ -76,11 +82,14 @@ def test_facets_follow_the_query(app):
     assert result.facets["division"] == {"finance": 1, "engineering": 1}
 
 
-@pytest.mark.parametrize("typo, fixed, expected", [
-    ("ภาษีที่ดืน", "ภาษีที่ดิน", "land-tax-manual"),       # wrong vowel inside a compound
-    ("ก่อสรัาง", "ก่อสร้าง", "building-permit"),         # tone mark misplaced
-    ("ถนนลูกรง", "ถนนลูกรัง", "road-repair-lesson"),      # a vowel left out
-])
+@pytest.mark.parametrize(
+    "typo, fixed, expected",
+    [
+        ("ภาษีที่ดืน", "ภาษีที่ดิน", "land-tax-manual"),  # wrong vowel inside a compound
+        ("ก่อสรัาง", "ก่อสร้าง", "building-permit"),  # tone mark misplaced
+        ("ถนนลูกรง", "ถนนลูกรัง", "road-repair-lesson"),  # a vowel left out
+    ],
+)
 def test_typos_are_corrected_without_drowning_exact_matches(app, typo, fixed, expected):
     with app.test_request_context():
         result = repository.run_query(typo)

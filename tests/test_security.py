@@ -1,6 +1,7 @@
 """Security headers, error pages without tracebacks, ids and paths that
 cannot reach files that are not content, and queries that cannot break or
 stall the search."""
+
 from __future__ import annotations
 
 import html
@@ -14,9 +15,9 @@ import pytest
 
 from indexer import build_index
 from indexer.analysis import thai
-from indexer.engine.whoosh import SearchIndex
 from indexer.content.loader import content_files, read_file
 from indexer.content.office import load_office
+from indexer.engine.whoosh import SearchIndex
 from kmsearch import create_app
 from kmsearch.search.query import parse
 
@@ -32,10 +33,21 @@ def text(resp) -> str:
 # --- headers -----------------------------------------------------------------
 
 PAGES = [
-    ("/", 200), ("/search?q=ภาษีที่ดิน", 200), ("/search?q=x&division=nowhere", 400), ("/a/land-tax-manual", 200),
-    ("/a/land-tax", 301), ("/a/no-such-article", 404), ("/division/finance", 200), ("/division/nowhere", 404),
-    ("/api/search?q=ภาษี", 200), ("/api/search?page=0", 400), ("/api/articles/land-tax-manual", 200),
-    ("/api/articles/nope", 404), ("/api/suggest?q=ภาษี", 200), ("/static/style.css", 200), ("/nowhere", 404),
+    ("/", 200),
+    ("/search?q=ภาษีที่ดิน", 200),
+    ("/search?q=x&division=nowhere", 400),
+    ("/a/land-tax-manual", 200),
+    ("/a/land-tax", 301),
+    ("/a/no-such-article", 404),
+    ("/division/finance", 200),
+    ("/division/nowhere", 404),
+    ("/api/search?q=ภาษี", 200),
+    ("/api/search?page=0", 400),
+    ("/api/articles/land-tax-manual", 200),
+    ("/api/articles/nope", 404),
+    ("/api/suggest?q=ภาษี", 200),
+    ("/static/style.css", 200),
+    ("/nowhere", 404),
 ]
 
 
@@ -55,7 +67,7 @@ def test_every_response_carries_the_security_headers(client, url, status):
     assert resp.headers["Referrer-Policy"] in ("same-origin", "no-referrer", "strict-origin")
     assert resp.headers["X-Frame-Options"] == "DENY"
     assert "Strict-Transport-Security" not in resp.headers, "only over HTTPS"
-    resp.close()   # a static file is sent from an open file
+    resp.close()  # a static file is sent from an open file
 
 
 def test_hsts_over_https(client):
@@ -63,8 +75,17 @@ def test_hsts_over_https(client):
     assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-@pytest.mark.parametrize("url", ["/", "/search?q=ภาษีที่ดิน", "/a/land-tax-manual", "/division/finance",
-                                 "/a/no-such-article", "/search?q=x&division=nowhere"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/",
+        "/search?q=ภาษีที่ดิน",
+        "/a/land-tax-manual",
+        "/division/finance",
+        "/a/no-such-article",
+        "/search?q=x&division=nowhere",
+    ],
+)
 def test_pages_need_nothing_the_policy_blocks(client, url):
     """No inline script, inline style or event handler in any template."""
     body = text(client.get(url))
@@ -75,7 +96,7 @@ def test_pages_need_nothing_the_policy_blocks(client, url):
     for m in re.finditer(r"<(link|script|img)\b[^>]*\b(href|src)=\"([^\"]+)\"", body):
         tag, _, url_ = m.groups()
         if tag == "link" and "stylesheet" not in m.group(0) and "icon" not in m.group(0):
-            continue   # canonical, alternate: addresses, not loaded resources
+            continue  # canonical, alternate: addresses, not loaded resources
         assert url_.startswith("/") and not url_.startswith("//"), f"{tag} loads {url_} from another origin"
 
 
@@ -88,6 +109,7 @@ def test_the_stylesheet_loads_nothing_from_elsewhere(client):
 
 
 # --- errors ------------------------------------------------------------------
+
 
 def _app_with_a_bug(built, **settings):
     app = create_app({**built, "USAGE_DB": "off", **settings})
@@ -150,6 +172,7 @@ def test_no_debugger_without_debug(built):
 
 # --- ids and paths -----------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def walled(tmp_path_factory):
     """A content folder with things beside the documents that must never be
@@ -177,9 +200,13 @@ def walled(tmp_path_factory):
     # Links to a file outside (through a link), and to files in folders that
     # are not content (drafts, git): none of them becomes an attachment.
     (content / "finance" / "with-form.md").write_text(
-        _doc("with-form", "แบบฟอร์ม [ดาวน์โหลด](forms/evil.pdf) [ร่าง](../_drafts/notes.txt) "
-                          "[git](../.git/notes.txt) [ตั้งค่า](../kmsearch.yaml) [ร่าง](../_drafts/draft.md)"),
-        encoding="utf-8")
+        _doc(
+            "with-form",
+            "แบบฟอร์ม [ดาวน์โหลด](forms/evil.pdf) [ร่าง](../_drafts/notes.txt) "
+            "[git](../.git/notes.txt) [ตั้งค่า](../kmsearch.yaml) [ร่าง](../_drafts/draft.md)",
+        ),
+        encoding="utf-8",
+    )
     index = root / "index"
     report = build_index(content, index)
     app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index)})
@@ -188,8 +215,10 @@ def walled(tmp_path_factory):
 
 
 def _doc(doc_id: str, body: str) -> str:
-    return (f"---\nid: {doc_id}\ntitle: เอกสาร {doc_id}\ndivision: กองคลัง\ntype: manual\n"
-            f"knowledge: explicit\ndate: 2024-01-01\n---\n{body}\n")
+    return (
+        f"---\nid: {doc_id}\ntitle: เอกสาร {doc_id}\ndivision: กองคลัง\ntype: manual\n"
+        f"knowledge: explicit\ndate: 2024-01-01\n---\n{body}\n"
+    )
 
 
 def test_links_out_of_the_content_folder_are_not_followed(walled):
@@ -216,20 +245,47 @@ def test_the_content_folder_itself_may_be_a_link(walled, tmp_path):
 
 
 TRAVERSALS = [
-    "/secret.txt", "/content/secret.txt", "/kmsearch.yaml", "/.git/config", "/_drafts/draft.md",
-    "/static/../secret.txt", "/static/%2e%2e/%2e%2e/content/secret.txt", "/static/..%2f..%2fsecret.txt",
-    "/static/..%5c..%5csecret.txt", "/static//etc/passwd", "/static/%2fetc%2fpasswd",
-    "/a/../../secret.txt", "/a/..%2f..%2fsecret.txt", "/a/%2e%2e", "/a/%00", "/a/outside-secret", "/a/draft",
-    "/a/" + "a" * 5000, "/a/LAND-TAX-MANUAL", "/a/land-tax-manual%0a", "/a/land-tax-manual/", "/api/articles/..%2fsecret",
-    "/api/articles/outside-secret", "/api/articles/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
-    "/a/with-form/files/forms/evil.pdf", "/a/with-form/files/../secret.txt", "/a/with-form/files/..%2f..%2fsecret.txt",
-    "/a/with-form/files/%2e%2e/%2e%2e/secret.txt", "/a/with-form/files//etc/passwd", "/a/with-form/files/secret.txt",
-    "/a/with-form/files/../../.git/config", "/a/land-tax-manual/files/land-tax-manual.md",
-    "/a/with-form/files/../_drafts/notes.txt", "/a/with-form/files/..%2f_drafts%2fnotes.txt",
+    "/secret.txt",
+    "/content/secret.txt",
+    "/kmsearch.yaml",
+    "/.git/config",
+    "/_drafts/draft.md",
+    "/static/../secret.txt",
+    "/static/%2e%2e/%2e%2e/content/secret.txt",
+    "/static/..%2f..%2fsecret.txt",
+    "/static/..%5c..%5csecret.txt",
+    "/static//etc/passwd",
+    "/static/%2fetc%2fpasswd",
+    "/a/../../secret.txt",
+    "/a/..%2f..%2fsecret.txt",
+    "/a/%2e%2e",
+    "/a/%00",
+    "/a/outside-secret",
+    "/a/draft",
+    "/a/" + "a" * 5000,
+    "/a/LAND-TAX-MANUAL",
+    "/a/land-tax-manual%0a",
+    "/a/land-tax-manual/",
+    "/api/articles/..%2fsecret",
+    "/api/articles/outside-secret",
+    "/api/articles/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+    "/a/with-form/files/forms/evil.pdf",
+    "/a/with-form/files/../secret.txt",
+    "/a/with-form/files/..%2f..%2fsecret.txt",
+    "/a/with-form/files/%2e%2e/%2e%2e/secret.txt",
+    "/a/with-form/files//etc/passwd",
+    "/a/with-form/files/secret.txt",
+    "/a/with-form/files/../../.git/config",
+    "/a/land-tax-manual/files/land-tax-manual.md",
+    "/a/with-form/files/../_drafts/notes.txt",
+    "/a/with-form/files/..%2f_drafts%2fnotes.txt",
     "/a/with-form/files/../.git/notes.txt",
-    "/a/with-form/files/../kmsearch.yaml", "/a/with-form/files/../_drafts/draft.md",
-    "/a/land-tax-manual/files/../../kmsearch.yaml", "/a/land-tax-manual/files/%00",
-    "/division/..%2f..%2fsecret.txt", "/search?q=../../secret.txt&tag=../../../etc/passwd",
+    "/a/with-form/files/../kmsearch.yaml",
+    "/a/with-form/files/../_drafts/draft.md",
+    "/a/land-tax-manual/files/../../kmsearch.yaml",
+    "/a/land-tax-manual/files/%00",
+    "/division/..%2f..%2fsecret.txt",
+    "/search?q=../../secret.txt&tag=../../../etc/passwd",
 ]
 
 
@@ -237,7 +293,7 @@ TRAVERSALS = [
 def test_no_url_serves_a_file_that_is_not_content(walled, url):
     resp = walled["client"].get(url)
     body = text(resp)
-    resp.close()   # a served file would stay open
+    resp.close()  # a served file would stay open
     assert resp.status_code in (200, 301, 308, 400, 404, 410), resp.status_code
     assert SECRET not in body
     if resp.status_code == 200:
@@ -260,13 +316,77 @@ def test_invalid_ids_never_reach_the_index(client, monkeypatch):
 # --- queries -----------------------------------------------------------------
 
 HOSTILE_QUERIES = [
-    '"ภาษีที่ดิน', 'ภาษี"', '"', '""', '"""', "-", "--", "- -", "-ภาษี", '-"', "*", "**", "?", "ภาษี*", "(", ")",
-    "[", "]", "{", "}", "\\", "/", "%", "&", "|", "^", "~", "OR", "OR OR", "ภาษี OR", "OR ภาษี", "AND", "NOT",
-    "division:", "division:nowhere", "type:", 'tag:"', "year:", "year:abc", "year:99999999999999999999999",
-    "year:-1", "ปี:", "ปี:๙๙๙๙", "area:ไม่มี", ":", "::", "a:b:c", "😀", "😀" * 200, "ภาษี😀ที่ดิน",
-    "\x00", "\x00ภาษี", "\x1b[31mภาษี", "\x7f", "\u200b", "\u202eภาษี", "\ufeff", "\ud7ff", "\uffff",
-    "่่่่", "ำำำ", "ก" * 10_000, "ภาษีที่ดิน " * 1000, "a" * 10_000, "x " * 5000, "<script>alert(1)</script>",
-    "' OR 1=1 --", "%00", "%s%s%s", "{{7*7}}", "${jndi:ldap://x}",
+    '"ภาษีที่ดิน',
+    'ภาษี"',
+    '"',
+    '""',
+    '"""',
+    "-",
+    "--",
+    "- -",
+    "-ภาษี",
+    '-"',
+    "*",
+    "**",
+    "?",
+    "ภาษี*",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    "\\",
+    "/",
+    "%",
+    "&",
+    "|",
+    "^",
+    "~",
+    "OR",
+    "OR OR",
+    "ภาษี OR",
+    "OR ภาษี",
+    "AND",
+    "NOT",
+    "division:",
+    "division:nowhere",
+    "type:",
+    'tag:"',
+    "year:",
+    "year:abc",
+    "year:99999999999999999999999",
+    "year:-1",
+    "ปี:",
+    "ปี:๙๙๙๙",
+    "area:ไม่มี",
+    ":",
+    "::",
+    "a:b:c",
+    "😀",
+    "😀" * 200,
+    "ภาษี😀ที่ดิน",
+    "\x00",
+    "\x00ภาษี",
+    "\x1b[31mภาษี",
+    "\x7f",
+    "\u200b",
+    "\u202eภาษี",
+    "\ufeff",
+    "\ud7ff",
+    "\uffff",
+    "่่่่",
+    "ำำำ",
+    "ก" * 10_000,
+    "ภาษีที่ดิน " * 1000,
+    "a" * 10_000,
+    "x " * 5000,
+    "<script>alert(1)</script>",
+    "' OR 1=1 --",
+    "%00",
+    "%s%s%s",
+    "{{7*7}}",
+    "${jndi:ldap://x}",
 ]
 
 
@@ -284,14 +404,26 @@ def test_malformed_queries_never_fail(client, q):
 def test_long_queries_are_cut_to_the_setting(make_app):
     client = make_app(MAX_QUERY_CHARS=20).test_client()
     data = client.get("/api/search", query_string={"q": "ภาษีที่ดิน" * 100}).get_json()
-    assert len(data["query"]) <= 20 and "ภาษี" in data["query"]    # its words, each once
+    assert len(data["query"]) <= 20 and "ภาษี" in data["query"]  # its words, each once
     body = text(client.get("/search", query_string={"q": "ภาษีที่ดิน" * 100}))
     assert "ภาษีที่ดิน" * 3 not in body
 
 
 @pytest.mark.parametrize("url", ["/search?q=ภาษี", "/api/search?q=ภาษี", "/division/finance"])
-@pytest.mark.parametrize("page,status", [("1", 200), ("100", 200), ("0", 400), ("-1", 400), ("101", 400),
-                                         ("99999999999999999999999", 400), ("abc", 400), ("1.5", 400), ("", 200)])
+@pytest.mark.parametrize(
+    "page,status",
+    [
+        ("1", 200),
+        ("100", 200),
+        ("0", 400),
+        ("-1", 400),
+        ("101", 400),
+        ("99999999999999999999999", 400),
+        ("abc", 400),
+        ("1.5", 400),
+        ("", 200),
+    ],
+)
 def test_page_limits(client, url, page, status):
     resp = client.get(f"{url}&page={page}" if "?" in url else f"{url}?page={page}")
     assert resp.status_code == status
@@ -340,8 +472,11 @@ class _CountingVocabulary:
 def test_spelling_correction_work_is_bounded():
     rnd = random.Random("kmsearch-dos")
     letters = [chr(c) for c in range(0x0E01, 0x0E2F)] + list("ะาิีุู่้เแ")
-    for q in ["".join(rnd.choice(letters) for _ in range(500)),
-              " ".join("".join(rnd.choice(letters) for _ in range(5)) for _ in range(80)), "ที่ดืน " * 80]:
+    for q in [
+        "".join(rnd.choice(letters) for _ in range(500)),
+        " ".join("".join(rnd.choice(letters) for _ in range(5)) for _ in range(80)),
+        "ที่ดืน " * 80,
+    ]:
         vocabulary = _CountingVocabulary()
         parse(q, thai.Segmenter([]), None, (), None, "relevance", vocabulary)
         assert vocabulary.lookups <= 30, vocabulary.lookups
@@ -352,7 +487,7 @@ def test_query_parsing_of_the_longest_allowed_query_is_quick():
     import time
 
     office = load_office(DATA)
-    q = "".join(random.Random(1).choice("ภาษีที่ดินกขค \"-:") for _ in range(500))
+    q = "".join(random.Random(1).choice('ภาษีที่ดินกขค "-:') for _ in range(500))
     started = time.perf_counter()
     parsed = parse(q, thai.Segmenter([]), office, (), None, "relevance", None)
     assert time.perf_counter() - started < 2.0
@@ -376,8 +511,8 @@ def test_serve_runs_waitress_and_the_development_server_only_with_debug(built, m
     from click.testing import CliRunner
     from flask import Flask
 
-    from kmsearch.web import server
     from kmsearch.cli import cli
+    from kmsearch.web import server
 
     calls = []
     monkeypatch.setattr(server, "serve", lambda app, **kw: calls.append(("waitress", app.debug)))
@@ -390,12 +525,15 @@ def test_serve_runs_waitress_and_the_development_server_only_with_debug(built, m
 
 # --- URL parameters ------------------------------------------------------------
 
+
 def hrefs(resp) -> list[str]:
     return [html.unescape(h) for h in re.findall(r'href="([^"]*)"', text(resp))]
 
 
-@pytest.mark.parametrize("url", ["/search?q=ภาษี&division=finance&sort=date", "/search?q=&type=manual",
-                                 "/division/finance", "/type/manual", "/"])
+@pytest.mark.parametrize(
+    "url",
+    ["/search?q=ภาษี&division=finance&sort=date", "/search?q=&type=manual", "/division/finance", "/type/manual", "/"],
+)
 def test_unknown_parameters_never_reach_a_link(client, url):
     junk = "&utm_source=line&fbclid=ABC&evil=%22%3E%3Cscript%3E&q2=x&division_=y"
     resp = client.get(url + ("&" if "?" in url else "?") + junk.lstrip("&"))
@@ -447,8 +585,9 @@ def test_a_large_form_is_refused(make_app):
     assert resp.status_code == 413 and "ใหญ่เกินไป" in text(resp)
 
 
-@pytest.mark.parametrize("qs", ["sort=random", "page=²", "page=๒๐๐", "page=%20", "division=nowhere",
-                                "year=²²²²", "tag=" + "x" * 101])
+@pytest.mark.parametrize(
+    "qs", ["sort=random", "page=²", "page=๒๐๐", "page=%20", "division=nowhere", "year=²²²²", "tag=" + "x" * 101]
+)
 def test_one_parser_per_parameter_for_pages_and_api(client, qs):
     """The page and the API refuse the same values with the same Thai message."""
     page = client.get(f"/search?q=ภาษี&{qs}")

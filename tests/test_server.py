@@ -1,4 +1,5 @@
 """The real server process, as `make run` starts it, searched over HTTP."""
+
 from __future__ import annotations
 
 import json
@@ -32,6 +33,7 @@ def test_thai_search_over_http(server):
 
 
 # --- waitress's own answers --------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def running(tmp_path_factory):
@@ -83,8 +85,9 @@ def test_oversized_headers_are_a_thai_431_with_the_security_headers(running):
 
 
 def test_the_app_answers_as_usual_after_them(running):
-    status, headers, body = raw_request(running, b"GET /search?q=%E0%B8%A0%E0%B8%B2%E0%B8%A9%E0%B8%B5 HTTP/1.1\r\n"
-                                                 b"Host: x\r\nConnection: close\r\n\r\n")
+    status, headers, body = raw_request(
+        running, b"GET /search?q=%E0%B8%A0%E0%B8%B2%E0%B8%A9%E0%B8%B5 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
     assert status.split()[1] == "200" and "ภาษี" in body
     assert headers["x-frame-options"] == "DENY"
 
@@ -94,8 +97,9 @@ def test_behind_a_trusted_proxy_the_sign_in_limit_is_per_forwarded_client(tmp_pa
         monkeypatch.setenv(name, value)
 
     def sign_in(base, forwarded_for):
-        request = urllib.request.Request(base + "/km/login", data=b"token=wrong",
-                                         headers={"X-Forwarded-For": forwarded_for})
+        request = urllib.request.Request(
+            base + "/km/login", data=b"token=wrong", headers={"X-Forwarded-For": forwarded_for}
+        )
         try:
             urllib.request.urlopen(request, timeout=10).close()
         except urllib.error.HTTPError as e:

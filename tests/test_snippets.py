@@ -57,8 +57,11 @@ def test_html_in_text_is_escaped():
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from(MARKED + ("และ", "ของ", "ประชาชน", "๑๒", "น้ำ")), min_size=1, max_size=80),
-       st.sampled_from(MARKED), st.integers(20, 120))
+@given(
+    st.lists(st.sampled_from(MARKED + ("และ", "ของ", "ประชาชน", "๑๒", "น้ำ")), min_size=1, max_size=80),
+    st.sampled_from(MARKED),
+    st.integers(20, 120),
+)
 def test_never_cuts_a_cluster(words, query, size):
     text = "".join(words)  # no spaces, so the snippet is an exact slice
     q = thai.words(query, SEG)
@@ -67,7 +70,7 @@ def test_never_cuts_a_cluster(words, query, size):
     assert start != -1
     bounds = thai.cluster_bounds(text)
     at = start
-    for i, piece in enumerate(s.replace("</mark>", "<mark>").split("<mark>")):
+    for piece in s.replace("</mark>", "<mark>").split("<mark>"):
         assert at in bounds, (text, s)
         at += len(piece)
     assert at in bounds

@@ -1,5 +1,6 @@
 """The Thai calendar and numerals: one rule for every year a person types,
 in a filter, a query, the dashboard or the report command."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -13,12 +14,39 @@ from kmsearch.cli import cli
 
 # Each of these once took a different path: ² is a digit to str.isdigit()
 # (a 500), 0000 and 0001 became years before the first Python date.
-NOT_YEARS = ["²²²²", "٢٥٦٧", "67", "12", "0000", "0001", "2300", "9999", "20245", "-2567", "2,567", "25 67", "",
-             "two", "๒๕๖", "2567.0"]
+NOT_YEARS = [
+    "²²²²",
+    "٢٥٦٧",
+    "67",
+    "12",
+    "0000",
+    "0001",
+    "2300",
+    "9999",
+    "20245",
+    "-2567",
+    "2,567",
+    "25 67",
+    "",
+    "two",
+    "๒๕๖",
+    "2567.0",
+]
 
 
-@pytest.mark.parametrize("given, year", [("2567", 2567), ("๒๕๖๗", 2567), ("2024", 2567), (2568, 2568),
-                                         (" 2566 ", 2566), ("๒๐๒๔", 2567), ("1900", 2443), ("2742", 2742)])
+@pytest.mark.parametrize(
+    "given, year",
+    [
+        ("2567", 2567),
+        ("๒๕๖๗", 2567),
+        ("2024", 2567),
+        (2568, 2568),
+        (" 2566 ", 2566),
+        ("๒๐๒๔", 2567),
+        ("1900", 2443),
+        ("2742", 2742),
+    ],
+)
 def test_a_year_in_either_era_and_either_digits(given, year):
     assert thaidate.parse_year(given) == year
 
@@ -56,6 +84,7 @@ def test_dates_in_the_buddhist_era():
 
 # --- every parser of a year answers 400, never 500 ---------------------------
 
+
 @pytest.mark.parametrize("bad", ["²²²²", "0000", "0001", "12", "٢٥٦٧"])
 @pytest.mark.parametrize("url", ["/search?q=ภาษี&year=", "/api/search?q=ภาษี&year=", "/km?year="])
 def test_a_bad_year_is_a_thai_400_everywhere(client, url, bad):
@@ -91,8 +120,20 @@ def test_year_in_the_query_follows_the_same_rule(client):
 
 @pytest.mark.parametrize("bad", ["²²²²", "0000", "67"])
 def test_report_command_refuses_a_bad_year_cleanly(built, tmp_path, bad):
-    result = CliRunner().invoke(cli, ["report", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"],
-                                      "--usage-db", str(tmp_path / "u.db"), "--fiscal-year", bad])
+    result = CliRunner().invoke(
+        cli,
+        [
+            "report",
+            "--content",
+            built["CONTENT_DIR"],
+            "--index",
+            built["INDEX_DIR"],
+            "--usage-db",
+            str(tmp_path / "u.db"),
+            "--fiscal-year",
+            bad,
+        ],
+    )
     assert result.exit_code == 1
     assert "Traceback" not in result.output and "ไม่ใช่ปี" in result.output and "2567" in result.output
     assert not isinstance(result.exception, (ValueError, TypeError))

@@ -1,4 +1,5 @@
 """The usage log, with a real SQLite database, written through the app."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -38,8 +39,12 @@ def test_article_views_and_searches_are_recorded(logged, db):
     assert client.get("/search", query_string={"q": "  ดาวอังคาร  "}).status_code == 200
     assert client.get("/search", query_string={"q": "ที่ดิน", "division": "finance"}).status_code == 200
     rows = events(db)
-    assert [(r["kind"], r["channel"]) for r in rows] == [("view", "web"), ("search", "web"), ("search", "web"),
-                                                         ("search", "web")]
+    assert [(r["kind"], r["channel"]) for r in rows] == [
+        ("view", "web"),
+        ("search", "web"),
+        ("search", "web"),
+        ("search", "web"),
+    ]
     assert rows[0]["doc"] == "land-tax-manual" and rows[0]["division"] == "finance"
     assert rows[1]["query"] == "ภาษีที่ดิน" and rows[1]["results"] >= 1
     assert rows[2]["query"] == "ดาวอังคาร" and rows[2]["results"] == 0, "whitespace collapsed, zero results kept"
@@ -54,14 +59,16 @@ def test_api_use_is_recorded_and_typing_is_not(logged, db):
     assert client.get("/api/suggest", query_string={"q": "ภาษ"}).status_code == 200
     rows = events(db)
     assert [(r["kind"], r["channel"], r["doc"]) for r in rows] == [
-        ("search", "api", ""), ("view", "api", "egp-regulation")]
+        ("search", "api", ""),
+        ("view", "api", "egp-regulation"),
+    ]
     assert rows[0]["query"] == "e-gp" and rows[0]["results"] >= 1
 
 
 def test_what_is_not_a_read_is_not_counted(logged, db):
     app, client = logged
-    client.get("/a/land-tax")                                   # old id: a redirect
-    client.get("/a/no-such-thing")                              # 404
+    client.get("/a/land-tax")  # old id: a redirect
+    client.get("/a/no-such-thing")  # 404
     client.get("/search", query_string={"q": "ภาษี", "page": "2"})  # paging on is the same search
     client.get("/a/land-tax-manual", headers={"User-Agent": "Mozilla/5.0 (compatible; Googlebot/2.1)"})
     client.get("/a/land-tax-manual", headers={"Sec-Purpose": "prefetch"})
@@ -72,8 +79,7 @@ def test_what_is_not_a_read_is_not_counted(logged, db):
 
 def test_feeds_are_recognised_by_their_content_type(make_app, db):
     app = make_app(USAGE_DB=str(db))
-    app.add_url_rule("/test-feed.xml", "test_feed",
-                     lambda: Response("<feed/>", mimetype="application/atom+xml"))
+    app.add_url_rule("/test-feed.xml", "test_feed", lambda: Response("<feed/>", mimetype="application/atom+xml"))
     app.test_client().get("/test-feed.xml")
     assert [(r["kind"], r["channel"], r["doc"]) for r in events(db)] == [("feed", "feed", "/test-feed.xml")]
 
@@ -82,8 +88,9 @@ def test_no_personal_data_is_kept(logged, db):
     app, client = logged
     agent = "Mozilla/5.0 (Linux; Android 14) UniqueAgentString/9.9"
     client.get("/a/land-tax-manual", headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": "10.9.8.7"})
-    client.get("/search", query_string={"q": "ภาษี"}, headers={"User-Agent": agent},
-               environ_base={"REMOTE_ADDR": "10.9.8.7"})
+    client.get(
+        "/search", query_string={"q": "ภาษี"}, headers={"User-Agent": agent}, environ_base={"REMOTE_ADDR": "10.9.8.7"}
+    )
     assert len(events(db)) == 2
     with closing(sqlite3.connect(db)) as con:
         columns = {r[1] for r in con.execute("PRAGMA table_info(events)")}
@@ -152,7 +159,7 @@ def test_a_full_database_loses_the_line(tmp_path, monkeypatch):
     def tiny(*args, **kwargs):
         con = real(*args, **kwargs)
         pages = con.execute("PRAGMA page_count").fetchone()[0]
-        con.execute(f"PRAGMA max_page_count = {pages}")     # no room left: the disk is full
+        con.execute(f"PRAGMA max_page_count = {pages}")  # no room left: the disk is full
         return con
 
     monkeypatch.setattr(sqlite3, "connect", tiny)
@@ -166,7 +173,7 @@ def test_thai_days_and_fiscal_year_boundaries(tmp_path):
     log.record("view", doc="a", at=dt.datetime(2024, 9, 30, 23, 59, 59))
     log.record("view", doc="b", at=dt.datetime(2024, 10, 1, 0, 0, 0))
     # 17:30 UTC on 30 September is already 1 October in Thailand.
-    log.record("view", doc="c", at=dt.datetime(2024, 9, 30, 17, 30, tzinfo=dt.timezone.utc))
+    log.record("view", doc="c", at=dt.datetime(2024, 9, 30, 17, 30, tzinfo=dt.UTC))
     fy2567 = log.rows(dt.date(2023, 10, 1), dt.date(2024, 9, 30))
     fy2568 = log.rows(dt.date(2024, 10, 1), dt.date(2025, 9, 30))
     assert [(r.month, r.doc, r.n) for r in fy2567] == [("2024-09", "a", 1)]
@@ -180,7 +187,7 @@ def test_old_rows_are_rolled_up_and_still_counted(tmp_path):
         log.record("view", doc="a", division="finance", at=dt.datetime(2024, 3, day, 9))
     log.record("search", query="ภาษี", results=0, at=dt.datetime(2024, 3, 1, 9))
     log.record("search", query="ภาษี", results=4, at=dt.datetime(2024, 3, 1, 10))
-    log.record("view", doc="a", division="finance", at=dt.datetime(2024, 6, 14, 9))   # recent: stays raw
+    log.record("view", doc="a", division="finance", at=dt.datetime(2024, 6, 14, 9))  # recent: stays raw
     year = (dt.date(2023, 10, 1), dt.date(2024, 9, 30))
     before = sorted(log.rows(*year))
 
@@ -188,7 +195,7 @@ def test_old_rows_are_rolled_up_and_still_counted(tmp_path):
     assert log.raw_count() == 1
     assert sorted(log.rows(*year)) == before
 
-    log.record("view", doc="a", division="finance", at=dt.datetime(2024, 3, 2, 18))   # a late line, same day
+    log.record("view", doc="a", division="finance", at=dt.datetime(2024, 3, 2, 18))  # a late line, same day
     assert log.rollup() == 1
     views = [r for r in log.rows(*year) if r.kind == "view"]
     assert sorted((r.month, r.n) for r in views) == [("2024-03", 4), ("2024-06", 1)]
@@ -206,7 +213,7 @@ def test_a_deleted_log_is_created_again_and_keeps_recording(logged, db):
     app, client = logged
     client.get("/a/land-tax-manual")
     assert len(events(db)) == 1
-    db.unlink()                                  # a clean-up while the server runs
+    db.unlink()  # a clean-up while the server runs
     for _ in range(3):
         client.get("/a/egp-regulation")
     assert [e["doc"] for e in events(db)] == ["egp-regulation"] * 3
@@ -218,13 +225,16 @@ def test_a_replaced_log_is_followed(logged, db, tmp_path):
     client.get("/a/land-tax-manual")
     restored = tmp_path / "backup.sqlite3"
     with closing(sqlite3.connect(db)) as live, closing(sqlite3.connect(restored)) as backup:
-        live.backup(backup)                       # the backup holds that one view
+        live.backup(backup)  # the backup holds that one view
     client.get("/a/land-tax-manual")
-    os.replace(restored, db)                      # restored while serving
+    os.replace(restored, db)  # restored while serving
     client.get("/a/egp-regulation")
     client.get("/search", query_string={"q": "ภาษี"})
     assert [(e["kind"], e["doc"]) for e in events(db)] == [
-        ("view", "land-tax-manual"), ("view", "egp-regulation"), ("search", "")]
+        ("view", "land-tax-manual"),
+        ("view", "egp-regulation"),
+        ("search", ""),
+    ]
     assert events(db)[2]["query"] == "ภาษี"
 
 

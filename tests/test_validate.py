@@ -44,26 +44,42 @@ def test_valid_document(office):
     assert doc.fiscal_year == 2567
 
 
-@pytest.mark.parametrize("lines, expected", [
-    ("title: \n", "finance/sample-doc.md:3: title: is missing"),
-    ("division: กองคลงั\n", "finance/sample-doc.md:4: division: unknown division 'กองคลงั'; did you mean 'กองคลัง'?"),
-    ("division: finanse\n", "finance/sample-doc.md:4: division: unknown division 'finanse'; did you mean 'finance'?"),
-    ("type: manul\n", "finance/sample-doc.md:5: type: unknown document type 'manul'; did you mean 'manual'?"),
-    ("knowledge: tacit\n", "finance/sample-doc.md:6: holder: is missing: tacit knowledge needs the person to ask"),
-    ("date: 2024-13-01\n", "finance/sample-doc.md:7: date: '2024-13-01' is not a real date (month must be in 1..12)"),
-    ("date: เมื่อวาน\n", "finance/sample-doc.md:7: date: 'เมื่อวาน' is not a date: write 2024-03-12, 12/03/2567 or 12 มี.ค. 2567"),
-    ("id: Land Tax\n", "finance/sample-doc.md:2: id: 'Land Tax' is not a valid id: use lower-case a-z, 0-9 and '-', e.g. land-tax-manual"),
-    ("titel: x\n", "finance/sample-doc.md:8: titel: unknown field; did you mean 'title'?"),
-    ("updated: 2020-01-01\n", "finance/sample-doc.md:8: updated: 2020-01-01 is before date 2024-03-12"),
-    ("area: [กฎหมาย]\n", "finance/sample-doc.md:8: area: unknown knowledge area 'กฎหมาย'"),
-])
+@pytest.mark.parametrize(
+    "lines, expected",
+    [
+        ("title: \n", "finance/sample-doc.md:3: title: is missing"),
+        ("division: กองคลงั\n", "finance/sample-doc.md:4: division: unknown division 'กองคลงั'; did you mean 'กองคลัง'?"),
+        (
+            "division: finanse\n",
+            "finance/sample-doc.md:4: division: unknown division 'finanse'; did you mean 'finance'?",
+        ),
+        ("type: manul\n", "finance/sample-doc.md:5: type: unknown document type 'manul'; did you mean 'manual'?"),
+        ("knowledge: tacit\n", "finance/sample-doc.md:6: holder: is missing: tacit knowledge needs the person to ask"),
+        (
+            "date: 2024-13-01\n",
+            "finance/sample-doc.md:7: date: '2024-13-01' is not a real date (month must be in 1..12)",
+        ),
+        (
+            "date: เมื่อวาน\n",
+            "finance/sample-doc.md:7: date: 'เมื่อวาน' is not a date: write 2024-03-12, 12/03/2567 or 12 มี.ค. 2567",
+        ),
+        (
+            "id: Land Tax\n",
+            "finance/sample-doc.md:2: id: 'Land Tax' is not a valid id: "
+            "use lower-case a-z, 0-9 and '-', e.g. land-tax-manual",
+        ),
+        ("titel: x\n", "finance/sample-doc.md:8: titel: unknown field; did you mean 'title'?"),
+        ("updated: 2020-01-01\n", "finance/sample-doc.md:8: updated: 2020-01-01 is before date 2024-03-12"),
+        ("area: [กฎหมาย]\n", "finance/sample-doc.md:8: area: unknown knowledge area 'กฎหมาย'"),
+    ],
+)
 def test_each_problem_names_file_line_and_field(office, lines, expected):
     key = lines.split(":")[0]
-    head = "\n".join(l for l in HEAD.splitlines() if not l.startswith(key + ":")) + "\n"
+    head = "\n".join(line for line in HEAD.splitlines() if not line.startswith(key + ":")) + "\n"
     # keep the field on its original line when it replaces one
-    original = [l for l in HEAD.splitlines()]
-    if any(l.startswith(key + ":") for l in original):
-        head = "\n".join(lines.rstrip("\n") if l.startswith(key + ":") else l for l in original) + "\n"
+    original = HEAD.splitlines()
+    if any(line.startswith(key + ":") for line in original):
+        head = "\n".join(lines.rstrip("\n") if line.startswith(key + ":") else line for line in original) + "\n"
     else:
         head = HEAD + lines
     problems = problems_of(head + "---\nเนื้อหา\n", office)
@@ -83,26 +99,37 @@ def test_invalid_yaml_names_the_line(office):
 
 def test_missing_front_matter(office):
     assert problems_of("# แค่หัวข้อ\n", office) == [
-        "finance/sample-doc.md:1: front-matter: missing: the file must start with a line '---', the fields, and another '---'"]
+        "finance/sample-doc.md:1: front-matter: missing: "
+        "the file must start with a line '---', the fields, and another '---'"
+    ]
 
 
-@pytest.mark.parametrize("day, year", [
-    (dt.date(2023, 9, 30), 2566), (dt.date(2023, 10, 1), 2567), (dt.date(2024, 9, 30), 2567),
-])
+@pytest.mark.parametrize(
+    "day, year",
+    [
+        (dt.date(2023, 9, 30), 2566),
+        (dt.date(2023, 10, 1), 2567),
+        (dt.date(2024, 9, 30), 2567),
+    ],
+)
 def test_fiscal_year_boundaries(day, year):
     from indexer.content.documents import fiscal_year
+
     assert fiscal_year(day) == year
 
 
 def test_duplicate_ids_name_both_files_and_keep_the_first(tmp_path):
     from .corpus import write_corpus
 
-    content = write_corpus(tmp_path / "c", {
-        "a/one.md": HEAD.replace("sample-doc", "same") + "---\nx\n",
-        "b/two.md": HEAD.replace("sample-doc", "same") + "---\ny\n",
-        "b/broken.md": "---\ntitle: [\n---\n",
-        "_templates/manual.md": "---\nnot: content\n---\n",
-    })
+    content = write_corpus(
+        tmp_path / "c",
+        {
+            "a/one.md": HEAD.replace("sample-doc", "same") + "---\nx\n",
+            "b/two.md": HEAD.replace("sample-doc", "same") + "---\ny\n",
+            "b/broken.md": "---\ntitle: [\n---\n",
+            "_templates/manual.md": "---\nnot: content\n---\n",
+        },
+    )
     report = check_content(content)
     messages = [str(p) for p in report.problems]
     assert report.documents == 1

@@ -1,5 +1,6 @@
 """Every page and API route through the test client, asserting on what a
 reader sees."""
+
 from __future__ import annotations
 
 import pytest
@@ -51,7 +52,7 @@ def test_article_page(client):
     assert "<h1>คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง</h1>" in body
     assert "<h2" in body and "ขั้นตอนการปฏิบัติงาน" in body
     assert "ปีงบประมาณ" in body and "2567" in body
-    assert 'href="/division/finance"' in body     # breadcrumb
+    assert 'href="/division/finance"' in body  # breadcrumb
 
 
 def test_tacit_article_names_the_person_to_ask(client):
@@ -69,11 +70,14 @@ def test_unknown_article_is_404_with_a_way_on(client):
     assert resp.status_code == 404 and "ค้นหา" in text(resp)
 
 
-@pytest.mark.parametrize("url, expect", [
-    ("/division/finance", "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง"),
-    ("/type/lesson", "ประเพณีกวนข้าวทิพย์ของชุมชน"),
-    ("/knowledge/tacit", "เรื่องเล่าการซ่อมถนนลูกรังหน้าฝน"),
-])
+@pytest.mark.parametrize(
+    "url, expect",
+    [
+        ("/division/finance", "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง"),
+        ("/type/lesson", "ประเพณีกวนข้าวทิพย์ของชุมชน"),
+        ("/knowledge/tacit", "เรื่องเล่าการซ่อมถนนลูกรังหน้าฝน"),
+    ],
+)
 def test_listing_pages(client, url, expect):
     resp = client.get(url)
     assert resp.status_code == 200 and expect in text(resp)
@@ -104,11 +108,21 @@ def test_api_filters_by_slug_or_thai_name(client):
     assert a["total"] == b["total"] == 2
 
 
-@pytest.mark.parametrize("qs, param", [
-    ("limit=0", "limit"), ("limit=51", "limit"), ("limit=abc", "limit"), ("page=0", "page"),
-    ("division=nowhere", "division"), ("type=memo", "type"), ("knowledge=secret", "knowledge"),
-    ("year=25x", "year"), ("sort=random", "sort"), ("colour=red", "colour"),
-])
+@pytest.mark.parametrize(
+    "qs, param",
+    [
+        ("limit=0", "limit"),
+        ("limit=51", "limit"),
+        ("limit=abc", "limit"),
+        ("page=0", "page"),
+        ("division=nowhere", "division"),
+        ("type=memo", "type"),
+        ("knowledge=secret", "knowledge"),
+        ("year=25x", "year"),
+        ("sort=random", "sort"),
+        ("colour=red", "colour"),
+    ],
+)
 def test_api_bad_parameters_are_400_json(client, qs, param):
     resp = client.get(f"/api/search?q=x&{qs}")
     assert resp.status_code == 400

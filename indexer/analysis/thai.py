@@ -6,6 +6,7 @@ highlights land on what the reader sees even after normalisation changed the
 text (Thai digits, decomposed sara am, zero-width characters, repeated
 letters).  Nothing here knows about the search engine.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -14,8 +15,9 @@ import re
 import tempfile
 import threading
 import unicodedata
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
-from typing import Iterable, Iterator, NamedTuple
+from typing import NamedTuple
 
 NIKHAHIT, SARA_AA, SARA_AM, SARA_E, SARA_AE = "\u0e4d", "\u0e32", "\u0e33", "\u0e40", "\u0e41"
 # Characters that Word and PDF exports leave inside Thai words and that a
@@ -26,7 +28,12 @@ TONE_MARKS = frozenset("\u0e48\u0e49\u0e4a\u0e4b")
 # come before the tone mark.
 UPPER_LOWER_VOWELS = frozenset("\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e47")
 THAI_LETTERS = re.compile(r"[\u0e01-\u0e2e]")
-COMBINING = frozenset(chr(c) for c in range(0x0E31, 0x0E4F) if unicodedata.combining(chr(c)) or chr(c) in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e")
+COMBINING = frozenset(
+    chr(c)
+    for c in range(0x0E31, 0x0E4F)
+    if unicodedata.combining(chr(c))
+    or chr(c) in "\u0e31\u0e34\u0e35\u0e36\u0e37\u0e38\u0e39\u0e3a\u0e47\u0e48\u0e49\u0e4a\u0e4b\u0e4c\u0e4d\u0e4e"
+)
 
 
 def _is_thai(ch: str) -> bool:
@@ -34,8 +41,8 @@ def _is_thai(ch: str) -> bool:
 
 
 class Token(NamedTuple):
-    text: str    # normalised form, what the index stores
-    start: int   # offsets in the original text
+    text: str  # normalised form, what the index stores
+    start: int  # offsets in the original text
     end: int
     pos: int = 0
 
@@ -67,14 +74,14 @@ class Normalised:
 # Everything that normalisation changes, each with the context it needs, so
 # text between two matches is copied as it is.  Most text has few matches.
 _NEEDS_WORK = re.compile(
-    r"[\u0e50-\u0e59]+"                                  # Thai digits
+    r"[\u0e50-\u0e59]+"  # Thai digits
     "|[" + "".join(sorted(INVISIBLE)) + "]+"
-    r"|[\u0e48-\u0e4b]*\u0e4d[\u0e48-\u0e4b]?\u0e32"     # decomposed sara am
-    r"|\u0e40\u0e40+"                                    # sara e twice
-    r"|([\u0e31-\u0e4e])\1+"                            # a doubled mark
+    r"|[\u0e48-\u0e4b]*\u0e4d[\u0e48-\u0e4b]?\u0e32"  # decomposed sara am
+    r"|\u0e40\u0e40+"  # sara e twice
+    r"|([\u0e31-\u0e4e])\1+"  # a doubled mark
     r"|[\u0e31\u0e34-\u0e39\u0e47]?[\u0e48-\u0e4b]+[\u0e31\u0e34-\u0e39\u0e47]+[\u0e48-\u0e4b]*"  # tone before vowel
-    r"|([\u0e01-\u0e2e])\2\2+"                         # a letter three times or more
-    r"|[A-Z]+|[^\x00-\x7f\u0e00-\u0e7f]+"               # case, width, exotic spaces
+    r"|([\u0e01-\u0e2e])\2\2+"  # a letter three times or more
+    r"|[A-Z]+|[^\x00-\x7f\u0e00-\u0e7f]+"  # case, width, exotic spaces
 )
 
 
@@ -117,7 +124,7 @@ def normalise_spans(text: str) -> Normalised:
         # Offsets do not move: no table needed (the common case).
         pieces, at = [], 0
         for m, same in matches:
-            pieces += [text[at:m.start()], same]
+            pieces += [text[at : m.start()], same]
             at = m.end()
         return Normalised("".join(pieces) + text[at:])
     out_text: list[str] = []
@@ -241,11 +248,13 @@ def normalise(text: str) -> str:
     return normalise_spans(text).text
 
 
-_QUICK_TABLE = str.maketrans({
-    **{chr(0x0E50 + i): str(i) for i in range(10)},
-    **{c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
-    **{c: None for c in INVISIBLE},
-})
+_QUICK_TABLE = str.maketrans(
+    {
+        **{chr(0x0E50 + i): str(i) for i in range(10)},
+        **{c: c.lower() for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"},
+        **{c: None for c in INVISIBLE},
+    }
+)
 _QUICK_CHARS = re.compile("[\u0e50-\u0e59A-Z" + "".join(sorted(INVISIBLE)) + "]")
 _DECOMPOSED_AM = re.compile("\u0e4d([\u0e48-\u0e4b]?)\u0e32")
 
@@ -257,7 +266,7 @@ def quick_normalise(text: str) -> str:
     For checking whether a long text contains a normalised string, where
     normalising the text fully would cost more than the search it ranks
     (a miss only forgoes a ranking bonus)."""
-    if _QUICK_CHARS.search(text):   # translate looks up every character: skip it when it would do nothing
+    if _QUICK_CHARS.search(text):  # translate looks up every character: skip it when it would do nothing
         text = text.translate(_QUICK_TABLE)
     return _DECOMPOSED_AM.sub("\\1\u0e33", text)
 
@@ -276,7 +285,7 @@ def _is_word(tok: str) -> bool:
     return _ALNUM.search(tok) is not None
 
 
-SEGMENTERS = ("nlpo3", "newmm", "longest")   # the first is the default
+SEGMENTERS = ("nlpo3", "newmm", "longest")  # the first is the default
 
 
 class Segmenter:
@@ -404,13 +413,14 @@ def words(text: str, segmenter: Segmenter) -> list[str]:
 
 # --- character clusters ------------------------------------------------------
 
+
 def _tcc_raw(run: str) -> tuple[str, ...]:
     from pythainlp.tokenize import subword_tokenize
 
     return tuple(subword_tokenize(run, engine="tcc"))
 
 
-_tcc = lru_cache(maxsize=65536)(_tcc_raw)   # words recur; long runs (windows) are not cached
+_tcc = lru_cache(maxsize=65536)(_tcc_raw)  # words recur; long runs (windows) are not cached
 
 
 _THAI_RUN = re.compile(r"[\u0e01-\u0e4e]+|[^\W_\u0e00-\u0e7f]+")
@@ -431,7 +441,7 @@ def clusters(text: str) -> list[Token]:
             out.append(Token(run, start, end, len(out)))
             continue
         at = m.start()
-        for c in (_tcc(run) if len(run) < 64 else _tcc_long(run)):
+        for c in _tcc(run) if len(run) < 64 else _tcc_long(run):
             start, end = norm.span(at, at + len(c))
             out.append(Token(c, start, end, len(out)))
             at += len(c)
@@ -450,7 +460,7 @@ def _tcc_long(run: str) -> list[str]:
     out: list[str] = []
     at = 0
     while at < len(run):
-        window = _tcc_raw(run[at:at + _TCC_WINDOW])
+        window = _tcc_raw(run[at : at + _TCC_WINDOW])
         if at + _TCC_WINDOW < len(run) and len(window) > 1:
             window = window[:-1]
         out.extend(window)
@@ -480,7 +490,7 @@ def grams(text: str, segmenter: Segmenter) -> list[str]:
     """
     out: list[str] = []
     run: list[str] = []
-    whole: list[int] = []   # pairs of ``run`` that are a whole two-cluster word
+    whole: list[int] = []  # pairs of ``run`` that are a whole two-cluster word
     words = 0
     last_end = -1
     for tok in analyse(text, segmenter):

@@ -9,6 +9,7 @@ them ``indexer.engine.ThaiWordTokenizer`` and ``indexer.engine.ThaiGramTokenizer
 ``__getattr__`` below keeps those names importable, so indexes written
 before the split keep loading (no schema version bump).
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,8 +33,22 @@ from indexer.engine.base import (
 )
 
 __all__ = [
-    "ENGINES", "FACET_FIELDS", "MATCH_ALL", "MATCH_NONE", "MATCH_SOME", "SERVING_KEYS", "Backend", "BuildFailed",
-    "EngineUnavailable", "Hit", "IndexMissing", "Results", "SearchIndex", "backend", "backend_for", "to_date",
+    "ENGINES",
+    "FACET_FIELDS",
+    "MATCH_ALL",
+    "MATCH_NONE",
+    "MATCH_SOME",
+    "SERVING_KEYS",
+    "Backend",
+    "BuildFailed",
+    "EngineUnavailable",
+    "Hit",
+    "IndexMissing",
+    "Results",
+    "SearchIndex",
+    "backend",
+    "backend_for",
+    "to_date",
     "typed",
 ]
 
@@ -45,10 +60,12 @@ def backend(index_dir: str | Path, office: Office | None = None) -> Backend:
     kind = office.engine if office is not None else "whoosh"
     if kind == "opensearch":
         from indexer.engine.opensearch import OpenSearchBackend
+
         return OpenSearchBackend(index_dir, office)
     if kind != "whoosh":
         raise ConfigError(f"engine: {kind!r} is not one of {', '.join(ENGINES)}")
     from indexer.engine.whoosh import WhooshBackend
+
     return WhooshBackend(index_dir)
 
 
@@ -63,7 +80,8 @@ def backend_for(content_dir: str | Path, index_dir: str | Path) -> Backend:
 
 
 def __getattr__(name: str):
-    if name in ("ThaiWordTokenizer", "ThaiGramTokenizer"):   # unpickling a Whoosh schema
+    if name in ("ThaiWordTokenizer", "ThaiGramTokenizer"):  # unpickling a Whoosh schema
         from indexer.engine.whoosh import backend as whoosh_backend
+
         return getattr(whoosh_backend, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -30,15 +30,17 @@ Stored documents are plain dicts, typed at the backend's edge: ``date``,
 an int; ``areas``, ``tags``, ``aliases`` lists; ``attachments`` a list of
 dicts; the rest strings.
 """
+
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Protocol
+from typing import Protocol
 
+from indexer.analysis.thai import Segmenter
 from indexer.content.documents import Document
 from indexer.engine.spec import QuerySpec
-from indexer.analysis.thai import Segmenter
 
 FACET_FIELDS = ("division", "type", "knowledge", "fiscal_year", "area", "tag")
 DATE_FIELDS = ("date", "updated", "changed")
@@ -70,7 +72,7 @@ class BuildFailed(Exception):
 class Hit:
     fields: dict
     score: float
-    missing: tuple[str, ...] = ()    # needs of the query this document lacks (match "some")
+    missing: tuple[str, ...] = ()  # needs of the query this document lacks (match "some")
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,14 @@ class Results:
     facets: dict[str, dict[str, int]]
     timed_out: bool = False
     match: str = MATCH_ALL
-    exact_total: int = 0                # documents holding every need as typed (no corrections, no fragments)
-    fragments: tuple[str, ...] = ()     # needs matched only as pieces of other words
-    more: int = 0                       # listed after the ``total``: documents holding only some (ranking.MANY_NEEDS)
+    exact_total: int = 0  # documents holding every need as typed (no corrections, no fragments)
+    fragments: tuple[str, ...] = ()  # needs matched only as pieces of other words
+    more: int = 0  # listed after the ``total``: documents holding only some (ranking.MANY_NEEDS)
 
 
 class SearchIndex(Protocol):
-    key: str            # changes whenever another build (or generation of one) is live
-    info: dict          # what the live build recorded that searching needs (SERVING_KEYS)
+    key: str  # changes whenever another build (or generation of one) is live
+    info: dict  # what the live build recorded that searching needs (SERVING_KEYS)
     segmenter: Segmenter
 
     @property
@@ -96,11 +98,19 @@ class SearchIndex(Protocol):
     def by_alias(self, old_id: str) -> dict | None: ...
     def withdrawn(self, doc_id: str) -> str | None:
         """The title of an article that was published once and is gone."""
+
     def all(self) -> list[dict]: ...
     def titles(self) -> list[tuple[str, str]]:
         """(id, title) of every document."""
-    def search(self, spec: QuerySpec, page: int = 1, pagelen: int = 10,
-               facets: Iterable[str] = FACET_FIELDS, timelimit: float | None = None) -> Results:
+
+    def search(
+        self,
+        spec: QuerySpec,
+        page: int = 1,
+        pagelen: int = 10,
+        facets: Iterable[str] = FACET_FIELDS,
+        timelimit: float | None = None,
+    ) -> Results:
         """One page of hits, facet counts over every document counted.
 
         Counted: with ``spec.needs``, the documents holding every need
@@ -109,14 +119,17 @@ class SearchIndex(Protocol):
         Without needs, every document the groups score.  Ranked by score
         (equal scores: the fresher first), or with ``spec.sort == "date"``
         or an empty spec by last change, newest first, then id."""
+
     def frequency(self, word: str) -> int:
         """Documents that hold ``word`` as a whole word (title or body)."""
+
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]: ...
     def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]: ...
     def words_containing(self, piece: str, limit: int = 20) -> list[str]: ...
     def phrase_count(self, words: tuple[str, ...]) -> int: ...
     def warm(self) -> None:
         """Read what searches read once per build, before a visitor asks."""
+
     def close(self) -> None: ...
 
 
@@ -130,8 +143,15 @@ class Backend(Protocol):
     def read_info(self) -> dict | None:
         """Everything the live build recorded (``info`` of ``write``), or None."""
 
-    def write(self, segmenter: Segmenter, add: Iterable[Document], remove: Iterable[str] = (),
-              info: dict | None = None, incremental: bool = False, procs: int = 1) -> str:
+    def write(
+        self,
+        segmenter: Segmenter,
+        add: Iterable[Document],
+        remove: Iterable[str] = (),
+        info: dict | None = None,
+        incremental: bool = False,
+        procs: int = 1,
+    ) -> str:
         """Write a build and make it the live one; return its key.
 
         Full (``incremental`` False): a new build of exactly ``add``.

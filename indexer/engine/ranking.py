@@ -15,6 +15,7 @@ OpenSearch backend realises it as per-field boosts in a bool query (its
 BM25 has the same free parameters).  The numbers were tuned on the
 relevance benchmark's dev set (benchmarks/relevance.py).
 """
+
 from __future__ import annotations
 
 # Word matches rank above sub-word matches; title above tags, summary and
@@ -23,7 +24,7 @@ from __future__ import annotations
 # of MRR@10 on every query family, so the steps are small.
 WORD_FIELDS = {"title": 1.3, "tags": 1.15, "summary": 1.15, "people": 1.15, "body": 1.0}
 GRAMS_WEIGHTS = {"tgrams": 0.7, "grams": 0.45}
-COORDINATION = 0.9   # Whoosh's bonus for matching more of the query's terms
+COORDINATION = 0.9  # Whoosh's bonus for matching more of the query's terms
 # A document's score is scaled by the share of the query's words it
 # matches (to this power).  Whoosh's bonus above is too small to reorder
 # anything; this one, tuned on the dev set (300 questions a family), took
@@ -31,7 +32,7 @@ COORDINATION = 0.9   # Whoosh's bonus for matching more of the query's terms
 # 0.79 on fragments (with the sub-word weights raised from 0.5/0.3),
 # natural questions unchanged.
 GROUP_COORDINATION = 1.0
-B, K1 = 0.75, 1.2    # BM25F's free parameters, Whoosh's defaults
+B, K1 = 0.75, 1.2  # BM25F's free parameters, Whoosh's defaults
 # Among the best VERBATIM_DEPTH documents, one that contains what was typed
 # between spaces, character for character, gains up to VERBATIM_BONUS of
 # its score: the evidence a trigram index has and segmentation loses when a

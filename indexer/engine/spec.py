@@ -1,4 +1,5 @@
 """What a search asks for, in terms that do not depend on the engine."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ class Group:
     """One thing the user asked for; any of its alternatives satisfies it."""
 
     alternatives: tuple[Alternative, ...]
-    required: bool = False   # a quoted phrase must match
+    required: bool = False  # a quoted phrase must match
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ class Need:
     for a word the office writes only inside compounds (เบี้ย of เบี้ยยังชีพ).
     """
 
-    label: str                                   # as typed, to say what a document lacks
+    label: str  # as typed, to say what a document lacks
     words: tuple[tuple[str, ...], ...]
     corrections: tuple[tuple[str, ...], ...] = ()
-    facets: tuple[tuple[str, str], ...] = ()     # (field, value)
-    fallback: tuple[tuple[str, ...], ...] = ()   # indexed words holding it inside (last resort)
-    run: tuple[str, ...] = ()                    # sub-word pairs of the run it was typed in, without spaces
+    facets: tuple[tuple[str, str], ...] = ()  # (field, value)
+    fallback: tuple[tuple[str, ...], ...] = ()  # indexed words holding it inside (last resort)
+    run: tuple[str, ...] = ()  # sub-word pairs of the run it was typed in, without spaces
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,7 @@ class QuerySpec:
     groups: tuple[Group, ...] = ()
     exclude: tuple[Group, ...] = ()
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # field -> any of values
-    sort: str = "relevance"   # relevance | date
+    sort: str = "relevance"  # relevance | date
     # What was typed between spaces, normalised: a document holding it
     # verbatim (a fragment of a compound word, a name) ranks up.
     verbatim: tuple[str, ...] = ()

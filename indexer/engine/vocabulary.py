@@ -1,5 +1,6 @@
 """The indexed words, for spelling correction and suggestions: the same
 for every backend once it has listed its words."""
+
 from __future__ import annotations
 
 from rapidfuzz import process
@@ -46,7 +47,10 @@ class Vocabulary:
         for n in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
             words = self.by_length.get(n)
             if words:
-                found.update(w for w, _, _ in process.extract_iter(word, words, scorer=OSA.distance,
-                                                                    score_cutoff=maxdist) if w != word)
+                found.update(
+                    w
+                    for w, _, _ in process.extract_iter(word, words, scorer=OSA.distance, score_cutoff=maxdist)
+                    if w != word
+                )
         freq = {w: frequency(w) for w in found}
         return sorted((w for w in found if freq[w]), key=lambda w: (-freq[w], w))[:limit]

@@ -23,6 +23,7 @@ The indicators of the plan and where they come from:
   falls within the year.  Only the latest update of a document is known, so
   a document updated again later no longer counts for the earlier year.
 """
+
 from __future__ import annotations
 
 import csv
@@ -33,9 +34,8 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from indexer.engine import to_date
 from indexer.content.office import Entry, Office
-
+from indexer.engine import to_date
 from indexer.thaidate import current_fiscal_year, fiscal_months, fiscal_year_range, thai_date
 from indexer.thaidate import fiscal_year as fiscal_year_of
 
@@ -44,6 +44,7 @@ TOP = 20
 
 
 # --- data ------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Doc:
@@ -77,11 +78,19 @@ def as_docs(documents) -> list[Doc]:
         areas = f.get("areas")
         if areas is None:
             areas = [a for a in str(f.get("area", "")).split(",") if a]
-        out.append(Doc(
-            id=f["id"], title=f.get("title", f["id"]), division=f.get("division", ""), type=f.get("type", ""),
-            knowledge=f.get("knowledge", ""), date=to_date(f.get("date")), updated=to_date(f.get("updated")),
-            areas=tuple(areas), holder=f.get("holder", "") or "",
-        ))
+        out.append(
+            Doc(
+                id=f["id"],
+                title=f.get("title", f["id"]),
+                division=f.get("division", ""),
+                type=f.get("type", ""),
+                knowledge=f.get("knowledge", ""),
+                date=to_date(f.get("date")),
+                updated=to_date(f.get("updated")),
+                areas=tuple(areas),
+                holder=f.get("holder", "") or "",
+            )
+        )
     return sorted(out, key=lambda d: (d.date, d.id))
 
 
@@ -118,24 +127,24 @@ class Count:
     n: int
     key: str = ""
     url: str = ""
-    extra: int = 0            # searches: how many of them found nothing
+    extra: int = 0  # searches: how many of them found nothing
 
 
 @dataclass
 class UsageFigures:
-    total: int                       # every recorded use counted in this report
-    by_kind: dict[str, int]          # view, search, feed, api
-    by_channel: dict[str, int]       # views: web, api
+    total: int  # every recorded use counted in this report
+    by_kind: dict[str, int]  # view, search, feed, api
+    by_channel: dict[str, int]  # views: web, api
     views: int
     views_by_doc: list[Count]
     views_by_division: list[Count]
-    by_month: list[tuple[str, str, int, int]]   # (YYYY-MM, label, views, searches)
+    by_month: list[tuple[str, str, int, int]]  # (YYYY-MM, label, views, searches)
     searches: int
     zero_searches: int
     queries_shown: bool
     top_searches: list[Count] = field(default_factory=list)
     zero_results: list[Count] = field(default_factory=list)
-    office_wide_searches: bool = False          # searches are not per division
+    office_wide_searches: bool = False  # searches are not per division
 
 
 @dataclass
@@ -146,7 +155,7 @@ class Indicators:
     end: dt.date
     division: Entry | None
     divisions: list[Entry]
-    stock: list[Doc]                 # documents dated on or before the last day of the year
+    stock: list[Doc]  # documents dated on or before the last day of the year
     by_division_type: dict[str, Counter]
     by_type: Counter
     by_kind: Counter
@@ -170,12 +179,16 @@ class Indicators:
 
     @property
     def type_counts(self) -> list[Count]:
-        return [Count(t.name, self.by_type.get(t.slug, 0), t.slug, self._listing("type", t.slug)) for t in self.office.types]
+        return [
+            Count(t.name, self.by_type.get(t.slug, 0), t.slug, self._listing("type", t.slug)) for t in self.office.types
+        ]
 
     @property
     def kind_counts(self) -> list[Count]:
-        return [Count(k.name, self.by_kind.get(k.slug, 0), k.slug, self._listing("knowledge", k.slug))
-                for k in self.office.knowledge]
+        return [
+            Count(k.name, self.by_kind.get(k.slug, 0), k.slug, self._listing("knowledge", k.slug))
+            for k in self.office.knowledge
+        ]
 
     def _listing(self, param: str, slug: str) -> str:
         if self.division:
@@ -215,32 +228,52 @@ class Indicators:
         u = self.usage
         pct = self.coverage_percent
         rows = [
-            ("ส่วนราชการที่มีคู่มือการปฏิบัติงาน",
-             f"{self.divisions_with_manuals} จาก {len(self.manuals)} กอง",
-             "ยังไม่มี: " + ", ".join(d.name for d in self.lacking_manuals) if self.lacking_manuals else "ครบทุกกอง"),
+            (
+                "ส่วนราชการที่มีคู่มือการปฏิบัติงาน",
+                f"{self.divisions_with_manuals} จาก {len(self.manuals)} กอง",
+                "ยังไม่มี: " + ", ".join(d.name for d in self.lacking_manuals) if self.lacking_manuals else "ครบทุกกอง",
+            ),
             ("รายงานผลการฝึกอบรม", f"{self.training_reports} ฉบับ", "รายงานที่ลงวันที่ในปีงบประมาณ"),
-            ("จำนวนการเข้าถึงฐานข้อมูลความรู้",
-             "ไม่มีข้อมูล" if u is None else f"{u.total:,} ครั้ง",
-             self.usage_error or ("" if u is None else access_detail(u))),
-            ("ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย",
-             "–" if pct is None else f"ร้อยละ {pct:.1f}",
-             f"องค์ความรู้ตามแบบฟอร์มที่ 1 ที่มีเอกสารแล้ว {self.map_covered} จาก {self.map_total} รายการ"),
-            ("จำนวนฐานข้อมูลความรู้ที่ได้รับการปรับปรุง", f"{len(self.updated)} เรื่อง",
-             f"เอกสารใหม่ในปี {len(self.created)} เรื่อง; ทั้งหมด ณ สิ้นปี {len(self.stock)} เรื่อง"),
+            (
+                "จำนวนการเข้าถึงฐานข้อมูลความรู้",
+                "ไม่มีข้อมูล" if u is None else f"{u.total:,} ครั้ง",
+                self.usage_error or ("" if u is None else access_detail(u)),
+            ),
+            (
+                "ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย",
+                "–" if pct is None else f"ร้อยละ {pct:.1f}",
+                f"องค์ความรู้ตามแบบฟอร์มที่ 1 ที่มีเอกสารแล้ว {self.map_covered} จาก {self.map_total} รายการ",
+            ),
+            (
+                "จำนวนฐานข้อมูลความรู้ที่ได้รับการปรับปรุง",
+                f"{len(self.updated)} เรื่อง",
+                f"เอกสารใหม่ในปี {len(self.created)} เรื่อง; ทั้งหมด ณ สิ้นปี {len(self.stock)} เรื่อง",
+            ),
         ]
         return rows
 
 
 def access_detail(u: UsageFigures) -> str:
-    parts = [f"{KIND_LABELS[k]} {u.by_kind.get(k, 0):,}" for k in ("view", "search", "feed", "api")
-             if u.by_kind.get(k) or k in ("view", "search")]
+    parts = [
+        f"{KIND_LABELS[k]} {u.by_kind.get(k, 0):,}"
+        for k in ("view", "search", "feed", "api")
+        if u.by_kind.get(k) or k in ("view", "search")
+    ]
     return "; ".join(parts)
 
 
 # --- computing -------------------------------------------------------------------
 
-def compute(documents, office: Office, usage, fiscal_year: int, division: str | None = None,
-            show_queries: bool = True, today: dt.date | None = None) -> Indicators:
+
+def compute(
+    documents,
+    office: Office,
+    usage,
+    fiscal_year: int,
+    division: str | None = None,
+    show_queries: bool = True,
+    today: dt.date | None = None,
+) -> Indicators:
     """All indicators of ``fiscal_year``, optionally for one division."""
     start, end = fiscal_year_range(fiscal_year)
     all_docs = as_docs(documents)
@@ -262,8 +295,10 @@ def compute(documents, office: Office, usage, fiscal_year: int, division: str | 
         by_division_type.setdefault(d.division, Counter())[d.type] += 1
         by_division_type[d.division]["knowledge:" + d.knowledge] += 1
     manuals = [DivisionDocs(e, [d for d in stock if d.division == e.slug and d.type == "manual"]) for e in divisions]
-    trainings = [DivisionDocs(e, [d for d in docs if d.division == e.slug and d.type == "training-report"
-                                  and in_year(d.date)]) for e in divisions]
+    trainings = [
+        DivisionDocs(e, [d for d in docs if d.division == e.slug and d.type == "training-report" and in_year(d.date)])
+        for e in divisions
+    ]
 
     rows = []
     for row in office.knowledge_map:
@@ -282,29 +317,54 @@ def compute(documents, office: Office, usage, fiscal_year: int, division: str | 
             holders[d.holder].append(d)
 
     result = Indicators(
-        office=office, fiscal_year=fiscal_year, start=start, end=end, division=entry, divisions=divisions,
-        stock=stock, by_division_type=by_division_type,
-        by_type=Counter(d.type for d in stock), by_kind=Counter(d.knowledge for d in stock),
-        manuals=manuals, trainings=trainings, knowledge_map=rows,
+        office=office,
+        fiscal_year=fiscal_year,
+        start=start,
+        end=end,
+        division=entry,
+        divisions=divisions,
+        stock=stock,
+        by_division_type=by_division_type,
+        by_type=Counter(d.type for d in stock),
+        by_kind=Counter(d.knowledge for d in stock),
+        manuals=manuals,
+        trainings=trainings,
+        knowledge_map=rows,
         created=sorted((d for d in docs if in_year(d.date)), key=lambda d: d.date, reverse=True),
-        updated=sorted((d for d in docs if in_year(d.updated) and d.updated != d.date),
-                       key=lambda d: d.updated, reverse=True),
+        updated=sorted(
+            (d for d in docs if in_year(d.updated) and d.updated != d.date), key=lambda d: d.updated, reverse=True
+        ),
         holders=[(h, holders[h]) for h in _thai_sorted(holders)],
-        usage=None, generated=today or dt.date.today(),
+        usage=None,
+        generated=today or dt.date.today(),
     )
     if usage is not None and getattr(usage, "enabled", True):
         try:
             rows_ = usage.rows(start, end)
-        except Exception as e:       # a damaged or locked log must not hide the rest of the report
+        except Exception as e:  # a damaged or locked log must not hide the rest of the report
             result.usage_error = f"อ่านบันทึกการใช้งานไม่ได้: {e}"
         else:
-            result.usage = usage_figures(rows_, fiscal_year, office, {d.id: d for d in all_docs},
-                                         current_division, wanted if entry else None, show_queries)
+            result.usage = usage_figures(
+                rows_,
+                fiscal_year,
+                office,
+                {d.id: d for d in all_docs},
+                current_division,
+                wanted if entry else None,
+                show_queries,
+            )
     return result
 
 
-def usage_figures(rows, fiscal_year: int, office: Office, docs: dict[str, Doc], current_division: dict[str, str],
-                  divisions: set[str] | None, show_queries: bool) -> UsageFigures:
+def usage_figures(
+    rows,
+    fiscal_year: int,
+    office: Office,
+    docs: dict[str, Doc],
+    current_division: dict[str, str],
+    divisions: set[str] | None,
+    show_queries: bool,
+) -> UsageFigures:
     """Counts of the usage rows; ``divisions`` limits article views to
     those divisions (searches, feeds and API calls are office-wide)."""
     months = fiscal_months(fiscal_year)
@@ -346,13 +406,24 @@ def usage_figures(rows, fiscal_year: int, office: Office, docs: dict[str, Doc], 
 
     ranked = lambda c: sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))  # noqa: E731
     return UsageFigures(
-        total=total, by_kind=dict(by_kind), by_channel=dict(by_channel), views=by_kind.get("view", 0),
+        total=total,
+        by_kind=dict(by_kind),
+        by_channel=dict(by_channel),
+        views=by_kind.get("view", 0),
         views_by_doc=[doc_count(k, n) for k, n in ranked(views_doc)],
-        views_by_division=[Count(office.label("divisions", k) if k else "ไม่ทราบกอง", n, k,
-                                 f"/division/{k}" if office.resolve("divisions", k or "-") else "")
-                           for k, n in ranked(views_div)],
+        views_by_division=[
+            Count(
+                office.label("divisions", k) if k else "ไม่ทราบกอง",
+                n,
+                k,
+                f"/division/{k}" if office.resolve("divisions", k or "-") else "",
+            )
+            for k, n in ranked(views_div)
+        ],
         by_month=[(m, label, views_month.get(m, 0), search_month.get(m, 0)) for m, label in months],
-        searches=by_kind.get("search", 0), zero_searches=zero_total, queries_shown=show_queries,
+        searches=by_kind.get("search", 0),
+        zero_searches=zero_total,
+        queries_shown=show_queries,
         top_searches=[Count(q, n, q, extra=zero.get(q, 0)) for q, n in ranked(queries)[:TOP]] if show_queries else [],
         zero_results=[Count(q, n, q) for q, n in ranked(zero)[:TOP]] if show_queries else [],
         office_wide_searches=divisions is not None,
@@ -362,8 +433,9 @@ def usage_figures(rows, fiscal_year: int, office: Office, docs: dict[str, Doc], 
 def _thai_sorted(names) -> list[str]:
     try:
         from pythainlp.util import collate
+
         return collate(list(names))
-    except Exception:     # pragma: no cover - collation is a nicety
+    except Exception:  # pragma: no cover - collation is a nicety
         return sorted(names)
 
 
@@ -376,6 +448,7 @@ def fiscal_years(documents, today: dt.date | None = None) -> list[int]:
 
 
 # --- plain-text reports ----------------------------------------------------------
+
 
 class Md(str):
     """Markdown the report writes itself (**ยังขาด**): kept as it is."""
@@ -430,38 +503,63 @@ def to_markdown(ind: Indicators) -> str:
     body = []
     for e in ind.divisions:
         c = ind.by_division_type.get(e.slug, Counter())
-        body.append([e.name, *[c.get(t, 0) for t in types], *[c.get("knowledge:" + k, 0) for k in kinds],
-                     sum(c.get(t, 0) for t in types)])
-    body.append(["รวม", *[ind.by_type.get(t, 0) for t in types], *[ind.by_kind.get(k, 0) for k in kinds],
-                 len(ind.stock)])
+        body.append(
+            [
+                e.name,
+                *[c.get(t, 0) for t in types],
+                *[c.get("knowledge:" + k, 0) for k in kinds],
+                sum(c.get(t, 0) for t in types),
+            ]
+        )
+    body.append(
+        ["รวม", *[ind.by_type.get(t, 0) for t in types], *[ind.by_kind.get(k, 0) for k in kinds], len(ind.stock)]
+    )
     lines += _md_table(head, body)
 
     lines += ["## คู่มือการปฏิบัติงานของแต่ละกอง", ""]
-    lines += _md_table(["ส่วนราชการ", "จำนวน", "คู่มือ"],
-                       [[m.division.name, len(m.docs), "; ".join(d.title for d in m.docs) or Md("**ยังไม่มีคู่มือ**")]
-                        for m in ind.manuals])
+    lines += _md_table(
+        ["ส่วนราชการ", "จำนวน", "คู่มือ"],
+        [[m.division.name, len(m.docs), "; ".join(d.title for d in m.docs) or Md("**ยังไม่มีคู่มือ**")] for m in ind.manuals],
+    )
     lines += ["## รายงานผลการฝึกอบรมที่จัดทำในปี", ""]
-    lines += _md_table(["ส่วนราชการ", "จำนวน", "รายงาน"],
-                       [[t.division.name, len(t.docs), "; ".join(f"{d.title} ({d.date_th})" for d in t.docs) or "–"]
-                        for t in ind.trainings])
+    lines += _md_table(
+        ["ส่วนราชการ", "จำนวน", "รายงาน"],
+        [
+            [t.division.name, len(t.docs), "; ".join(f"{d.title} ({d.date_th})" for d in t.docs) or "–"]
+            for t in ind.trainings
+        ],
+    )
 
     pct = ind.coverage_percent
-    lines += ["## แผนที่องค์ความรู้ (แบบฟอร์มที่ 1)", "",
-              f"ครอบคลุม {ind.map_covered} จาก {ind.map_total} รายการ"
-              + ("" if pct is None else f" (ร้อยละ {pct:.1f})"), ""]
+    lines += [
+        "## แผนที่องค์ความรู้ (แบบฟอร์มที่ 1)",
+        "",
+        f"ครอบคลุม {ind.map_covered} จาก {ind.map_total} รายการ" + ("" if pct is None else f" (ร้อยละ {pct:.1f})"),
+        "",
+    ]
     map_rows = []
     for r in ind.knowledge_map:
         for a in r.areas:
-            map_rows.append([r.issue, r.division.name, a.area.name,
-                             "มีแล้ว" if a.covered else Md("**ยังขาด**"), "; ".join(d.title for d in a.docs) or "–"])
+            map_rows.append(
+                [
+                    r.issue,
+                    r.division.name,
+                    a.area.name,
+                    "มีแล้ว" if a.covered else Md("**ยังขาด**"),
+                    "; ".join(d.title for d in a.docs) or "–",
+                ]
+            )
     lines += _md_table(["ประเด็นยุทธศาสตร์", "ส่วนราชการ", "องค์ความรู้ที่จำเป็น", "สถานะ", "เอกสาร"], map_rows)
 
     lines += ["## เอกสารใหม่และเอกสารที่ปรับปรุงในปี", ""]
-    lines += _md_table(["", "เรื่อง", "ส่วนราชการ", "ประเภท", "วันที่"],
-                       [["ใหม่", d.title, label("divisions", d.division), label("types", d.type), d.date_th]
-                        for d in ind.created]
-                       + [["ปรับปรุง", d.title, label("divisions", d.division), label("types", d.type), d.updated_th]
-                          for d in ind.updated])
+    lines += _md_table(
+        ["", "เรื่อง", "ส่วนราชการ", "ประเภท", "วันที่"],
+        [["ใหม่", d.title, label("divisions", d.division), label("types", d.type), d.date_th] for d in ind.created]
+        + [
+            ["ปรับปรุง", d.title, label("divisions", d.division), label("types", d.type), d.updated_th]
+            for d in ind.updated
+        ],
+    )
 
     lines += ["## การเข้าถึงฐานข้อมูลความรู้", ""]
     u = ind.usage
@@ -474,21 +572,36 @@ def to_markdown(ind: Indicators) -> str:
         lines += _md_table(["ส่วนราชการ", "ครั้ง"], [[c.label, c.n] for c in u.views_by_division] or [["–", 0]])
         lines += ["### บทความที่มีผู้อ่าน", ""]
         lines += _md_table(["บทความ", "ครั้ง"], [[c.label, c.n] for c in u.views_by_doc] or [["–", 0]])
-        lines += ["### คำค้น", "",
-                  f"ค้นหา {u.searches:,} ครั้ง ไม่พบผลลัพธ์ {u.zero_searches:,} ครั้ง"
-                  + (" (ทั้งสำนักงาน)" if u.office_wide_searches else ""), ""]
+        lines += [
+            "### คำค้น",
+            "",
+            f"ค้นหา {u.searches:,} ครั้ง ไม่พบผลลัพธ์ {u.zero_searches:,} ครั้ง"
+            + (" (ทั้งสำนักงาน)" if u.office_wide_searches else ""),
+            "",
+        ]
         if u.queries_shown:
             lines += ["คำค้นยอดนิยม", ""]
-            lines += _md_table(["คำค้น", "ครั้ง", "ไม่พบผล"], [[c.label, c.n, c.extra] for c in u.top_searches] or [["–", 0, 0]])
+            lines += _md_table(
+                ["คำค้น", "ครั้ง", "ไม่พบผล"], [[c.label, c.n, c.extra] for c in u.top_searches] or [["–", 0, 0]]
+            )
             lines += ["คำค้นที่ไม่พบเอกสาร (ความรู้ที่ยังขาด)", ""]
             lines += _md_table(["คำค้น", "ครั้ง"], [[c.label, c.n] for c in u.zero_results] or [["–", 0]])
         else:
             lines += ["(คำค้นแสดงเฉพาะคณะกรรมการจัดการความรู้)", ""]
 
     lines += ["## ทำเนียบผู้รู้ (ความรู้ที่ฝังอยู่ในตัวคน)", ""]
-    lines += _md_table(["ผู้รู้", "เรื่องที่สอบถามได้", "ส่วนราชการ"],
-                       [[h, "; ".join(d.title for d in docs), ", ".join(dict.fromkeys(label("divisions", d.division) for d in docs))]
-                        for h, docs in ind.holders] or [["–", "–", "–"]])
+    lines += _md_table(
+        ["ผู้รู้", "เรื่องที่สอบถามได้", "ส่วนราชการ"],
+        [
+            [
+                h,
+                "; ".join(d.title for d in docs),
+                ", ".join(dict.fromkeys(label("divisions", d.division) for d in docs)),
+            ]
+            for h, docs in ind.holders
+        ]
+        or [["–", "–", "–"]],
+    )
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -532,14 +645,28 @@ def to_csv(ind: Indicators) -> str:
         for k in o.knowledge:
             w.writerow(["เอกสารตามลักษณะความรู้", k.name, e.name, c.get("knowledge:" + k.slug, 0), f"ณ สิ้น{fy}"])
     for m in ind.manuals:
-        w.writerow(["คู่มือการปฏิบัติงาน", "มีคู่มือ" if m.docs else "ยังไม่มีคู่มือ", m.division.name, len(m.docs),
-                    "; ".join(d.title for d in m.docs)])
+        w.writerow(
+            [
+                "คู่มือการปฏิบัติงาน",
+                "มีคู่มือ" if m.docs else "ยังไม่มีคู่มือ",
+                m.division.name,
+                len(m.docs),
+                "; ".join(d.title for d in m.docs),
+            ]
+        )
     for t in ind.trainings:
         w.writerow(["รายงานผลการฝึกอบรม", fy, t.division.name, len(t.docs), "; ".join(d.title for d in t.docs)])
     for r in ind.knowledge_map:
         for a in r.areas:
-            w.writerow(["แผนที่องค์ความรู้", f"{r.issue}: {a.area.name}", r.division.name, len(a.docs),
-                        "; ".join(d.title for d in a.docs) if a.covered else "ยังขาด"])
+            w.writerow(
+                [
+                    "แผนที่องค์ความรู้",
+                    f"{r.issue}: {a.area.name}",
+                    r.division.name,
+                    len(a.docs),
+                    "; ".join(d.title for d in a.docs) if a.covered else "ยังขาด",
+                ]
+            )
     for d in ind.created:
         w.writerow(["เอกสารใหม่", d.title, o.label("divisions", d.division), 1, d.date.isoformat()])
     for d in ind.updated:
@@ -560,8 +687,15 @@ def to_csv(ind: Indicators) -> str:
         for c in u.zero_results:
             w.writerow(["คำค้นที่ไม่พบเอกสาร", c.label, "", c.n, ""])
     for h, docs in ind.holders:
-        w.writerow(["ทำเนียบผู้รู้", h, ", ".join(dict.fromkeys(o.label("divisions", d.division) for d in docs)),
-                    len(docs), "; ".join(d.title for d in docs)])
+        w.writerow(
+            [
+                "ทำเนียบผู้รู้",
+                h,
+                ", ".join(dict.fromkeys(o.label("divisions", d.division) for d in docs)),
+                len(docs),
+                "; ".join(d.title for d in docs),
+            ]
+        )
     return "\ufeff" + buf.getvalue()
 
 

@@ -15,6 +15,7 @@ Raw rows older than the retention period are rolled up into one row per
 day and item (``daily``); the indicators read both through the ``usage``
 view, so a report for an old fiscal year stays exact.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -35,10 +36,10 @@ log = logging.getLogger(__name__)
 # Thailand keeps UTC+7 all year (no daylight saving time): days, months and
 # fiscal years of the log are Thai calendar days whatever the server's zone.
 THAI_TIME = dt.timezone(dt.timedelta(hours=7), "ICT")
-BUSY_TIMEOUT = 0.05          # seconds a write waits for a lock before giving up
-MAX_QUERY = 200              # characters of a query kept
-ROLLUP_EVERY = 24 * 3600     # seconds between opportunistic rollups
-WARN_EVERY = 60              # seconds between two warnings about lost lines
+BUSY_TIMEOUT = 0.05  # seconds a write waits for a lock before giving up
+MAX_QUERY = 200  # characters of a query kept
+ROLLUP_EVERY = 24 * 3600  # seconds between opportunistic rollups
+WARN_EVERY = 60  # seconds between two warnings about lost lines
 # Crawlers and link-preview fetchers are not staff reading; scripts using the
 # API are counted.
 BOTS = re.compile(r"bot\b|bot/|crawl|spider|slurp|facebookexternalhit|preview", re.I)
@@ -86,7 +87,7 @@ class UsageUnavailable(Exception):
 class UsageRow:
     """Usage aggregated over a period: ``n`` uses of one item in one month."""
 
-    month: str        # YYYY-MM (Thai local time)
+    month: str  # YYYY-MM (Thai local time)
     kind: str
     channel: str
     doc: str
@@ -118,7 +119,7 @@ class UsageLog:
         self._lost = 0
         self._last_warning = 0.0
         self._keeper = None
-        self._file: tuple[int, int] | None = None    # (device, inode) of the database set up
+        self._file: tuple[int, int] | None = None  # (device, inode) of the database set up
 
     def close(self) -> None:
         if self._keeper is not None:
@@ -192,8 +193,18 @@ class UsageLog:
         log.warning("usage log %s was deleted or replaced: opening it again", self.path)
         self.setup()
 
-    def record(self, kind: str, *, channel: str = "", doc: str = "", division: str = "", query: str = "",
-               results: int = 0, filters: dict | None = None, at: dt.datetime | None = None) -> bool:
+    def record(
+        self,
+        kind: str,
+        *,
+        channel: str = "",
+        doc: str = "",
+        division: str = "",
+        query: str = "",
+        results: int = 0,
+        filters: dict | None = None,
+        at: dt.datetime | None = None,
+    ) -> bool:
         """Add one line; True when it was written.  Never raises."""
         if not self.enabled:
             return False
@@ -204,9 +215,16 @@ class UsageLog:
             stamp = (at or self.clock()).replace(microsecond=0)
             if stamp.tzinfo is not None:
                 stamp = stamp.astimezone(THAI_TIME).replace(tzinfo=None)
-            row = (stamp.isoformat(timespec="seconds"), kind, channel, doc[:200], division[:100],
-                   clean_query(query), max(0, int(results)),
-                   json.dumps(filters, ensure_ascii=False, sort_keys=True) if filters else "")
+            row = (
+                stamp.isoformat(timespec="seconds"),
+                kind,
+                channel,
+                doc[:200],
+                division[:100],
+                clean_query(query),
+                max(0, int(results)),
+                json.dumps(filters, ensure_ascii=False, sort_keys=True) if filters else "",
+            )
             try:
                 self._insert(row)
             except sqlite3.Error:
@@ -224,8 +242,11 @@ class UsageLog:
     def _insert(self, row: tuple) -> None:
         with closing(self._connect()) as db:
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("INSERT INTO events (at, kind, channel, doc, division, query, results, filters)"
-                       " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+            db.execute(
+                "INSERT INTO events (at, kind, channel, doc, division, query, results, filters)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
 
     def _lose(self, error: Exception) -> None:
         with self._lock:
@@ -252,7 +273,7 @@ class UsageLog:
         if not self.enabled or not (self._ready or self.setup()):
             return 0
         cutoff = before or (self.clock() - dt.timedelta(days=self.retention_days))
-        day = cutoff.date().isoformat()        # whole days only
+        day = cutoff.date().isoformat()  # whole days only
         try:
             with closing(self._connect()) as db:
                 db.execute("BEGIN IMMEDIATE")
@@ -264,7 +285,9 @@ class UsageLog:
                         "   FROM events WHERE at < ?"
                         "  GROUP BY 1, 2, 3, 4, 5, 6, 7"
                         " ON CONFLICT (day, kind, channel, doc, division, query, zero)"
-                        " DO UPDATE SET n = n + excluded.n", (day,))
+                        " DO UPDATE SET n = n + excluded.n",
+                        (day,),
+                    )
                     folded = db.execute("DELETE FROM events WHERE at < ?", (day,)).rowcount
                     db.execute("COMMIT")
                 except BaseException:
@@ -289,7 +312,8 @@ class UsageLog:
                     "SELECT substr(day, 1, 7), kind, channel, doc, division, query, zero, sum(n)"
                     "  FROM usage WHERE day BETWEEN ? AND ?"
                     " GROUP BY 1, 2, 3, 4, 5, 6, 7 ORDER BY 1, 2",
-                    (start.isoformat(), end.isoformat()))
+                    (start.isoformat(), end.isoformat()),
+                )
                 return [UsageRow(m, k, c, d, v, q, bool(z), int(n)) for m, k, c, d, v, q, z, n in cur]
         except sqlite3.Error as e:
             raise UsageUnavailable(f"{self.path}: {e}") from None
@@ -302,6 +326,7 @@ class UsageLog:
 
 
 # --- Flask glue ----------------------------------------------------------------
+
 
 def init_app(app) -> UsageLog:
     """The app's log, from the USAGE_DB and USAGE_RETENTION_DAYS settings,
@@ -361,12 +386,13 @@ def record_search(query: str, found: int, filters: dict | None = None, page: int
     usage = current()
     if usage is None or not usage.enabled or page != 1 or not _countable():
         return
-    usage.record("search", channel=channel, query=query, results=found,
-                 filters={k: list(v) for k, v in (filters or {}).items()})
+    usage.record(
+        "search", channel=channel, query=query, results=found, filters={k: list(v) for k, v in (filters or {}).items()}
+    )
 
 
 FEED_TYPES = ("application/atom+xml", "application/rss+xml", "application/feed+json")
-NOT_COUNTED = {"api.api_search", "api.api_suggest"}   # searches are counted by the view; typing is not use
+NOT_COUNTED = {"api.api_search", "api.api_suggest"}  # searches are counted by the view; typing is not use
 
 
 def _after_request(response):

@@ -4,6 +4,7 @@ Heads of division start from a per-type template kept in the content
 folder (``_templates/<type>.md``), and a pre-commit hook runs the same check
 as ``kmsearch check`` before anything reaches the repository.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -14,8 +15,8 @@ import subprocess
 from pathlib import Path
 from string import Template
 
-from indexer.content.documents import fiscal_year
 from indexer import engine
+from indexer.content.documents import fiscal_year
 from indexer.content.loader import content_files, read_file
 from indexer.content.office import Office
 from indexer.content.validate import ID_RE
@@ -53,9 +54,17 @@ def fresh_id(type_slug: str, today: dt.date, taken: set[str]) -> str:
     return candidate
 
 
-def new_document(content_dir: Path, office: Office, type_name: str, division_name: str, title: str,
-                 author: str = "", doc_id: str | None = None, index_dir: Path | None = None,
-                 today: dt.date | None = None) -> Path:
+def new_document(
+    content_dir: Path,
+    office: Office,
+    type_name: str,
+    division_name: str,
+    title: str,
+    author: str = "",
+    doc_id: str | None = None,
+    index_dir: Path | None = None,
+    today: dt.date | None = None,
+) -> Path:
     today = today or dt.date.today()
     kind = office.resolve("types", type_name)
     if kind is None:
@@ -78,8 +87,13 @@ def new_document(content_dir: Path, office: Office, type_name: str, division_nam
     if not template.is_file():
         raise PublishError(f"{template}: no template for {kind.slug}")
     text = Template(template.read_text(encoding="utf-8")).safe_substitute(
-        id=doc_id, title=_yaml_text(title), division=_yaml_text(division.name), date=today.isoformat(),
-        fiscal_year=fiscal_year(today), author=_yaml_text(author) if author else "")
+        id=doc_id,
+        title=_yaml_text(title),
+        division=_yaml_text(division.name),
+        date=today.isoformat(),
+        fiscal_year=fiscal_year(today),
+        author=_yaml_text(author) if author else "",
+    )
     target = content_dir / division.slug / f"{doc_id}.md"
     target.parent.mkdir(parents=True, exist_ok=True)
     with open(target, "x", encoding="utf-8") as fh:  # never overwrite
@@ -95,8 +109,8 @@ def _yaml_text(value: str) -> str:
 
 
 HOOKS = {
-    "pre-commit": "kmsearch check --content \"$(git rev-parse --show-toplevel)/{rel}\"",
-    "post-merge": "kmsearch build --content \"$(git rev-parse --show-toplevel)/{rel}\" {index}",
+    "pre-commit": 'kmsearch check --content "$(git rev-parse --show-toplevel)/{rel}"',
+    "post-merge": 'kmsearch build --content "$(git rev-parse --show-toplevel)/{rel}" {index}',
 }
 
 
@@ -104,10 +118,22 @@ def install_hooks(content_dir: Path, kmsearch: str, index_dir: Path | None = Non
     """Install a pre-commit hook (refuse a commit that fails the check) and
     a post-merge hook (rebuild after ``git pull``) in the content repository."""
     try:
-        top = Path(subprocess.run(["git", "-C", str(content_dir), "rev-parse", "--show-toplevel"],
-                                  capture_output=True, text=True, check=True).stdout.strip())
-        hooks = Path(subprocess.run(["git", "-C", str(content_dir), "rev-parse", "--git-path", "hooks"],
-                                    capture_output=True, text=True, check=True).stdout.strip())
+        top = Path(
+            subprocess.run(
+                ["git", "-C", str(content_dir), "rev-parse", "--show-toplevel"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
+        hooks = Path(
+            subprocess.run(
+                ["git", "-C", str(content_dir), "rev-parse", "--git-path", "hooks"],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
     except (OSError, subprocess.CalledProcessError):
         raise PublishError(f"{content_dir}: not inside a git repository") from None
     if not hooks.is_absolute():
@@ -117,8 +143,8 @@ def install_hooks(content_dir: Path, kmsearch: str, index_dir: Path | None = Non
     hooks.mkdir(parents=True, exist_ok=True)
     written = []
     for name, command in HOOKS.items():
-        line = command.format(rel=rel, index=f"--index \"{index_dir}\"" if index_dir else "")
-        line = line.replace("kmsearch ", f"\"{kmsearch}\" ", 1)
+        line = command.format(rel=rel, index=f'--index "{index_dir}"' if index_dir else "")
+        line = line.replace("kmsearch ", f'"{kmsearch}" ', 1)
         path = hooks / name
         path.write_text(f"#!/bin/sh\n# installed by kmsearch install-hook\nexec {line}\n", encoding="utf-8")
         path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

@@ -4,6 +4,7 @@ After a ``git pull``, a commit or a copied file, the changed articles are
 indexed within a few seconds.  Searches keep answering from the old index
 until the new one is swapped in.
 """
+
 from __future__ import annotations
 
 import logging
@@ -35,8 +36,9 @@ def build_apart(content_dir: Path, index_dir: Path, timeout: float = BUILD_TIMEO
     command = [sys.executable, "-m", "kmsearch", "build", "--content", str(content_dir), "--index", str(index_dir)]
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, env=env,
-                              stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, env=env, stdin=subprocess.DEVNULL
+        )
     except subprocess.TimeoutExpired:
         log.error("a build ran for more than %.0f s and was stopped; the old index keeps serving", timeout)
         return 1
@@ -55,7 +57,7 @@ class ContentWatcher(FileSystemEventHandler):
     for ``quiet`` seconds (a pull touches many files at once)."""
 
     def __init__(self, content_dir: Path, index_dir: Path, quiet: float = 1.0, on_built=None):
-        self.on_built = on_built   # called after each build that swapped in a new index
+        self.on_built = on_built  # called after each build that swapped in a new index
         self.content_dir = Path(content_dir).resolve()
         self.index_dir = Path(index_dir).resolve()
         self.quiet = quiet
@@ -76,7 +78,7 @@ class ContentWatcher(FileSystemEventHandler):
         self._last = time.monotonic()
         self._changed.set()
 
-    def start(self) -> "ContentWatcher":
+    def start(self) -> ContentWatcher:
         self._observer.schedule(self, str(self.content_dir), recursive=True)
         self._observer.start()
         self._thread.start()

@@ -11,6 +11,7 @@ rule (kmsearch.snippets.find_matches: whole words and phrases, never a
 piece of another word, never a function word alone), in text only: tags
 and attributes of the sanitised HTML are never touched.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -21,7 +22,6 @@ import urllib.parse
 from markupsafe import Markup, escape
 
 from indexer.analysis import thai
-
 from kmsearch.search.snippets import Marks, find_matches
 
 # A tag of nh3's output: attributes are always double-quoted there, and a
@@ -29,8 +29,10 @@ from kmsearch.search.snippets import Marks, find_matches
 _TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)(?:[^>"]|"[^"]*")*>')
 # Elements that end a run of text: words are never matched across them,
 # as the body text the index and the snippets read has a line break there.
-_BLOCKS = frozenset("""address article aside blockquote br caption dd details div dl dt figcaption figure footer
-    h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul""".split())
+_BLOCKS = frozenset(
+    """address article aside blockquote br caption dd details div dl dt figcaption figure footer
+    h1 h2 h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td tfoot th thead tr ul""".split()
+)
 # A text fragment is the words from a space (or the start of a line) at or
 # before the passage up to a space after it: Chromium matches it only on
 # word boundaries, and a space is one for every segmenter.
@@ -53,8 +55,10 @@ def heading_offsets(html: str, body: str) -> list[tuple[int, str, str]]:
     reads the same.
     """
     # a regular expression, not an HTML parser: this runs for every result
-    headings = [(m.group(2), " ".join(html_lib.unescape(_INNER_TAG.sub("", m.group(3))).split()))
-                for m in _HEADING.finditer(html)]
+    headings = [
+        (m.group(2), " ".join(html_lib.unescape(_INNER_TAG.sub("", m.group(3))).split()))
+        for m in _HEADING.finditer(html)
+    ]
     lines, at = [], 0
     for line in body.split("\n"):
         lines.append((at, line))
@@ -137,13 +141,13 @@ def mark_html(html: str, marks: Marks, segmenter: thai.Segmenter) -> tuple[Marku
     if not marks or not html:
         return Markup(html), 0
     parts: list[str] = []
-    texts: list[int] = []          # indices in parts of the text nodes of the current block
+    texts: list[int] = []  # indices in parts of the text nodes of the current block
     runs: list[list[int]] = []
     at = 0
     for m in _TAG.finditer(html):
         if m.start() > at:
             texts.append(len(parts))
-            parts.append(html[at:m.start()])
+            parts.append(html[at : m.start()])
         parts.append(m.group(0))
         if m.group(2).lower() in _BLOCKS:
             runs.append(texts)

@@ -4,33 +4,36 @@ Syntax people know from web search: "quoted phrases", -exclusion, OR, and
 field filters (division:, type:, knowledge:, area:, tag:, year:).  Anything
 malformed falls back to plain words; parsing never fails.
 """
+
 from __future__ import annotations
 
 import re
 import time
 from dataclasses import dataclass, field, replace
-from typing import Protocol
-
 from functools import lru_cache
+from typing import Protocol
 
 from indexer.analysis import thai
 from indexer.content.office import Office
 from indexer.engine.spec import Alternative, Group, Need, QuerySpec
-
-from kmsearch.search.snippets import Marks
-
 from indexer.thaidate import BadYear, other_era, parse_year
+from kmsearch.search.snippets import Marks
 
 _TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]+|ปี):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))|"')
 FILTER_FIELDS = {
-    "division": "divisions", "type": "types", "knowledge": "knowledge", "area": "areas",
-    "tag": None, "year": None, "ปี": None,
+    "division": "divisions",
+    "type": "types",
+    "knowledge": "knowledge",
+    "area": "areas",
+    "tag": None,
+    "year": None,
+    "ปี": None,
 }
 _HAS_THAI = re.compile("[\u0e00-\u0e7f]")
 
 
 TYPO_WEIGHT = 0.7
-TYPO_CANDIDATES = 2       # indexed words searched for one typo: dev set typo MRR@10 +0.005, fragment +0.01
+TYPO_CANDIDATES = 2  # indexed words searched for one typo: dev set typo MRR@10 +0.005, fragment +0.01
 # Correction looks words up one by one: a long query of unknown text must
 # not hold a server thread, so the work per query is bounded.
 MAX_LOOKUPS = 24
@@ -42,8 +45,8 @@ CORRECTION_SECONDS = 0.25
 # fragment MRR@10 0.61 -> 0.68, typo 0.66 -> 0.70, others unchanged.
 RUN_WEIGHT = 1.75
 PIECE_WEIGHT = 0.5
-COMMON_SHARE = 0.2           # a word in more than this share of documents is common
-MIN_DOCS_FOR_COMMON = 100    # below this, "common" says little
+COMMON_SHARE = 0.2  # a word in more than this share of documents is common
+MIN_DOCS_FOR_COMMON = 100  # below this, "common" says little
 MAX_CORRECTION_WINDOW = 4
 MAX_VERBATIM_CHARS = 24
 
@@ -55,9 +58,9 @@ NAMED_FACETS = (("divisions", "division"), ("types", "type"), ("knowledge", "kno
 @dataclass
 class ParsedQuery:
     spec: QuerySpec
-    marks: Marks = Marks()                           # what highlights mark
-    suggestion: str | None = None                    # the query with its typos corrected
-    named: list[tuple[str, str]] = field(default_factory=list)   # (field, slug) the query names: filter chips
+    marks: Marks = Marks()  # what highlights mark
+    suggestion: str | None = None  # the query with its typos corrected
+    named: list[tuple[str, str]] = field(default_factory=list)  # (field, slug) the query names: filter chips
 
 
 @lru_cache(maxsize=1)
@@ -78,8 +81,7 @@ def function_words() -> frozenset[str]:
 
 # Question words are not in PyThaiNLP's stop words, and no document holds
 # them for the answer: "ลาป่วยกี่วัน" asks about ลาป่วย, not about กี่.
-QUESTION_WORDS = ("อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร "
-                  "หรือไม่ ไหม บ้าง").split()
+QUESTION_WORDS = ("อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร หรือไม่ ไหม บ้าง").split()
 # Words that frame what is asked rather than name it: "ขั้นตอนการเบิกเงิน"
 # asks for the disbursement rules, which never say ขั้นตอน.  They still
 # rank; they do not decide what is found.
@@ -105,9 +107,13 @@ class Budget:
         return True
 
 
-def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None = None,
-                known_words: frozenset[str] | set[str] = frozenset(),
-                one_run: bool = False) -> list[tuple[int, int, list[str]]]:
+def corrections(
+    words: list[str],
+    vocabulary: Vocabulary,
+    budget: Budget | None = None,
+    known_words: frozenset[str] | set[str] = frozenset(),
+    one_run: bool = False,
+) -> list[tuple[int, int, list[str]]]:
     """(start, end, words): runs of query words to replace by an indexed
     word, the likeliest (most frequent) first.
 
@@ -122,6 +128,7 @@ def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None 
     around an unknown one are joined and looked up together, longest run
     first, and a run that joins into a dictionary word is left alone.
     """
+
     def is_word(w: str) -> bool:
         return vocabulary.frequency(w) > 0 or w in dictionary() or w in known_words
 
@@ -130,7 +137,7 @@ def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None 
     if one_run and phrase_count is not None:
         for i, w in enumerate(words):
             if known[i] and len(w) <= 2 and len(words) > 1 and _HAS_THAI.search(w):
-                beside = [words[j:j + 2] for j in (i - 1, i) if 0 <= j and j + 1 < len(words)]
+                beside = [words[j : j + 2] for j in (i - 1, i) if 0 <= j and j + 1 < len(words)]
                 known[i] = any(phrase_count(tuple(pair)) for pair in beside)
     out: list[tuple[int, int, str]] = []
     budget = budget or Budget()
@@ -144,7 +151,7 @@ def corrections(words: list[str], vocabulary: Vocabulary, budget: Budget | None 
             for a in range(max(0, i - size + 1), min(i, len(words) - size) + 1):
                 if out and a < out[-1][1]:
                     continue
-                joined = "".join(words[a:a + size])
+                joined = "".join(words[a : a + size])
                 if not 3 <= len(joined) <= MAX_CORRECTED_CHARS or (size > 1 and joined in dictionary()):
                     continue
                 if not budget.take():
@@ -197,20 +204,21 @@ def _build_synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[
     return table
 
 
-def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
-                 budget: Budget | None = None) -> tuple[list[Group], list[Need], str]:
+def _word_groups(
+    text: str, segmenter, synonyms, vocabulary: Vocabulary | None, budget: Budget | None = None
+) -> tuple[list[Group], list[Need], str]:
     """Groups (what ranks) and needs (what a match must hold) for a run of
     plain words, and the run with its typos corrected."""
     words = thai.words(text, segmenter)
     groups: list[Group] = []
-    spans: list[tuple[int, int, Need]] = []     # words[a:b] -> what a document must hold of them
+    spans: list[tuple[int, int, Need]] = []  # words[a:b] -> what a document must hold of them
     one_run = len(words) > 1 and not any(c.isspace() for c in text.strip())
     piece = PIECE_WEIGHT if one_run else 1.0
     known = frozenset(segmenter.words) | {w for seq, _ in synonyms for w in seq}
     i = 0
     while i < len(words):
         for seq, members in synonyms:
-            if tuple(words[i:i + len(seq)]) == seq:
+            if tuple(words[i : i + len(seq)]) == seq:
                 alts = tuple(dict.fromkeys(a for m in members if (a := alternative(m, segmenter))))
                 groups.append(Group(alts))
                 spans.append((i, i + len(seq), Need("".join(seq), tuple(a.words for a in alts))))
@@ -219,7 +227,7 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
         else:
             w = words[i]
             grams = tuple(thai.grams(w, segmenter))
-            year = other_era(w)     # 2567 and 2024 name the same year; staff write either
+            year = other_era(w)  # 2567 and 2024 name the same year; staff write either
             forms: list[tuple[str, ...]] = [(w,)] + ([(year,)] if year else [])
             pieces: list[tuple[str, ...]] = []
             fallback: tuple[tuple[str, ...], ...] = ()
@@ -229,13 +237,14 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
                 # (เบี้ย of เบี้ยยังชีพ).
                 pieces = _pieces(w, vocabulary)
                 fallback = _containing(w, vocabulary)
-            alts = [Alternative((w,), grams, piece)] + [Alternative(f, tuple(thai.grams("".join(f), segmenter)),
-                                                                    piece if len(f) > 1 else 0.8)
-                                                        for f in (*forms[1:], *pieces)]
+            alts = [Alternative((w,), grams, piece)] + [
+                Alternative(f, tuple(thai.grams("".join(f), segmenter)), piece if len(f) > 1 else 0.8)
+                for f in (*forms[1:], *pieces)
+            ]
             groups.append(Group(tuple(alts)))
             if vocabulary is not None and w not in function_words():
                 forms += [(c,) for c in _compounds(w, vocabulary, known)]
-            if pieces:    # each content piece is what a document must hold
+            if pieces:  # each content piece is what a document must hold
                 spans += [(i, i + 1, Need(p, ((p,),))) for p in pieces[-1]]
             else:
                 spans.append((i, i + 1, Need(w, tuple(forms), fallback=fallback)))
@@ -248,14 +257,23 @@ def _word_groups(text: str, segmenter, synonyms, vocabulary: Vocabulary | None,
             groups.append(Group((whole,)))
     fixes = corrections(words, vocabulary, budget, known, one_run) if vocabulary is not None and words else []
     for a, b, found in fixes:
-        groups.append(Group(tuple(Alternative((word,), tuple(thai.grams(word, segmenter)), TYPO_WEIGHT)
-                                  for word in found)))
+        groups.append(
+            Group(tuple(Alternative((word,), tuple(thai.grams(word, segmenter)), TYPO_WEIGHT) for word in found))
+        )
         # the typed pieces as one need, held by them side by side or by the correction
         typed = "".join(words[a:b])
         inside = [n for x, y, n in spans if a <= x and y <= b]
-        spans = [sp for sp in spans if not (a <= sp[0] and sp[1] <= b)] + [(a, b, Need(
-            typed, (tuple(words[a:b]),) if b - a > 1 else inside[0].words if inside else ((typed,),),
-            tuple((w,) for w in found)))]
+        spans = [sp for sp in spans if not (a <= sp[0] and sp[1] <= b)] + [
+            (
+                a,
+                b,
+                Need(
+                    typed,
+                    (tuple(words[a:b]),) if b - a > 1 else inside[0].words if inside else ((typed,),),
+                    tuple((w,) for w in found),
+                ),
+            )
+        ]
     corrected = text
     if fixes:
         parts, at = [], 0
@@ -287,7 +305,7 @@ def _pieces(word: str, vocabulary: Vocabulary) -> list[tuple[str, ...]]:
             if start >= end or start not in best or (end - start) == len(word):
                 continue
             piece = word[start:end]
-            if vocabulary.frequency(piece):   # from the term table: at most a few hundred for 30 characters
+            if vocabulary.frequency(piece):  # from the term table: at most a few hundred for 30 characters
                 cut = best[start] + (piece,)
                 if end not in best or len(cut) < len(best[end]):
                     best[end] = cut
@@ -320,7 +338,7 @@ def _compounds(word: str, vocabulary: Vocabulary, known: frozenset[str]) -> list
 def _splits_around(compound: str, word: str, is_word) -> bool:
     at = compound.find(word)
     while at != -1:
-        if _in_words(compound[:at], is_word) and _in_words(compound[at + len(word):], is_word):
+        if _in_words(compound[:at], is_word) and _in_words(compound[at + len(word) :], is_word):
             return True
         at = compound.find(word, at + 1)
     return False
@@ -364,9 +382,15 @@ def _content_needs(needs: list[Need]) -> list[Need]:
     return content or needs
 
 
-def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
-          synonyms: list[tuple[str, ...]] = (), filters: dict | None = None,
-          sort: str = "relevance", vocabulary: Vocabulary | None = None) -> ParsedQuery:
+def parse(
+    raw: str,
+    segmenter: thai.Segmenter,
+    office: Office | None = None,
+    synonyms: list[tuple[str, ...]] = (),
+    filters: dict | None = None,
+    sort: str = "relevance",
+    vocabulary: Vocabulary | None = None,
+) -> ParsedQuery:
     table = _synonym_table(synonyms, segmenter)
     groups: list[Group] = []
     exclude: list[Group] = []
@@ -410,7 +434,7 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
             new, new_needs, fixed = _word_groups(text, segmenter, table, vocabulary, budget)
             named_facet = _named_facet(text, office)
             if named_facet is not None:
-                fixed = text      # an office's name is never a typo
+                fixed = text  # an office's name is never a typo
                 typed = tuple(thai.words(text, segmenter))
                 new_needs = [Need(text, (typed,) if typed else (), facets=(named_facet,))]
                 if named_facet not in named:
@@ -432,12 +456,16 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
             prev = groups.pop()
             merged = prev.alternatives + tuple(a for g in new for a in g.alternatives)
             groups.append(Group(merged, required=prev.required and all(g.required for g in new)))
-            if needs and new_needs:   # either side of OR will do
+            if needs and new_needs:  # either side of OR will do
                 last = needs.pop()
-                needs.append(Need(f"{last.label} OR " + " ".join(n.label for n in new_needs),
-                                  last.words + tuple(f for n in new_needs for f in n.words),
-                                  last.corrections + tuple(c for n in new_needs for c in n.corrections),
-                                  last.facets + tuple(f for n in new_needs for f in n.facets)))
+                needs.append(
+                    Need(
+                        f"{last.label} OR " + " ".join(n.label for n in new_needs),
+                        last.words + tuple(f for n in new_needs for f in n.words),
+                        last.corrections + tuple(c for n in new_needs for c in n.corrections),
+                        last.facets + tuple(f for n in new_needs for f in n.facets),
+                    )
+                )
             else:
                 needs.extend(new_needs)
         else:
@@ -449,8 +477,15 @@ def parse(raw: str, segmenter: thai.Segmenter, office: Office | None = None,
     filters_found = {k: tuple(dict.fromkeys(v)) for k, v in found_filters.items() if v}
     content = _content_needs(needs) if groups else []
     named = [f for f in named if f[1] not in filters_found.get(f[0], ())]
-    spec = QuerySpec(tuple(groups), tuple(exclude), filters_found, sort,
-                     tuple(dict.fromkeys(verbatim)) if groups else (), tuple(content), tuple(named))
+    spec = QuerySpec(
+        tuple(groups),
+        tuple(exclude),
+        filters_found,
+        sort,
+        tuple(dict.fromkeys(verbatim)) if groups else (),
+        tuple(content),
+        tuple(named),
+    )
     return ParsedQuery(spec, _marks(content, verbatim), " ".join(suggestion) if corrected_any else None, named)
 
 
@@ -461,9 +496,11 @@ def _marks(needs: list[Need], verbatim: list[str]) -> Marks:
     forms = (f for n in needs for f in (*n.words, *n.corrections))
     # a compound that holds the word (โฉนดที่ดิน for ที่ดิน): the word is marked inside it
     inside = ((f[0], n.label) for n in needs for f in n.words if len(f) == 1 and f[0] != n.label and n.label in f[0])
-    return Marks(tuple(dict.fromkeys(f for f in forms if f and not (len(f) == 1 and f[0] in stop))),
-                 tuple(dict.fromkeys(v for v in verbatim if v not in stop)),
-                 inside=tuple(dict.fromkeys(inside)))
+    return Marks(
+        tuple(dict.fromkeys(f for f in forms if f and not (len(f) == 1 and f[0] in stop))),
+        tuple(dict.fromkeys(v for v in verbatim if v not in stop)),
+        inside=tuple(dict.fromkeys(inside)),
+    )
 
 
 def _without_common_words(groups: list[Group], vocabulary: Vocabulary | None) -> list[Group]:
@@ -476,8 +513,8 @@ def _without_common_words(groups: list[Group], vocabulary: Vocabulary | None) ->
 
     def common(g: Group) -> bool:
         return not g.required and all(
-            len(a.words) == 1 and vocabulary.frequency(a.words[0]) > COMMON_SHARE * n
-            for a in g.alternatives)
+            len(a.words) == 1 and vocabulary.frequency(a.words[0]) > COMMON_SHARE * n for a in g.alternatives
+        )
 
     kept = [g for g in groups if not common(g)]
     return kept or groups

@@ -4,6 +4,7 @@ The open index is kept between requests and shared by the server's
 threads; each request checks which build is live, so a rebuild swapped in
 meanwhile is served from the next request on, without a restart.
 """
+
 from __future__ import annotations
 
 import math
@@ -15,17 +16,16 @@ from flask import Flask, current_app, g
 from markupsafe import Markup
 
 from indexer import engine
-from indexer.content.office import Office, load_office, parse_office_text
 from indexer.analysis.thai import normalise
 from indexer.analysis.thai import words as words_of
+from indexer.content.office import Office, load_office, parse_office_text
+from indexer.content.wordlists import SYNONYMS_FILE
 from indexer.engine.spec import QuerySpec
-
+from indexer.thaidate import thai_date
 from kmsearch.search import query as query_parser
 from kmsearch.search import snippets
 from kmsearch.search.passage import passage_target, result_url
-from kmsearch.search.synonyms import FILE_NAME as SYNONYMS_FILE
 from kmsearch.search.synonyms import SynonymFile
-from indexer.thaidate import thai_date
 
 
 @dataclass
@@ -44,19 +44,27 @@ class HitView:
     snippet: Markup
     score: float
     holder: str = ""
-    changed: str = ""                 # last change (updated, else date), ISO
+    changed: str = ""  # last change (updated, else date), ISO
     areas: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()     # query words it lacks, when no document holds them all
-    anchor: str = ""                  # id of the heading before the snippet's first match ("" before the first heading)
+    missing: tuple[str, ...] = ()  # query words it lacks, when no document holds them all
+    anchor: str = ""  # id of the heading before the snippet's first match ("" before the first heading)
 
     def as_json(self) -> dict:
         # "url" stays the permalink other sites link to; "open" is where a
         # result opens (the passage, the query marked).
         return {
-            "id": self.id, "title": self.title, "url": f"/a/{self.id}", "open": self.url, "division": self.division,
-            "type": self.type, "knowledge": self.knowledge, "date": self.date,
-            "fiscal_year": self.fiscal_year, "snippet": str(self.snippet), "score": round(self.score, 4),
+            "id": self.id,
+            "title": self.title,
+            "url": f"/a/{self.id}",
+            "open": self.url,
+            "division": self.division,
+            "type": self.type,
+            "knowledge": self.knowledge,
+            "date": self.date,
+            "fiscal_year": self.fiscal_year,
+            "snippet": str(self.snippet),
+            "score": round(self.score, 4),
             "missing": list(self.missing),
         }
 
@@ -70,15 +78,15 @@ class ResultPage:
     hits: list[HitView]
     facets: dict[str, dict[str, int]]
     filters: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    suggestion: str | None = None    # "did you mean", when the query had typos
-    partial: bool = False            # the search hit its time limit
+    suggestion: str | None = None  # "did you mean", when the query had typos
+    partial: bool = False  # the search hit its time limit
     # "all": every hit holds every content word; "some": none holds them
     # all, the hits hold some (each says what it lacks); "none".
     match: str = engine.MATCH_ALL
-    found: int = 0                   # documents holding every content word as typed: 0 is a knowledge gap
+    found: int = 0  # documents holding every content word as typed: 0 is a knowledge gap
     fragments: tuple[str, ...] = ()  # words the index lacks, matched inside other words
-    named: tuple[tuple[str, str], ...] = ()   # (field, slug) the query names: offered as filters
-    more: int = 0                    # after the ``total``, documents that hold only some of the words
+    named: tuple[tuple[str, str], ...] = ()  # (field, slug) the query names: offered as filters
+    more: int = 0  # after the ``total``, documents that hold only some of the words
 
     @property
     def shown(self) -> int:
@@ -100,7 +108,7 @@ def _open_build(backend: engine.Backend) -> engine.SearchIndex:
         return backend.open()
     except (engine.IndexMissing, engine.EngineUnavailable):
         raise
-    except Exception as e:      # whatever a damaged file makes the engine or json raise
+    except Exception as e:  # whatever a damaged file makes the engine or json raise
         raise IndexBroken(f"{backend}: the live build cannot be opened: {e!r}") from e
 
 
@@ -172,32 +180,54 @@ class Repository:
             self._titles = (ix.key, rows)
         return self._titles[1]
 
-    def run_query(self, ix: engine.SearchIndex, text: str, filters: dict[str, tuple[str, ...]] | None = None,
-                  page: int = 1, pagelen: int = 10, sort: str = "relevance", snippets: bool = True,
-                  facets: tuple[str, ...] = engine.FACET_FIELDS, correct: bool = True) -> ResultPage:
+    def run_query(
+        self,
+        ix: engine.SearchIndex,
+        text: str,
+        filters: dict[str, tuple[str, ...]] | None = None,
+        page: int = 1,
+        pagelen: int = 10,
+        sort: str = "relevance",
+        snippets: bool = True,
+        facets: tuple[str, ...] = engine.FACET_FIELDS,
+        correct: bool = True,
+    ) -> ResultPage:
         text = condensed(text, self.settings["MAX_QUERY_CHARS"], ix.segmenter)
-        parsed = query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort,
-                                    ix if correct else None)
-        results = ix.search(parsed.spec, page=page, pagelen=pagelen, facets=facets,
-                            timelimit=self.settings.get("SEARCH_TIME_LIMIT"))
+        parsed = query_parser.parse(
+            text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort, ix if correct else None
+        )
+        results = ix.search(
+            parsed.spec, page=page, pagelen=pagelen, facets=facets, timelimit=self.settings.get("SEARCH_TIME_LIMIT")
+        )
         size = self.settings["SNIPPET_CHARS"] if snippets else 0
         marks = replace(parsed.marks, fragments=tuple(normalise(f) for f in results.fragments))
         hits = [_hit_view(h.fields, h.score, marks, ix, size, h.missing, text) for h in results.hits]
         # A correction is offered only when the corrected query finds what was asked.
         suggestion = parsed.suggestion if results.match == engine.MATCH_ALL else None
         found = results.exact_total if results.match == engine.MATCH_ALL else 0
-        return ResultPage(text, results.total, page, pagelen, hits, results.facets, parsed.spec.filters,
-                          suggestion, results.timed_out, results.match, found, results.fragments,
-                          tuple(parsed.named), results.more)
-
+        return ResultPage(
+            text,
+            results.total,
+            page,
+            pagelen,
+            hits,
+            results.facets,
+            parsed.spec.filters,
+            suggestion,
+            results.timed_out,
+            results.match,
+            found,
+            results.fragments,
+            tuple(parsed.named),
+            results.more,
+        )
 
     def marks(self, ix: engine.SearchIndex, text: str) -> snippets.Marks:
         """What the snippets of a search for ``text`` mark, for the article
         a result opens.  Without the fragments of words the index lacks:
         the results label those, the article could not."""
         text = condensed(text, self.settings["MAX_QUERY_CHARS"], ix.segmenter)
-        return query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), None,
-                                  "relevance", ix).marks
+        return query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), None, "relevance", ix).marks
 
 
 def init_app(app: Flask) -> None:
@@ -214,13 +244,19 @@ def get_index() -> engine.SearchIndex:
     return g.km_index
 
 
-def run_query(text: str, filters: dict[str, tuple[str, ...]] | None = None, page: int = 1,
-              pagelen: int = 10, sort: str = "relevance") -> ResultPage:
+def run_query(
+    text: str,
+    filters: dict[str, tuple[str, ...]] | None = None,
+    page: int = 1,
+    pagelen: int = 10,
+    sort: str = "relevance",
+) -> ResultPage:
     return repo().run_query(get_index(), text, filters, page, pagelen, sort)
 
 
-def browse(filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10,
-           facets: tuple[str, ...] = engine.FACET_FIELDS) -> ResultPage:
+def browse(
+    filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10, facets: tuple[str, ...] = engine.FACET_FIELDS
+) -> ResultPage:
     ix = get_index()
     results = ix.search(QuerySpec(filters=filters), page=page, pagelen=pagelen, facets=facets)
     hits = [_hit_view(h.fields, 0.0, None, ix, 0) for h in results.hits]
@@ -253,8 +289,7 @@ def condensed(text: str, max_chars: int, segmenter) -> str:
     return " ".join(kept)
 
 
-def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, ...] = (),
-              query: str = "") -> HitView:
+def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, ...] = (), query: str = "") -> HitView:
     anchor, url = "", f"/a/{f['id']}"
     if marks and size:
         found = snippets.passage(f.get("body", ""), marks, ix.segmenter, size)
@@ -263,20 +298,33 @@ def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, .
         if query:
             # At its first marked word; a snippet with nothing marked is the
             # body's start: nothing to jump to.
-            anchor, words = passage_target(f, found.first) if found.first > found.start or "<mark>" in snip \
-                else ("", "")
+            anchor, words = (
+                passage_target(f, found.first) if found.first > found.start or "<mark>" in snip else ("", "")
+            )
             url = result_url(f["id"], query, anchor, words)
     else:
         snip = Markup.escape(f.get("summary") or f.get("body", "")[:200])
         title_html = Markup.escape(f["title"])
     return HitView(
-        id=f["id"], title=f["title"], title_html=title_html, url=url,
-        division=f["division"], type=f["type"], knowledge=f["knowledge"],
+        id=f["id"],
+        title=f["title"],
+        title_html=title_html,
+        url=url,
+        division=f["division"],
+        type=f["type"],
+        knowledge=f["knowledge"],
         date=f["date"].isoformat(),
-        date_th=thai_date(f["date"]), fiscal_year=f["fiscal_year"],
-        summary=f.get("summary", ""), snippet=snip, score=score, holder=f.get("holder", ""),
-        changed=(f.get("changed") or f["date"]).isoformat(), areas=tuple(f.get("areas", ())), tags=tuple(f.get("tags", ())),
-        missing=missing, anchor=anchor,
+        date_th=thai_date(f["date"]),
+        fiscal_year=f["fiscal_year"],
+        summary=f.get("summary", ""),
+        snippet=snip,
+        score=score,
+        holder=f.get("holder", ""),
+        changed=(f.get("changed") or f["date"]).isoformat(),
+        areas=tuple(f.get("areas", ())),
+        tags=tuple(f.get("tags", ())),
+        missing=missing,
+        anchor=anchor,
     )
 
 

@@ -10,6 +10,7 @@ cuts), which the search labels as such.  Offsets always point into the
 original text.  A snippet starts and ends on a word boundary; a highlight
 starts and ends on a cluster boundary.
 """
+
 from __future__ import annotations
 
 import bisect
@@ -26,9 +27,9 @@ ELLIPSIS = "…"
 class Marks:
     """What a highlight marks (see the module's docstring)."""
 
-    forms: tuple[tuple[str, ...], ...] = ()   # words, and phrases of words, analysed
-    verbatim: tuple[str, ...] = ()            # typed strings, normalised
-    fragments: tuple[str, ...] = ()           # normalised strings that may sit inside a word
+    forms: tuple[tuple[str, ...], ...] = ()  # words, and phrases of words, analysed
+    verbatim: tuple[str, ...] = ()  # typed strings, normalised
+    fragments: tuple[str, ...] = ()  # normalised strings that may sit inside a word
     inside: tuple[tuple[str, str], ...] = ()  # (compound, word): mark only the word inside the compound
 
     def __bool__(self) -> bool:
@@ -36,7 +37,9 @@ class Marks:
 
     @property
     def needles(self) -> list[str]:
-        return list(dict.fromkeys(n for n in (*(w for f in self.forms for w in f), *self.verbatim, *self.fragments) if n))
+        return list(
+            dict.fromkeys(n for n in (*(w for f in self.forms for w in f), *self.verbatim, *self.fragments) if n)
+        )
 
 
 def find_matches(text: str, marks: Marks, tokens: list[thai.Token]) -> list[tuple[int, int, str]]:
@@ -55,7 +58,7 @@ def find_matches(text: str, marks: Marks, tokens: list[thai.Token]) -> list[tupl
             spans += _inside(text, tok, inside[tok.text])
             continue
         for form in by_first.get(tok.text, ()):
-            if tuple(words[i:i + len(form)]) == form:
+            if tuple(words[i : i + len(form)]) == form:
                 spans.append((tok.start, tokens[i + len(form) - 1].end, " ".join(form)))
     if marks.verbatim or marks.fragments:
         norm = thai.normalise_spans(text)
@@ -78,7 +81,7 @@ def find_matches(text: str, marks: Marks, tokens: list[thai.Token]) -> list[tupl
 
 
 def _inside(text: str, tok: thai.Token, word: str) -> list[tuple[int, int, str]]:
-    norm = thai.normalise_spans(text[tok.start:tok.end])
+    norm = thai.normalise_spans(text[tok.start : tok.end])
     return [(tok.start + s, tok.start + e, word) for s, e in _occurrences(norm, word)]
 
 
@@ -108,7 +111,7 @@ def best_window(text: str, matches, size: int) -> tuple[int, int]:
     for s, _, _ in matches:
         lo = max(0, s - size // 4)
         hi = min(len(text), lo + size)
-        inside = matches[bisect.bisect_left(starts, lo): bisect.bisect_left(starts, hi)]
+        inside = matches[bisect.bisect_left(starts, lo) : bisect.bisect_left(starts, hi)]
         keys = {w for *_, k in inside for w in k.split(" ")}
         score = (len(keys), len(inside))
         if score > best_score:
@@ -159,8 +162,12 @@ def passage(text: str, marks: Marks, segmenter: thai.Segmenter, size: int = 220)
     body = _mark(part, a, b, matches)
     flat = Markup(" ").join(Markup(line) for line in str(body).split())
     first = next((max(s, a) for s, e, _ in matches if e > a and s < b), a)
-    return Passage(Markup((ELLIPSIS if lo + a > 0 else "") + flat + (ELLIPSIS if lo + b < len(text) else "")),
-                   lo + a, lo + b, lo + first)
+    return Passage(
+        Markup((ELLIPSIS if lo + a > 0 else "") + flat + (ELLIPSIS if lo + b < len(text) else "")),
+        lo + a,
+        lo + b,
+        lo + first,
+    )
 
 
 def _region(text: str, needles: list[str], size: int) -> tuple[int, int]:

@@ -3,14 +3,14 @@
 Applied at query time, so an edit takes effect on the next search, with no
 rebuild.  One group a line: ``อปท. = องค์กรปกครองส่วนท้องถิ่น``.
 """
+
 from __future__ import annotations
 
 import threading
 from pathlib import Path
 
-from indexer.content.wordlists import SYNONYMS_FILE as FILE_NAME
-from indexer.content.wordlists import parse_synonyms
 from indexer.content.textfile import read_text
+from indexer.content.wordlists import parse_synonyms
 
 
 def parse(text: str) -> list[tuple[str, ...]]:

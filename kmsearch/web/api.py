@@ -1,10 +1,11 @@
 """The JSON API: /api/search and /api/articles/<id>."""
+
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, redirect, request, url_for
 
-from kmsearch.search import repository
 from kmsearch.km import usage
+from kmsearch.search import repository
 from kmsearch.web.params import BadParameter, filters_from, int_param, query_text, sort_from
 from kmsearch.web.security import valid_id
 
@@ -29,29 +30,31 @@ def api_search():
     filters = filters_from(args, repository.repo().office)
     result = repository.run_query(query_text(args, settings["MAX_QUERY_CHARS"]), filters, page, limit, sort)
     usage.record_search(result.query, result.found, filters, page, channel="api")
-    return jsonify({
-        "query": result.query,
-        "total": result.total,
-        # "all": every result holds every content word; "some": none does,
-        # each result lists what it lacks ("missing"); "none": nothing found
-        "match": result.match,
-        "found": result.found,
-        "more": result.more,     # results after the total that hold only some words (each lists "missing")
-        "fragments": list(result.fragments),
-        "named": [{"field": f, "value": v} for f, v in result.named],
-        "page": result.page,
-        "limit": limit,
-        "results": [h.as_json() for h in result.hits],
-        "facets": result.facets,
-        "suggestion": result.suggestion,
-        "partial": result.partial,
-    })
+    return jsonify(
+        {
+            "query": result.query,
+            "total": result.total,
+            # "all": every result holds every content word; "some": none does,
+            # each result lists what it lacks ("missing"); "none": nothing found
+            "match": result.match,
+            "found": result.found,
+            "more": result.more,  # results after the total that hold only some words (each lists "missing")
+            "fragments": list(result.fragments),
+            "named": [{"field": f, "value": v} for f, v in result.named],
+            "page": result.page,
+            "limit": limit,
+            "results": [h.as_json() for h in result.hits],
+            "facets": result.facets,
+            "suggestion": result.suggestion,
+            "partial": result.partial,
+        }
+    )
 
 
 @bp.get("/suggest")
 def api_suggest():
     """Titles and words for what has been typed so far."""
-    q = query_text(request.args, 100, strip=False)   # a trailing space ends a word
+    q = query_text(request.args, 100, strip=False)  # a trailing space ends a word
     limit = int_param(request.args, "limit", 8, 1, 20)
     return jsonify({"query": q, **repository.suggest(q, limit)})
 
@@ -73,14 +76,25 @@ def api_article(doc_id: str):
 
 def article_json(doc: dict) -> dict:
     return {
-        "id": doc["id"], "title": doc["title"], "url": f"/a/{doc['id']}",
-        "division": doc["division"], "type": doc["type"], "knowledge": doc["knowledge"],
-        "areas": doc.get("areas", []), "tags": doc.get("tags", []), "summary": doc.get("summary", ""),
-        "author": doc.get("author", ""), "holder": doc.get("holder", ""),
-        "date": _iso(doc.get("date")), "updated": _iso(doc.get("updated")), "fiscal_year": doc["fiscal_year"],
-        "aliases": doc.get("aliases", []), "html": doc.get("html", ""), "text": doc.get("body", ""),
+        "id": doc["id"],
+        "title": doc["title"],
+        "url": f"/a/{doc['id']}",
+        "division": doc["division"],
+        "type": doc["type"],
+        "knowledge": doc["knowledge"],
+        "areas": doc.get("areas", []),
+        "tags": doc.get("tags", []),
+        "summary": doc.get("summary", ""),
+        "author": doc.get("author", ""),
+        "holder": doc.get("holder", ""),
+        "date": _iso(doc.get("date")),
+        "updated": _iso(doc.get("updated")),
+        "fiscal_year": doc["fiscal_year"],
+        "aliases": doc.get("aliases", []),
+        "html": doc.get("html", ""),
+        "text": doc.get("body", ""),
     }
 
 
 def _iso(day) -> str | None:
-    return day.isoformat() if day else None   # stored dates are dates
+    return day.isoformat() if day else None  # stored dates are dates

@@ -13,6 +13,7 @@ Access (setting KM_TOKEN, environment KMSEARCH_KM_TOKEN):
   ``Authorization: Bearer <token>``; signed-in members see everything,
   search terms included.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,14 +22,13 @@ import math
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, Response, abort, current_app, g, redirect, render_template, request,
-                   url_for)
+from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
+from indexer.thaidate import BadYear, current_fiscal_year, parse_year
 from kmsearch.km import indicators, usage
 from kmsearch.search import repository
-from kmsearch.web.ratelimit import Backoff
 from kmsearch.web.feeds import public_base
-from indexer.thaidate import BadYear, current_fiscal_year, parse_year
+from kmsearch.web.ratelimit import Backoff
 
 bp = Blueprint("km", __name__, url_prefix="/km")
 COOKIE = "km_auth"
@@ -86,8 +86,11 @@ def _guard():
     g.km_committee = is_committee()
     if _token() and not g.km_committee and request.endpoint not in ("km.login", "km.logout"):
         if request.endpoint == "km.report":
-            return Response("sign in at /km/login or send Authorization: Bearer <token>\n", 401,
-                            {"WWW-Authenticate": 'Bearer realm="kmsearch"', "Content-Type": "text/plain; charset=utf-8"})
+            return Response(
+                "sign in at /km/login or send Authorization: Bearer <token>\n",
+                401,
+                {"WWW-Authenticate": 'Bearer realm="kmsearch"', "Content-Type": "text/plain; charset=utf-8"},
+            )
         return redirect(url_for("km.login", next=request.full_path.rstrip("?")))
 
 
@@ -110,20 +113,27 @@ def _compute() -> indicators.Indicators:
     if division and repo.office.resolve("divisions", division) is None:
         abort(400, description=f"ส่วนราชการ: ไม่รู้จัก “{division[:100]}”")
     documents = repository.get_index().all()
-    return indicators.compute(documents, repo.office, usage.current(), year, division,
-                              show_queries=g.get("km_committee", False))
+    return indicators.compute(
+        documents, repo.office, usage.current(), year, division, show_queries=g.get("km_committee", False)
+    )
 
 
 @bp.get("/")
-@bp.get("")          # registered first: url_for gives /km
+@bp.get("")  # registered first: url_for gives /km
 def dashboard():
     ind = _compute()
     years = indicators.fiscal_years(repository.get_index().all())
     if ind.fiscal_year not in years:
         years = sorted({*years, ind.fiscal_year}, reverse=True)
-    return render_template("km/dashboard.html", ind=ind, years=years, formats=FORMATS,
-                           committee=g.km_committee, token_configured=bool(_token()),
-                           logout_token=logout_token() if g.km_committee else "")
+    return render_template(
+        "km/dashboard.html",
+        ind=ind,
+        years=years,
+        formats=FORMATS,
+        committee=g.km_committee,
+        token_configured=bool(_token()),
+        logout_token=logout_token() if g.km_committee else "",
+    )
 
 
 @bp.get("/report.<fmt>")
@@ -134,8 +144,9 @@ def report(fmt: str):
     body = render_report(ind, fmt, base=public_base())
     scope = f"-{ind.division.slug}" if ind.division else ""
     name = f"km-report-{ind.fiscal_year}{scope}.{fmt}"
-    return Response(body, 200, {"Content-Type": FORMATS[fmt][0],
-                                "Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        body, 200, {"Content-Type": FORMATS[fmt][0], "Content-Disposition": f'attachment; filename="{name}"'}
+    )
 
 
 def render_report(ind: indicators.Indicators, fmt: str, base: str = "") -> str:
@@ -186,8 +197,15 @@ def login():
         elif given and hmac.compare_digest(given.encode(), _token().encode()):
             _logins().succeeded(client)
             resp = redirect(nxt, 303)
-            resp.set_cookie(COOKIE, _cookie_value(_token()), max_age=7 * 24 * 3600, path="/km",
-                            httponly=True, samesite="Strict", secure=request.is_secure)
+            resp.set_cookie(
+                COOKIE,
+                _cookie_value(_token()),
+                max_age=7 * 24 * 3600,
+                path="/km",
+                httponly=True,
+                samesite="Strict",
+                secure=request.is_secure,
+            )
             return resp
         else:
             _logins().failed(client)

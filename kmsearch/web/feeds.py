@@ -5,6 +5,7 @@ Addresses are built from the PUBLIC_URL setting when it is set (behind the
 office's reverse proxy the request's own host is an internal one), else from
 the request.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -73,8 +74,9 @@ def atom(title: str, subtitle: str, self_path: str, page_path: str, hits) -> Res
 def feed():
     office = repository.repo().office
     hits = repository.browse({}, 1, FEED_ENTRIES).hits
-    return atom(f"คลังความรู้ {office.name}", "เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุด",
-                url_for("feeds.feed"), url_for("pages.home"), hits)
+    return atom(
+        f"คลังความรู้ {office.name}", "เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุด", url_for("feeds.feed"), url_for("pages.home"), hits
+    )
 
 
 @bp.get("/division/<slug>/feed.atom")
@@ -86,9 +88,13 @@ def division_feed(slug: str):
     if entry.slug != slug:
         return redirect(url_for("feeds.division_feed", slug=entry.slug), 301)
     hits = repository.browse({"division": (entry.slug,)}, 1, FEED_ENTRIES).hits
-    return atom(f"{entry.name} · คลังความรู้ {office.name}", f"เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุดของ{entry.name}",
-                url_for("feeds.division_feed", slug=entry.slug),
-                url_for("pages.listing", kind="division", slug=entry.slug), hits)
+    return atom(
+        f"{entry.name} · คลังความรู้ {office.name}",
+        f"เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุดของ{entry.name}",
+        url_for("feeds.division_feed", slug=entry.slug),
+        url_for("pages.listing", kind="division", slug=entry.slug),
+        hits,
+    )
 
 
 @bp.get("/sitemap.xml")
@@ -100,8 +106,7 @@ def sitemap():
     for kind, table in (("division", office.divisions), ("type", office.types), ("knowledge", office.knowledge)):
         rows += [(url_for("pages.listing", kind=kind, slug=e.slug), None) for e in table]
     rows += [(h.url, h.changed) for h in hits]
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for path, changed in rows:
         lastmod = f"<lastmod>{changed}</lastmod>" if changed else ""
         lines.append(f"  <url><loc>{escape(absolute(path))}</loc>{lastmod}</url>")
@@ -111,13 +116,15 @@ def sitemap():
 
 @bp.get("/robots.txt")
 def robots():
-    text = "\n".join([
-        "User-agent: *",
-        "Disallow: /search",      # endless combinations of filters
-        "Disallow: /api/",
-        "Disallow: /km",          # the KM committee's dashboard
-        "",
-        f"Sitemap: {absolute(url_for('feeds.sitemap'))}",
-        "",
-    ])
+    text = "\n".join(
+        [
+            "User-agent: *",
+            "Disallow: /search",  # endless combinations of filters
+            "Disallow: /api/",
+            "Disallow: /km",  # the KM committee's dashboard
+            "",
+            f"Sitemap: {absolute(url_for('feeds.sitemap'))}",
+            "",
+        ]
+    )
     return Response(text, mimetype="text/plain")

@@ -1,10 +1,10 @@
 """Reading search parameters from a request, shared by the pages and the API."""
+
 from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
 from indexer.content.office import Office
-
 from indexer.thaidate import BadYear, parse_year, whole_number
 
 # request parameter -> (index field, office table or None)
@@ -16,8 +16,8 @@ FILTER_PARAMS = {
     "year": ("fiscal_year", None),
     "tag": ("tag", None),
 }
-MAX_FILTER_VALUES = 20       # values per filter parameter
-MAX_FILTER_CHARS = 100       # characters per filter value
+MAX_FILTER_VALUES = 20  # values per filter parameter
+MAX_FILTER_CHARS = 100  # characters per filter value
 
 
 class BadParameter(ValueError):

@@ -8,17 +8,18 @@ table is in memory: a restart forgets it, which costs an attacker a restart
 of someone else's server.  Behind a reverse proxy every client has the
 proxy's address, so they share one allowance (see README, /km).
 """
+
 from __future__ import annotations
 
 import threading
 import time
 from collections import OrderedDict
 
-FREE_FAILURES = 5         # mistakes before any wait
-FIRST_WAIT = 1.0          # seconds after the first failure past those
+FREE_FAILURES = 5  # mistakes before any wait
+FIRST_WAIT = 1.0  # seconds after the first failure past those
 LONGEST_WAIT = 300.0
-FORGET_AFTER = 3600.0     # a client quiet this long starts again
-MAX_CLIENTS = 10_000      # addresses remembered; the oldest go first
+FORGET_AFTER = 3600.0  # a client quiet this long starts again
+MAX_CLIENTS = 10_000  # addresses remembered; the oldest go first
 
 
 class Backoff:

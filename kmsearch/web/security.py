@@ -12,6 +12,7 @@ framing, no plugins, forms submit only here.  A self-hosted font
 (``font-src``) and a small script file under /static (``script-src``) are
 already allowed; anything from another origin needs a change here.
 """
+
 from __future__ import annotations
 
 from urllib.parse import parse_qsl
@@ -25,26 +26,28 @@ from werkzeug.utils import cached_property
 
 from indexer.content.validate import ID_RE
 
-CSP = "; ".join([
-    "default-src 'none'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self'",
-    "font-src 'self'",
-    "connect-src 'self'",
-    "manifest-src 'self'",
-    "form-action 'self'",
-    "base-uri 'none'",
-    "object-src 'none'",
-    "frame-ancestors 'none'",
-])
+CSP = "; ".join(
+    [
+        "default-src 'none'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self'",
+        "font-src 'self'",
+        "connect-src 'self'",
+        "manifest-src 'self'",
+        "form-action 'self'",
+        "base-uri 'none'",
+        "object-src 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     # Search terms are in URLs: never send them to another site.
     "Referrer-Policy": "same-origin",
-    "X-Frame-Options": "DENY",          # frame-ancestors for old browsers
+    "X-Frame-Options": "DENY",  # frame-ancestors for old browsers
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
 }
@@ -69,9 +72,11 @@ DEFAULT_MESSAGE = "เกิดข้อผิดพลาด กรุณาล
 # Used when even the error template cannot be rendered (a broken
 # kmsearch.yaml, a missing template) and for waitress's own answers
 # (kmsearch/web/server.py): plain HTML, nothing inline.
-_PLAIN = ('<!doctype html>\n<html lang="th"><head><meta charset="utf-8">'
-          '<title>ขัดข้อง</title></head><body><h1>ขัดข้อง</h1><p>{message}</p>'
-          '<p><a href="/">กลับหน้าแรก</a></p></body></html>\n')
+_PLAIN = (
+    '<!doctype html>\n<html lang="th"><head><meta charset="utf-8">'
+    "<title>ขัดข้อง</title></head><body><h1>ขัดข้อง</h1><p>{message}</p>"
+    '<p><a href="/">กลับหน้าแรก</a></p></body></html>\n'
+)
 
 
 def plain_page(code: int) -> str:
@@ -83,9 +88,9 @@ def plain_page(code: int) -> str:
 # pasted whole: params.LONG_QUERY_FACTOR x 500 Thai characters are 36 KB
 # percent-encoded), a few filters, sort and page.  What lies past these
 # limits is not read at all.
-MAX_QUERY_STRING = 48 * 1024     # bytes after "?"
+MAX_QUERY_STRING = 48 * 1024  # bytes after "?"
 MAX_PARAMETERS = 128
-MAX_FORM_BYTES = 16 * 1024       # the only form is the committee's sign-in
+MAX_FORM_BYTES = 16 * 1024  # the only form is the committee's sign-in
 
 
 class BoundedRequest(Request):
@@ -95,11 +100,11 @@ class BoundedRequest(Request):
     def args(self) -> ImmutableMultiDict:
         read = self.query_string[:MAX_QUERY_STRING]
         if len(read) < len(self.query_string) and b"%" in read[-2:]:
-            read = read[:read.rindex(b"%")]      # not half an escape
+            read = read[: read.rindex(b"%")]  # not half an escape
         pairs = read.split(b"&", MAX_PARAMETERS)[:MAX_PARAMETERS]
         return self.parameter_storage_class(
-            parse_qsl(b"&".join(pairs).decode("utf-8", "replace"), keep_blank_values=True,
-                      errors="werkzeug.url_quote"))
+            parse_qsl(b"&".join(pairs).decode("utf-8", "replace"), keep_blank_values=True, errors="werkzeug.url_quote")
+        )
 
 
 def valid_id(doc_id: str) -> bool:
@@ -132,7 +137,7 @@ def error_response(code: int, message: str | None = None, heading: str | None = 
 
 
 def _http_error(e: HTTPException):
-    if e.code is None or e.code < 400:   # redirects and the like pass through
+    if e.code is None or e.code < 400:  # redirects and the like pass through
         return e
     # A description our code gave (Thai, for the reader), not werkzeug's English default.
     response = error_response(e.code, e.description if e.description != type(e).description else None)
@@ -153,8 +158,9 @@ def init_app(app: Flask) -> None:
     if proxies := int(app.config.get("PROXIES") or 0):
         # Only headers the office's own proxies set: any client can send them.
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
-    app.config.update(MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES,
-                      MAX_FORM_PARTS=MAX_PARAMETERS)
+    app.config.update(
+        MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES, MAX_FORM_PARTS=MAX_PARAMETERS
+    )
     app.after_request(set_headers)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)

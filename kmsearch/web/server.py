@@ -6,6 +6,7 @@ waitress answers those itself, from the ErrorTask of each connection's
 channel, without calling the app; the servers it creates are given a
 channel whose error task writes our page.  Nothing in waitress is patched.
 """
+
 from __future__ import annotations
 
 from waitress import create_server
@@ -26,8 +27,9 @@ class ThaiErrorTask(ErrorTask):
         # error.body may hold a traceback (expose_tracebacks): never sent.
         body = plain_page(error.code).encode("utf-8")
         self.status = f"{error.code} {error.reason}"
-        self.response_headers.extend([("Content-Type", "text/html; charset=utf-8"),
-                                      ("Cache-Control", "no-store"), *HEADERS.items()])
+        self.response_headers.extend(
+            [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"), *HEADERS.items()]
+        )
         self.set_close_on_finish()
         self.content_length = len(body)
         self.write(body)
@@ -40,8 +42,7 @@ class ThaiChannel(HTTPChannel):
 def serve(app, host: str, port: int, threads: int = 8, **adjustments) -> None:
     sockets: dict = {}
     adjustments.setdefault("max_request_header_size", MAX_REQUEST_HEADERS)
-    server = create_server(app, map=sockets, host=host, port=port, threads=threads, ident="kmsearch",
-                           **adjustments)
+    server = create_server(app, map=sockets, host=host, port=port, threads=threads, ident="kmsearch", **adjustments)
     for dispatcher in list(sockets.values()):
         if isinstance(dispatcher, BaseWSGIServer):
             dispatcher.channel_class = ThaiChannel

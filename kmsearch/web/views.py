@@ -1,4 +1,5 @@
 """The Thai web pages: home, search, article, and listings."""
+
 from __future__ import annotations
 
 import os
@@ -10,9 +11,8 @@ from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
 
 from indexer.content.files import open_inside
-
-from kmsearch.search import repository
 from kmsearch.km import usage
+from kmsearch.search import repository
 from kmsearch.search.passage import mark_html
 from kmsearch.web.params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
 from kmsearch.web.security import valid_id
@@ -38,7 +38,7 @@ def results():
         return render_template("search.html", result=None, q=q, error=str(e)), 400
     result = repository.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
     # the query as searched: a letter pasted whole is shown and kept as its content words
-    usage.record_search(result.query, result.found, filters, page)   # 0: a knowledge gap
+    usage.record_search(result.query, result.found, filters, page)  # 0: a knowledge gap
     return render_template("search.html", result=result, q=result.query, sort=sort, error=None)
 
 
@@ -73,9 +73,13 @@ def attachment(doc_id: str, name: str):
         fd = open_inside(repository.repo().content_dir, found["path"])
     except FileNotFoundError:
         abort(404)
-    return send_file(os.fdopen(fd, "rb"), mimetype=found["type"], conditional=True,
-                     as_attachment=not found["type"].startswith(("image/", "application/pdf")),
-                     download_name=name.rsplit("/", 1)[-1])
+    return send_file(
+        os.fdopen(fd, "rb"),
+        mimetype=found["type"],
+        conditional=True,
+        as_attachment=not found["type"].startswith(("image/", "application/pdf")),
+        download_name=name.rsplit("/", 1)[-1],
+    )
 
 
 @bp.get("/a/<doc_id>")
@@ -100,19 +104,30 @@ def article(doc_id: str):
     if hl:
         ix = repository.get_index()
         body, marked = mark_html(html, repository.repo().marks(ix, hl), ix.segmenter)
-    return render_template("article.html", doc=doc, body=Markup(scrollable_tables(str(body))),
-                           toc=headings(html), related=repository.related(doc), hl=hl, marked=marked)
+    return render_template(
+        "article.html",
+        doc=doc,
+        body=Markup(scrollable_tables(str(body))),
+        toc=headings(html),
+        related=repository.related(doc),
+        hl=hl,
+        marked=marked,
+    )
 
 
-TOC_MIN_HEADINGS = 3     # a table of contents only for manuals that need one
+TOC_MIN_HEADINGS = 3  # a table of contents only for manuals that need one
 _TABLE_OPEN = re.compile(r"<table\b[^>]*>")
 
 
 def scrollable_tables(html: str) -> str:
     """Each table in a box that scrolls sideways on a phone; the box takes
     the keyboard focus so it can be scrolled without a mouse."""
-    html = _TABLE_OPEN.sub(lambda m: '<div class="table-scroll" role="region" tabindex="0" '
-                           'aria-label="ตาราง (เลื่อนซ้าย–ขวาได้)">' + m.group(0), html)
+    html = _TABLE_OPEN.sub(
+        lambda m: (
+            '<div class="table-scroll" role="region" tabindex="0" aria-label="ตาราง (เลื่อนซ้าย–ขวาได้)">' + m.group(0)
+        ),
+        html,
+    )
     return html.replace("</table>", "</table></div>")
 
 
@@ -180,8 +195,9 @@ def _understood() -> tuple[str, dict[str, tuple[str, ...]], str]:
 
 
 @bp.app_template_global()
-def search_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None,
-               page: int | None = None, **changes) -> str:
+def search_url(
+    add: tuple[str, str] | None = None, remove: tuple[str, str] | None = None, page: int | None = None, **changes
+) -> str:
     """This search's URL with one filter added or removed, or another page.
 
     The URL holds the whole state, so any search can be shared or
@@ -202,7 +218,7 @@ def search_url(add: tuple[str, str] | None = None, remove: tuple[str, str] | Non
     args["sort"] = changes.pop("sort", sort)
     for k, v in changes.items():
         args[k] = v
-    if args.get("sort") == "relevance":     # the default
+    if args.get("sort") == "relevance":  # the default
         args.pop("sort")
     if page and page > 1:
         args["page"] = str(page)

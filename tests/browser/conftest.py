@@ -6,6 +6,7 @@ The browser is Debian's chromium (`apt-get install chromium`); Playwright's
 own browser download is never used. When it cannot start, the tests fail and
 say what to install: they never skip.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,8 +20,13 @@ from .corpus import write_browser_corpus
 
 CHROMIUM = os.environ.get("KMSEARCH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
@@ -28,9 +34,11 @@ WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 SIZES = {**WIDTHS, "phone-360": (360, 780)}
 BUNDLED_CONTENT = Path(__file__).resolve().parents[2] / "content"
 PAGE_SIZE = 2
-INSTALL = ("Install it with `make test` (as root it runs `apt-get install -y chromium` and installs the "
-           "Python packages), or by hand: `sudo apt-get install -y chromium` and "
-           "`.venv/bin/pip install -e '.[test]'`; KMSEARCH_CHROMIUM may name another Chromium binary.")
+INSTALL = (
+    "Install it with `make test` (as root it runs `apt-get install -y chromium` and installs the "
+    "Python packages), or by hand: `sudo apt-get install -y chromium` and "
+    "`.venv/bin/pip install -e '.[test]'`; KMSEARCH_CHROMIUM may name another Chromium binary."
+)
 
 
 @pytest.fixture(scope="session")
@@ -88,8 +96,12 @@ class Visit:
         self.width_name = width_name
         self.folder = folder
         self.context = browser.new_context(
-            viewport={"width": width, "height": height}, locale="th-TH", timezone_id="Asia/Bangkok",
-            is_mobile=phone, has_touch=phone, device_scale_factor=2 if phone else 1,
+            viewport={"width": width, "height": height},
+            locale="th-TH",
+            timezone_id="Asia/Bangkok",
+            is_mobile=phone,
+            has_touch=phone,
+            device_scale_factor=2 if phone else 1,
             java_script_enabled=script,
         )
         self.context.set_default_timeout(10_000)
@@ -98,8 +110,10 @@ class Visit:
         self.errors: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda e: self.errors.append(f"script: {e}"))
-        self.page.on("response", lambda r: r.status >= 400 and not self.expected(r.url)
-                     and self.errors.append(f"HTTP {r.status}: {r.url}"))
+        self.page.on(
+            "response",
+            lambda r: r.status >= 400 and not self.expected(r.url) and self.errors.append(f"HTTP {r.status}: {r.url}"),
+        )
         self.allowed: set[str] = set()
 
     def expected(self, url: str) -> bool:
@@ -109,7 +123,7 @@ class Visit:
         if message.type != "error":
             return
         if message.text.startswith("Failed to load resource") and self.expected(message.location.get("url", "")):
-            return       # a 404 page the test asked for
+            return  # a 404 page the test asked for
         self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
     def go(self, path: str):

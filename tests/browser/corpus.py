@@ -2,6 +2,7 @@
 a long manual with a table of contents, a wide table, code, footnotes and a
 definition list, and enough documents about ภาษี to page through two at a
 time."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -1,5 +1,6 @@
 """What a person sees on a page, measured in the browser: whether it slides
 sideways, and what its highlights mark, compared with the segmentation."""
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -9,7 +10,8 @@ from indexer.analysis import thai
 # For each <mark>: the text of the block it is in (a paragraph, a list item,
 # a cell, a snippet) and where the mark starts and ends in that text.
 _MARKS_JS = """() => [...document.querySelectorAll('mark')].map(m => {
-    const block = m.closest('p, li, td, th, dd, dt, h1, h2, h3, h4, h5, h6, pre, caption, blockquote, div') || document.body;
+    const block = m.closest('p, li, td, th, dd, dt, h1, h2, h3, h4, h5, h6, '
+    + 'pre, caption, blockquote, div') || document.body;
     const before = document.createRange();
     before.setStart(block, 0);
     before.setEndBefore(m);
@@ -50,7 +52,7 @@ def inside_a_word(text: str, at: int, segmenter: thai.Segmenter) -> bool:
     words = _dictionary() | frozenset(segmenter.words)
     for tok in thai.analyse(text, segmenter):
         if tok.start < at < tok.end:
-            return not (_in_words(text[tok.start:at], words) and _in_words(text[at:tok.end], words))
+            return not (_in_words(text[tok.start : at], words) and _in_words(text[at : tok.end], words))
     return False
 
 
@@ -59,7 +61,7 @@ def marks_inside_words(page, segmenter: thai.Segmenter) -> list[str]:
     bad = []
     for text, start, end in marks(page):
         if inside_a_word(text, start, segmenter) or inside_a_word(text, end, segmenter):
-            bad.append(f"{text[max(0, start - 15):start]}[{text[start:end]}]{text[end:end + 15]}")
+            bad.append(f"{text[max(0, start - 15) : start]}[{text[start:end]}]{text[end : end + 15]}")
     return bad
 
 
@@ -72,8 +74,8 @@ def png_pixels(png: bytes) -> tuple[int, int, list[bytes]]:
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     at, data, width = 8, b"", 0
     while at < len(png):
-        size, kind = struct.unpack(">I4s", png[at:at + 8])
-        chunk = png[at + 8:at + 8 + size]
+        size, kind = struct.unpack(">I4s", png[at : at + 8])
+        chunk = png[at + 8 : at + 8 + size]
         if kind == b"IHDR":
             width, height, depth, color = struct.unpack(">IIBB", chunk[:10])
             assert depth == 8 and color in (2, 6), (depth, color)
@@ -83,7 +85,7 @@ def png_pixels(png: bytes) -> tuple[int, int, list[bytes]]:
         at += 12 + size
     raw, stride, rows, prev = zlib.decompress(data), width * channels, [], bytearray(width * channels)
     for y in range(height):
-        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1:(y + 1) * (stride + 1)])
+        kind, line = raw[y * (stride + 1)], bytearray(raw[y * (stride + 1) + 1 : (y + 1) * (stride + 1)])
         for i in range(stride):
             left = line[i - channels] if i >= channels else 0
             up, corner = prev[i], prev[i - channels] if i >= channels else 0
@@ -97,7 +99,9 @@ def png_pixels(png: bytes) -> tuple[int, int, list[bytes]]:
                 p = left + up - corner
                 pa, pb, pc = abs(p - left), abs(p - up), abs(p - corner)
                 line[i] = (line[i] + (left if pa <= pb and pa <= pc else up if pb <= pc else corner)) & 255
-        rows.append(bytes(line) if channels == 4 else b"".join(bytes(line[i:i + 3]) + b"\xff" for i in range(0, stride, 3)))
+        rows.append(
+            bytes(line) if channels == 4 else b"".join(bytes(line[i : i + 3]) + b"\xff" for i in range(0, stride, 3))
+        )
         prev = line
     return width, height, rows
 
@@ -109,7 +113,7 @@ def edge_shade(png: bytes, x0: float, x1: float) -> float:
     width, height, rows = png_pixels(png)
     a, b = int(width * x0), max(int(width * x0) + 1, int(width * x1))
     shades = []
-    for row in rows[2:-2]:        # not the box's border
-        total = sum(255 - sum(row[4 * x:4 * x + 3]) / 3 for x in range(a, b))
+    for row in rows[2:-2]:  # not the box's border
+        total = sum(255 - sum(row[4 * x : 4 * x + 3]) / 3 for x in range(a, b))
         shades.append(total / (b - a))
     return min(shades)

@@ -1,4 +1,5 @@
 """Accessibility (axe-core), the keyboard, and the printed page."""
+
 from __future__ import annotations
 
 import re
@@ -35,7 +36,9 @@ def describe(violations: list[dict]) -> str:
     for v in violations:
         lines.append(f"{v['id']} ({v['impact']}): {v['help']}")
         for node in v["nodes"][:5]:
-            lines.append(f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}")
+            lines.append(
+                f"    {' '.join(map(str, node['target']))}: {node.get('failureSummary', '').splitlines()[-1:]}"
+            )
     return "\n".join(lines)
 
 
@@ -45,7 +48,7 @@ def check(visit, axe, name: str) -> None:
     page = visit.go(PAGES[name])
     filters = page.locator("details.filters")
     if filters.count() and filters.get_attribute("open") is None:
-        filters.locator("summary").click()     # check the folded filters too
+        filters.locator("summary").click()  # check the folded filters too
     violations = axe.run(page, options=AXE_OPTIONS).response["violations"]
     assert not violations, f"axe found on {PAGES[name]} ({visit.width_name}):\n{describe(violations)}"
 
@@ -86,7 +89,8 @@ def test_keyboard_only(visit):
     for _ in range(60):
         page.keyboard.press("Tab")
         assert focus_ring(page), "every focused control shows a focus ring: " + page.evaluate(
-            "document.activeElement.outerHTML.slice(0, 120)")
+            "document.activeElement.outerHTML.slice(0, 120)"
+        )
         if page.evaluate("document.activeElement.closest('li.hit') !== null"):
             break
     else:
@@ -101,14 +105,14 @@ def test_print_a_manual_on_a4(desktop):
     visit = desktop
     page = visit.go("/a/tax-collection-handbook")
     page.emulate_media(media="print")
-    page.set_viewport_size({"width": 794, "height": 1123})      # A4 at 96 dpi
+    page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi
     for hidden in ("header.site", "footer.site", "nav.toc", ".related", "button.copylink"):
         expect(page.locator(hidden).first).to_be_hidden()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     expect(page.locator(".printed-from")).to_contain_text("/a/tax-collection-handbook")
     body = page.evaluate("""() => { const s = getComputedStyle(document.body);
         return [s.fontFamily, s.fontSize]; }""")
-    assert body[0].startswith('"TH Sarabun New"') and body[1] == "21.3333px"      # 16 pt
+    assert body[0].startswith('"TH Sarabun New"') and body[1] == "21.3333px"  # 16 pt
     # The typeface the page is really set in: TH Sarabun New where installed,
     # else Laksaman (its free clone), else the Sarabun shipped in static/fonts.
     cdp = page.context.new_cdp_session(page)

@@ -1,5 +1,6 @@
 """Search, filter, page, read, share and print as staff do, in Chromium at
 a desktop and a phone width, asserting on what a person sees."""
+
 from __future__ import annotations
 
 import re
@@ -106,12 +107,14 @@ def test_search_filter_and_page_through(visit):
     assert hit_titles(page)[0] == "แผนพัฒนาการจัดเก็บรายได้และภาษีท้องถิ่น ปีงบประมาณ 2568"
     # each hit shows its date, and when it was last updated; the latest change sorts
     shown = page.locator("li.hit .meta").evaluate_all(
-        "metas => metas.map(m => [...m.querySelectorAll('time')].pop().getAttribute('datetime'))")
+        "metas => metas.map(m => [...m.querySelectorAll('time')].pop().getAttribute('datetime'))"
+    )
     assert shown == sorted(shown, reverse=True)
     pager.get_by_role("link", name="ถัดไป ›").click()
-    expect(page.locator("li.hit").nth(1)).to_contain_text("ปรับปรุง 1 ก.พ. 2567")   # land tax manual
+    expect(page.locator("li.hit").nth(1)).to_contain_text("ปรับปรุง 1 ก.พ. 2567")  # land tax manual
     shown += page.locator("li.hit .meta").evaluate_all(
-        "metas => metas.map(m => [...m.querySelectorAll('time')].pop().getAttribute('datetime'))")
+        "metas => metas.map(m => [...m.querySelectorAll('time')].pop().getAttribute('datetime'))"
+    )
     assert shown == sorted(shown, reverse=True)
     pager.get_by_role("link", name="หน้า 1").click()
     # Buddhist Era dates and fiscal years as a reader sees them
@@ -145,8 +148,8 @@ def test_read_an_article_copy_links_and_go_back(visit):
     crumbs = page.get_by_role("navigation", name="เส้นทาง")
     assert [t.strip() for t in crumbs.locator("li").all_inner_texts()] == ["หน้าแรก", "กองคลัง", "คู่มือปฏิบัติงาน", HANDBOOK]
     meta = page.locator("dl.docmeta")
-    expect(meta).to_contain_text("12 มี.ค. 2567")          # date: 2024-03-12
-    expect(meta).to_contain_text("20 ส.ค. 2567")           # updated
+    expect(meta).to_contain_text("12 มี.ค. 2567")  # date: 2024-03-12
+    expect(meta).to_contain_text("20 ส.ค. 2567")  # updated
     expect(meta).to_contain_text("ปีงบประมาณ 2567")
     expect(meta).to_contain_text("นางสาวสมใจ ใจดี")
 
@@ -162,7 +165,7 @@ def test_read_an_article_copy_links_and_go_back(visit):
     anchor = heading_id("การติดตามหนี้ค้างชำระ")
     expect(page).to_have_url(re.compile("#" + anchor + "$"))
     expect(page.locator("#" + anchor)).to_be_in_viewport()
-    expect(page.locator("#notice")).to_have_text("แจ้งการประเมิน")     # explicit {#notice}
+    expect(page.locator("#notice")).to_have_text("แจ้งการประเมิน")  # explicit {#notice}
 
     # Copy-link buttons: the article and each heading (static/site.js).
     page.get_by_role("button", name="คัดลอกลิงก์ของเอกสารนี้").click()
@@ -245,7 +248,7 @@ def test_share_card_tags_as_link_previews_read_them(visit):
 
 def test_suggestions_while_typing(visit):
     page = visit.go("/")
-    box = page.get_by_role("combobox", name="ค้นหาความรู้")   # a search box with a list is a combobox
+    box = page.get_by_role("combobox", name="ค้นหาความรู้")  # a search box with a list is a combobox
     box.press_sequentially("ภาษีป", delay=30)
     options = page.locator("datalist#q-suggestions option")
     expect(options.first).to_be_attached()

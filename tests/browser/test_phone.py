@@ -5,6 +5,7 @@ The pages are the site's own list (sitemap.xml: every article and every
 listing), searches with long Thai questions, and the KM dashboard; each
 article is opened as a result opens it, with a query's words marked.
 """
+
 from __future__ import annotations
 
 import urllib.parse
@@ -55,7 +56,7 @@ def pages(bundled):
 
 
 def test_every_bundled_page_fits_a_phone(bundled, bundled_phone, pages, segmenter, bundled_index):
-    visit, base = bundled_phone, bundled[0]
+    visit = bundled_phone
     articles, others = pages
     assert len(articles) == bundled_index.doc_count > 30, "the sitemap lists every bundled article"
     assert {"/division/finance", "/type/manual", "/knowledge/tacit"} <= set(others)
@@ -75,7 +76,7 @@ def test_every_bundled_page_fits_a_phone(bundled, bundled_phone, pages, segmente
             wide.append(f"{path} by {px}px")
         pieces += [f"{path}: {m}" for m in marks_inside_words(page, segmenter)]
         marked += len(marks(page))
-    visit.go("/a/egp-procurement-manual?hl=" + urllib.parse.quote("ประกาศผู้ชนะ"))    # a long title, a table
+    visit.go("/a/egp-procurement-manual?hl=" + urllib.parse.quote("ประกาศผู้ชนะ"))  # a long title, a table
     visit.shot("bundled-article", full_page=False)
     visit.go(searches[0])
     visit.shot("bundled-long-query", full_page=False)

@@ -1,6 +1,7 @@
 """The page a result opens, and the phone and the keyboard, as a person
 meets them: where the page is scrolled to, what is marked, how many Tab
 presses, what a wide table shows, what a suggestion does."""
+
 from __future__ import annotations
 
 import re
@@ -9,8 +10,8 @@ import urllib.parse
 import pytest
 from playwright.sync_api import expect
 
-from indexer.content.render import heading_id
 from indexer.analysis.thai import Segmenter
+from indexer.content.render import heading_id
 
 from .seen import edge_shade, marks_inside_words, overflow
 
@@ -73,13 +74,14 @@ def test_a_result_opens_at_its_passage_with_the_words_marked(visit):
     passage = page.locator("article.doc .body p", has_text="ผู้ไม่ชำระภายในกำหนด")
     assert [m.strip() for m in passage.locator("mark").all_inner_texts()] == ["เงิน", "ร้อยละ"]
     assert marks_inside_words(page, Segmenter()) == []
-    assert page.locator("mark").first.evaluate("m => getComputedStyle(m).paddingLeft") == "0px", \
+    assert page.locator("mark").first.evaluate("m => getComputedStyle(m).paddingLeft") == "0px", (
         "a mark adds no gap inside Thai text"
+    )
     # the bar with the query and its control stays in sight
     bar = page.locator(".hl-bar")
     expect(bar).to_be_in_viewport()
     expect(bar).to_contain_text(f"ไฮไลต์คำค้น “{QUERY}” 2 แห่ง")
-    if visit.width_name == "desktop":     # the contents beside the text stay clear of the bar
+    if visit.width_name == "desktop":  # the contents beside the text stay clear of the bar
         below = bar.bounding_box()["y"] + bar.bounding_box()["height"]
         assert page.get_by_role("navigation", name="สารบัญ").bounding_box()["y"] >= below
     visit.shot("result-opened", full_page=False)
@@ -112,25 +114,34 @@ def test_without_script_a_result_still_opens_at_its_passage(phone_without_script
 
 def test_a_heading_is_the_fallback_when_the_words_are_not_found(visit):
     """A browser without text fragments, or words since edited: the heading."""
-    page = visit.go("/a/tax-collection-handbook?hl=" + urllib.parse.quote(QUERY) + "#"
-                    + heading_id("การติดตามหนี้ค้างชำระ") + ":~:text=" + urllib.parse.quote("ไม่มีข้อความนี้"))
+    page = visit.go(
+        "/a/tax-collection-handbook?hl="
+        + urllib.parse.quote(QUERY)
+        + "#"
+        + heading_id("การติดตามหนี้ค้างชำระ")
+        + ":~:text="
+        + urllib.parse.quote("ไม่มีข้อความนี้")
+    )
     heading = page.get_by_role("heading", name="การติดตามหนี้ค้างชำระ", exact=True)
     expect(heading).to_be_in_viewport()
     top = heading.bounding_box()["y"]
-    assert top >= page.locator(".hl-bar").bounding_box()["y"] + page.locator(".hl-bar").bounding_box()["height"] - 1, \
+    assert top >= page.locator(".hl-bar").bounding_box()["y"] + page.locator(".hl-bar").bounding_box()["height"] - 1, (
         "the heading is not hidden under the bar"
+    )
 
 
 def test_tab_from_the_search_box_reaches_the_first_result_in_five(desktop):
     page = search(desktop, "ภาษี")
     page.get_by_role("combobox", name="ค้นหาความรู้").focus()
-    for presses in range(1, 6):
+    for _ in range(5):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.closest('li.hit') !== null"):
             break
     else:
-        pytest.fail("five Tab presses did not reach the first result: " + page.evaluate(
-            "document.activeElement.outerHTML.slice(0, 120)"))
+        pytest.fail(
+            "five Tab presses did not reach the first result: "
+            + page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+        )
     expect(page.locator("li.hit").first.get_by_role("link").first).to_be_focused()
     desktop.shot("tab-to-first-result", full_page=False)
 
@@ -144,7 +155,8 @@ def test_a_skip_link_reaches_the_results(visit):
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.closest('section.results') !== null"), page.evaluate(
-        "document.activeElement.outerHTML.slice(0, 120)")
+        "document.activeElement.outerHTML.slice(0, 120)"
+    )
     expect(page.locator("#results-summary")).to_be_in_viewport()
 
 
@@ -159,7 +171,7 @@ def test_a_wide_table_shows_that_it_scrolls(browser, site, screenshots, script):
         box.scroll_into_view_if_needed()
         assert box.evaluate("el => el.scrollWidth > el.clientWidth"), "the table is wider than a phone"
         width = box.bounding_box()["width"]
-        left, right = (2 / width, 10 / width), (1 - 10 / width, 1 - 2 / width)    # 8 px inside each edge
+        left, right = (2 / width, 10 / width), (1 - 10 / width, 1 - 2 / width)  # 8 px inside each edge
         start = box.screenshot()
         # more columns to the right: that edge is shaded, the left one is not
         assert edge_shade(start, *right) > 3 * edge_shade(start, *left) + 8

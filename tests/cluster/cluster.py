@@ -18,6 +18,7 @@ Python process) -> one java Cluster node per node (each watches the
 coordinator): when pytest dies, even by SIGKILL, the JVMs stop within a
 second or two; stop() and an atexit hook stop them at once.
 """
+
 from __future__ import annotations
 
 import atexit
@@ -51,13 +52,14 @@ class ClusterError(RuntimeError):
 
 def _java() -> str:
     """KMSEARCH_JAVA, else $JAVA_HOME/bin/java, else java on PATH (17 here)."""
-    for candidate in (os.environ.get("KMSEARCH_JAVA"),
-                      os.environ.get("JAVA_HOME") and os.path.join(os.environ["JAVA_HOME"], "bin", "java"),
-                      shutil.which("java")):
+    for candidate in (
+        os.environ.get("KMSEARCH_JAVA"),
+        os.environ.get("JAVA_HOME") and os.path.join(os.environ["JAVA_HOME"], "bin", "java"),
+        shutil.which("java"),
+    ):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
-    raise ClusterError("no java found: install a JDK 17 (apt-get install openjdk-17-jdk-headless) "
-                       "or set KMSEARCH_JAVA")
+    raise ClusterError("no java found: install a JDK 17 (apt-get install openjdk-17-jdk-headless) or set KMSEARCH_JAVA")
 
 
 def _sources_digest() -> str:
@@ -79,16 +81,31 @@ def classpath(*, quiet: bool = True) -> str:
     digest = _sources_digest()
     with open(TARGET / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (STAMP.exists() and STAMP.read_text() == digest and CLASSPATH_FILE.exists()
-                and (TARGET / "classes" / "kmsearch" / "cluster" / "Cluster.class").exists()):
+        if not (
+            STAMP.exists()
+            and STAMP.read_text() == digest
+            and CLASSPATH_FILE.exists()
+            and (TARGET / "classes" / "kmsearch" / "cluster" / "Cluster.class").exists()
+        ):
             mvn = shutil.which("mvn")
             if not mvn:
                 raise ClusterError("mvn not found: the test cluster needs Maven (apt-get install maven)")
             if not quiet:
-                print("resolving the OpenSearch artifacts (first time: about 85 MB from Maven Central "
-                      "into ~/.m2) and compiling tests/cluster ...", flush=True)
-            cmd = [mvn, "-B", "-q", "-f", str(POM), "compile",
-                   "dependency:build-classpath", f"-Dmdep.outputFile={CLASSPATH_FILE}"]
+                print(
+                    "resolving the OpenSearch artifacts (first time: about 85 MB from Maven Central "
+                    "into ~/.m2) and compiling tests/cluster ...",
+                    flush=True,
+                )
+            cmd = [
+                mvn,
+                "-B",
+                "-q",
+                "-f",
+                str(POM),
+                "compile",
+                "dependency:build-classpath",
+                f"-Dmdep.outputFile={CLASSPATH_FILE}",
+            ]
             started = time.monotonic()
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
@@ -142,7 +159,7 @@ def http_json(url: str, timeout: float = 10.0):
         raise ClusterError(f"GET {url}: {e}") from None
 
 
-_LIVE: set["TestCluster"] = set()
+_LIVE: set[TestCluster] = set()
 
 
 @atexit.register
@@ -168,7 +185,7 @@ class TestCluster:
 
     # -------------------------------------------------------------- start
     @classmethod
-    def start(cls, base: str | os.PathLike | None = None, **kwargs) -> "TestCluster":
+    def start(cls, base: str | os.PathLike | None = None, **kwargs) -> TestCluster:
         """_start, once more when a free port was taken by another process
         between the launcher's choice and the node's bind (a shared machine)."""
         try:
@@ -181,9 +198,18 @@ class TestCluster:
             return cls._start(base, **kwargs)
 
     @classmethod
-    def _start(cls, base: str | os.PathLike | None = None, *, nodes: int = 2, tiebreaker: bool = True,
-              heap: str = "512m", timeout: float = 180.0, name: str = "kmsearch-test",
-              http_ports: list[int] | None = None, node_jvm_opts: str | None = None) -> "TestCluster":
+    def _start(
+        cls,
+        base: str | os.PathLike | None = None,
+        *,
+        nodes: int = 2,
+        tiebreaker: bool = True,
+        heap: str = "512m",
+        timeout: float = 180.0,
+        name: str = "kmsearch-test",
+        http_ports: list[int] | None = None,
+        node_jvm_opts: str | None = None,
+    ) -> TestCluster:
         """Start NODES data nodes (+ a cluster-manager-only tiebreaker) and
         wait at most TIMEOUT seconds for green; ClusterError with each node's
         log tail otherwise (and nothing left running).
@@ -197,9 +223,29 @@ class TestCluster:
         base.mkdir(parents=True, exist_ok=True)
         ready_file = base / "ready.json"
         ready_file.unlink(missing_ok=True)
-        cmd = [_java(), "-Xmx64m", "-XX:TieredStopAtLevel=1", "-cp", cp, MAIN, "start", "--base", str(base),
-               "--nodes", str(nodes), "--tiebreaker", str(tiebreaker).lower(), "--heap", heap,
-               "--name", name, "--timeout", str(timeout), "--parent-pid", str(os.getpid())]
+        cmd = [
+            _java(),
+            "-Xmx64m",
+            "-XX:TieredStopAtLevel=1",
+            "-cp",
+            cp,
+            MAIN,
+            "start",
+            "--base",
+            str(base),
+            "--nodes",
+            str(nodes),
+            "--tiebreaker",
+            str(tiebreaker).lower(),
+            "--heap",
+            heap,
+            "--name",
+            name,
+            "--timeout",
+            str(timeout),
+            "--parent-pid",
+            str(os.getpid()),
+        ]
         if http_ports:
             cmd += ["--http-ports", ",".join(map(str, http_ports))]
         if node_jvm_opts is None:
@@ -210,8 +256,9 @@ class TestCluster:
         try:
             # its own session: a ^C in the terminal reaches pytest, whose
             # fixture then stops the cluster in order
-            process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         finally:
             log.close()
         deadline = time.monotonic() + timeout + 30
@@ -221,8 +268,9 @@ class TestCluster:
                     ready = json.loads(ready_file.read_text())
                     return cls(base, process, ready)
                 if process.poll() is not None:
-                    raise ClusterError(cls._failure(base, f"the cluster launcher exited with status "
-                                                          f"{process.returncode}"))
+                    raise ClusterError(
+                        cls._failure(base, f"the cluster launcher exited with status {process.returncode}")
+                    )
                 if time.monotonic() > deadline:
                     raise ClusterError(cls._failure(base, f"no ready.json after {timeout + 30:.0f} s"))
                 time.sleep(0.2)
@@ -232,8 +280,11 @@ class TestCluster:
 
     @staticmethod
     def _failure(base: Path, why: str) -> str:
-        parts = [f"OpenSearch test cluster in {base} did not start: {why}",
-                 f"---- {base / 'coordinator.log'} ----", _tail(base / "coordinator.log", 60)]
+        parts = [
+            f"OpenSearch test cluster in {base} did not start: {why}",
+            f"---- {base / 'coordinator.log'} ----",
+            _tail(base / "coordinator.log", 60),
+        ]
         for log in sorted(base.glob("node-*/stdout.log")):
             parts += [f"---- {log} (last 40 lines) ----", _tail(log, 40)]
         return "\n".join(parts)
@@ -323,15 +374,17 @@ class TestCluster:
         home = Path(node["home"])
         (home / "node.json").unlink(missing_ok=True)
         with open(home / "stdout.log", "ab") as log:
-            p = subprocess.Popen(node["argv"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                 start_new_session=True)
+            p = subprocess.Popen(
+                node["argv"], stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+            )
         self._extra.append(p)
         node["pid"] = p.pid
         deadline = time.monotonic() + timeout
         while not (home / "node.json").exists():
             if p.poll() is not None:
-                raise ClusterError(f"{node['name']} exited with {p.returncode} on restart:\n"
-                                   + _tail(home / "stdout.log"))
+                raise ClusterError(
+                    f"{node['name']} exited with {p.returncode} on restart:\n" + _tail(home / "stdout.log")
+                )
             if time.monotonic() > deadline:
                 raise ClusterError(f"{node['name']} not started in {timeout} s:\n" + _tail(home / "stdout.log"))
             time.sleep(0.2)
@@ -356,7 +409,7 @@ class TestCluster:
             except subprocess.TimeoutExpired:
                 p.kill()
 
-    def __enter__(self) -> "TestCluster":
+    def __enter__(self) -> TestCluster:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -378,8 +431,11 @@ def main(argv: list[str]) -> int:
     cmd = argv[0] if argv else "run"
     if cmd == "deps":
         started = time.monotonic()
-        print(classpath(quiet=False).count(os.pathsep) + 1, "jars on the cluster classpath,",
-              f"{time.monotonic() - started:.1f} s")
+        print(
+            classpath(quiet=False).count(os.pathsep) + 1,
+            "jars on the cluster classpath,",
+            f"{time.monotonic() - started:.1f} s",
+        )
         return 0
     if cmd == "classpath":
         print(classpath())
@@ -397,11 +453,15 @@ def main(argv: list[str]) -> int:
                         wall = time.monotonic() - wall
                         time.sleep(5)
                         rss = ", ".join(f"{n['name']} {rss_kib(n['pid']) // 1024} MiB" for n in c.nodes)
-                        print(f"{kind:18} green in {c.seconds_to_green:5.1f} s (launcher), {wall:5.1f} s "
-                              f"(from Python); RSS {rss}; load {os.getloadavg()[0]:.1f}", flush=True)
+                        print(
+                            f"{kind:18} green in {c.seconds_to_green:5.1f} s (launcher), {wall:5.1f} s "
+                            f"(from Python); RSS {rss}; load {os.getloadavg()[0]:.1f}",
+                            flush=True,
+                        )
         return 0
     if cmd == "run":
         import argparse
+
         ap = argparse.ArgumentParser(prog="cluster.py run")
         ap.add_argument("base", nargs="?", help="folder of the nodes' data and logs (default: a new temp folder)")
         ap.add_argument("--nodes", type=int, default=2, help="data nodes (default 2)")
@@ -417,8 +477,9 @@ def main(argv: list[str]) -> int:
         # also when started in the background, where SIGINT comes ignored
         signal.signal(signal.SIGINT, interrupt)
         signal.signal(signal.SIGTERM, interrupt)
-        with TestCluster.start(a.base, nodes=a.nodes, tiebreaker=not a.no_tiebreaker, http_ports=ports,
-                               timeout=a.timeout) as c:
+        with TestCluster.start(
+            a.base, nodes=a.nodes, tiebreaker=not a.no_tiebreaker, http_ports=ports, timeout=a.timeout
+        ) as c:
             print(f"green in {c.seconds_to_green:.1f} s, {c.base}")
             for n in c.nodes:
                 print(f"  {n['name']:7} {n['url']}  pid {n['pid']}  roles {','.join(n['roles'])}")
@@ -429,8 +490,7 @@ def main(argv: list[str]) -> int:
             except KeyboardInterrupt:
                 pass
         return 0
-    print("usage: cluster.py [deps | classpath | run [BASE_DIR] [--http-ports P1,P2,P3] [--nodes N]]",
-          file=sys.stderr)
+    print("usage: cluster.py [deps | classpath | run [BASE_DIR] [--http-ports P1,P2,P3] [--nodes N]]", file=sys.stderr)
     return 64
 
 

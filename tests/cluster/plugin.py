@@ -10,6 +10,7 @@ green first -- a node that an earlier test killed and left dead is restarted).
 KMSEARCH_SKIP_OPENSEARCH=1 skips the marked tests (a machine without Java);
 KMSEARCH_CLUSTER_TIMEOUT (seconds, default 240) bounds the wait for green.
 """
+
 from __future__ import annotations
 
 import os
@@ -21,14 +22,16 @@ from .cluster import ClusterError, TestCluster
 
 def pytest_configure(config):
     config.addinivalue_line(
-        "markers", "opensearch: needs the real OpenSearch test cluster (tests/cluster), started once a session")
+        "markers", "opensearch: needs the real OpenSearch test cluster (tests/cluster), started once a session"
+    )
 
 
 def pytest_collection_modifyitems(config, items):
     # the marked tests run last: the cluster starts after every other test
     # (none of the timing-sensitive ones shares the 2 cores with 3 JVMs)
-    items[:] = ([i for i in items if i.get_closest_marker("opensearch") is None]
-                + [i for i in items if i.get_closest_marker("opensearch") is not None])
+    items[:] = [i for i in items if i.get_closest_marker("opensearch") is None] + [
+        i for i in items if i.get_closest_marker("opensearch") is not None
+    ]
     if os.environ.get("KMSEARCH_SKIP_OPENSEARCH") == "1":
         skip = pytest.mark.skip(reason="KMSEARCH_SKIP_OPENSEARCH=1")
         for item in items:
@@ -39,7 +42,8 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(scope="session")
 def opensearch_cluster(tmp_path_factory, request):
     if request.node.get_closest_marker("opensearch") is None and not any(
-            item.get_closest_marker("opensearch") for item in request.session.items):
+        item.get_closest_marker("opensearch") for item in request.session.items
+    ):
         pytest.fail("opensearch_cluster is for tests marked @pytest.mark.opensearch")
     timeout = float(os.environ.get("KMSEARCH_CLUSTER_TIMEOUT", "240"))
     try:

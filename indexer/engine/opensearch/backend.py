@@ -25,22 +25,21 @@ Layout in the cluster, for an office whose slug is S and a prefix P
 Credentials come from KMSEARCH_OPENSEARCH_USER / KMSEARCH_OPENSEARCH_PASSWORD
 (and KMSEARCH_OPENSEARCH_CA for a private CA), never from kmsearch.yaml.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import re
 import threading
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
 
 from indexer.analysis import thai
 from indexer.content.documents import Document
 from indexer.content.office import Office
-from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from indexer.engine import ranking
 from indexer.engine.base import (
     FACET_FIELDS,
@@ -55,6 +54,7 @@ from indexer.engine.base import (
     Results,
     typed,
 )
+from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from indexer.engine.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
@@ -81,15 +81,17 @@ GREEN_TIMEOUT = 60
 def mapping() -> dict:
     props: dict = {name: {"type": "keyword"} for name in KEYWORDS}
     for name in ranking.WORD_FIELDS:
-        props[name] = {"type": "text", "analyzer": "whitespace"}          # positions: phrases
+        props[name] = {"type": "text", "analyzer": "whitespace"}  # positions: phrases
     for name in ranking.GRAMS_WEIGHTS:
         props[name] = {"type": "text", "analyzer": "whitespace", "index_options": "freqs"}
-    props.update({
-        "fiscal_year": {"type": "integer"},
-        "date": {"type": "date", "format": "strict_date"},
-        "changed": {"type": "date", "format": "strict_date"},
-        "stored": {"type": "object", "enabled": False},                   # what get() returns
-    })
+    props.update(
+        {
+            "fiscal_year": {"type": "integer"},
+            "date": {"type": "date", "format": "strict_date"},
+            "changed": {"type": "date", "format": "strict_date"},
+            "stored": {"type": "object", "enabled": False},  # what get() returns
+        }
+    )
     # The analysed fields are searched, never shown: kept out of _source.
     return {"dynamic": "strict", "_source": {"excludes": [*TEXT_FIELDS, "words"]}, "properties": props}
 
@@ -101,6 +103,7 @@ def _joined(tokens: Iterable[str]) -> str:
 def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
     """One document as the cluster keeps it: analysed fields as tokens,
     the stored document as it comes back from ``get``."""
+
     def words(text: str) -> list[str]:
         return [t.text for t in thai.analyse(text, segmenter)]
 
@@ -114,25 +117,47 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
     grams = thai.grams(doc.text, segmenter)
     tgrams = thai.grams("\n".join([doc.title, *doc.tags, doc.summary, doc.holder]), segmenter)
     return {
-        "id": doc.id, "office": office,
+        "id": doc.id,
+        "office": office,
         **{name: _joined(tokens) for name, tokens in fields.items()},
-        "grams": _joined(grams), "tgrams": _joined(tgrams),
+        "grams": _joined(grams),
+        "tgrams": _joined(tgrams),
         "words": sorted(set(fields["title"]) | set(fields["body"])),
-        "division": doc.division, "type": doc.type, "knowledge": doc.knowledge,
-        "area": list(doc.areas), "tag": [t.replace(",", " ") for t in doc.tags], "alias": list(doc.aliases),
+        "division": doc.division,
+        "type": doc.type,
+        "knowledge": doc.knowledge,
+        "area": list(doc.areas),
+        "tag": [t.replace(",", " ") for t in doc.tags],
+        "alias": list(doc.aliases),
         "fiscal_year": doc.fiscal_year,
-        "date": doc.date.isoformat(), "changed": doc.last_changed.isoformat(),
+        "date": doc.date.isoformat(),
+        "changed": doc.last_changed.isoformat(),
         "stored": {
-            "id": doc.id, "title": doc.title, "summary": doc.summary, "body": doc.text, "html": doc.html,
-            "division": doc.division, "type": doc.type, "knowledge": doc.knowledge,
-            "fiscal_year": doc.fiscal_year, "area": ",".join(doc.areas),
-            "tag": ",".join(t.replace(",", " ") for t in doc.tags), "alias": ",".join(doc.aliases),
-            "tags": list(doc.tags), "areas": list(doc.areas), "aliases": list(doc.aliases),
-            "author": doc.author, "holder": doc.holder, "path": doc.path,
-            "date": doc.date.isoformat(), "changed": doc.last_changed.isoformat(),
+            "id": doc.id,
+            "title": doc.title,
+            "summary": doc.summary,
+            "body": doc.text,
+            "html": doc.html,
+            "division": doc.division,
+            "type": doc.type,
+            "knowledge": doc.knowledge,
+            "fiscal_year": doc.fiscal_year,
+            "area": ",".join(doc.areas),
+            "tag": ",".join(t.replace(",", " ") for t in doc.tags),
+            "alias": ",".join(doc.aliases),
+            "tags": list(doc.tags),
+            "areas": list(doc.areas),
+            "aliases": list(doc.aliases),
+            "author": doc.author,
+            "holder": doc.holder,
+            "path": doc.path,
+            "date": doc.date.isoformat(),
+            "changed": doc.last_changed.isoformat(),
             "updated": doc.updated.isoformat() if doc.updated else None,
-            "attachments": [{"path": a.path, "name": a.name, "size": a.size, "type": a.type, "label": a.label}
-                            for a in doc.attachments],
+            "attachments": [
+                {"path": a.path, "name": a.name, "size": a.size, "type": a.type, "label": a.label}
+                for a in doc.attachments
+            ],
         },
     }
 
@@ -178,8 +203,11 @@ def _reason(e) -> str:
         err = info.get("error", info)
         if isinstance(err, dict):
             return str(err.get("reason") or err.get("type") or err)[:300]
-    return (str(getattr(e, "error", "")) or type(e).__name__).splitlines()[0][:300] if getattr(e, "error", None) \
+    return (
+        (str(getattr(e, "error", "")) or type(e).__name__).splitlines()[0][:300]
+        if getattr(e, "error", None)
         else type(e).__name__
+    )
 
 
 def _bulk_reason(item: dict) -> str:
@@ -270,27 +298,48 @@ class OpenSearchBackend:
             from opensearchpy import RequestError
 
             try:
-                self.client.indices.create(index=self.builds, body={
-                    "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
-                    "mappings": {"dynamic": False, "properties": {
-                        "office": {"type": "keyword"}, "generation": {"type": "integer"},
-                        "info": {"type": "object", "enabled": False}}}})
+                self.client.indices.create(
+                    index=self.builds,
+                    body={
+                        "settings": {"number_of_shards": 1, "auto_expand_replicas": "0-1"},
+                        "mappings": {
+                            "dynamic": False,
+                            "properties": {
+                                "office": {"type": "keyword"},
+                                "generation": {"type": "integer"},
+                                "info": {"type": "object", "enabled": False},
+                            },
+                        },
+                    },
+                )
             except RequestError as e:
                 if "resource_already_exists" not in str(e):
                     raise
 
-    def write(self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str] = (),
-              info: dict | None = None, incremental: bool = False, procs: int = 1) -> str:
-        info = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), "segmenter": segmenter.engine,
-                **(info or {})}
+    def write(
+        self,
+        segmenter: thai.Segmenter,
+        add: Iterable[Document],
+        remove: Iterable[str] = (),
+        info: dict | None = None,
+        incremental: bool = False,
+        procs: int = 1,
+    ) -> str:
+        info = {
+            "schema_version": SCHEMA_VERSION,
+            "words": list(segmenter.words),
+            "segmenter": segmenter.engine,
+            **(info or {}),
+        }
         with _talking(self.hosts):
             self._ensure_builds_index()
             if incremental:
                 return self._write_incremental(segmenter, add, remove, info)
             return self._write_full(segmenter, add, info)
 
-    def _actions(self, index: str, segmenter: thai.Segmenter, add: Iterable[Document],
-                 remove: Iterable[str] = ()) -> Iterator[dict]:
+    def _actions(
+        self, index: str, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str] = ()
+    ) -> Iterator[dict]:
         for doc_id in remove:
             yield {"_op_type": "delete", "_index": index, "_id": doc_id}
         for doc in add:
@@ -299,12 +348,13 @@ class OpenSearchBackend:
     def _bulk(self, actions: Iterable[dict]) -> None:
         from opensearchpy import helpers
 
-        for ok, item in helpers.streaming_bulk(self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False,
-                                               raise_on_exception=True, max_retries=2):
+        for ok, item in helpers.streaming_bulk(
+            self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False, raise_on_exception=True, max_retries=2
+        ):
             if not ok:
                 op = next(iter(item.values()))
                 if op.get("status") == 404 and "delete" in item:
-                    continue   # deleting what is already gone
+                    continue  # deleting what is already gone
                 raise BuildFailed(f"{self}: the cluster refused {_bulk_reason(item)}; the old build keeps serving")
 
     def _data_nodes(self) -> int:
@@ -314,12 +364,16 @@ class OpenSearchBackend:
     def _write_full(self, segmenter: thai.Segmenter, add: Iterable[Document], info: dict) -> str:
         from opensearchpy import RequestError
 
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%d-%H%M%S-%f")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
         index = f"{self.alias}-{stamp}"
         try:
-            self.client.indices.create(index=index, body={
-                "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"},
-                "mappings": mapping()})
+            self.client.indices.create(
+                index=index,
+                body={
+                    "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"},
+                    "mappings": mapping(),
+                },
+            )
         except RequestError as e:
             raise BuildFailed(f"{self}: the cluster refused the index {index}: {_reason(e)}") from None
         try:
@@ -331,15 +385,19 @@ class OpenSearchBackend:
             self.client.indices.refresh(index=index)
             # (opensearch-py takes a "timeout" parameter as its own: the
             # server's default wait, 30 s, applies)
-            self.client.cluster.health(index=index, wait_for_status="green" if replicas else "yellow",
-                                       request_timeout=GREEN_TIMEOUT)
-            self.client.index(index=self.builds, id=index, body={"office": self.slug, "generation": 1, "info": info},
-                              refresh="true")
+            self.client.cluster.health(
+                index=index, wait_for_status="green" if replicas else "yellow", request_timeout=GREEN_TIMEOUT
+            )
+            self.client.index(
+                index=self.builds, id=index, body={"office": self.slug, "generation": 1, "info": info}, refresh="true"
+            )
             old = self._live_index()
             actions = [{"add": {"index": index, "alias": self.alias}}, {"add": {"index": index, "alias": self.every}}]
             if old:
-                actions[:0] = [{"remove": {"index": old, "alias": self.alias}},
-                               {"remove": {"index": old, "alias": self.every}}]
+                actions[:0] = [
+                    {"remove": {"index": old, "alias": self.alias}},
+                    {"remove": {"index": old, "alias": self.every}},
+                ]
             self.client.indices.update_aliases(body={"actions": actions})
         except BaseException:
             self._drop(index)
@@ -347,8 +405,9 @@ class OpenSearchBackend:
         self.prune()
         return f"{index}#1"
 
-    def _write_incremental(self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str],
-                           info: dict) -> str:
+    def _write_incremental(
+        self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str], info: dict
+    ) -> str:
         index = self._live_index()
         meta = self._meta(index) if index else None
         if meta is None:
@@ -356,15 +415,19 @@ class OpenSearchBackend:
         self._bulk(self._actions(index, segmenter, add, remove))
         self.client.indices.refresh(index=index)
         generation = int(meta["generation"]) + 1
-        self.client.index(index=self.builds, id=index, body={"office": self.slug, "generation": generation,
-                                                             "info": info}, refresh="true")
+        self.client.index(
+            index=self.builds,
+            id=index,
+            body={"office": self.slug, "generation": generation, "info": info},
+            refresh="true",
+        )
         return f"{index}#{generation}"
 
     def _drop(self, index: str) -> None:
         try:
             self.client.indices.delete(index=index, params={"ignore_unavailable": "true"})
             self.client.delete(index=self.builds, id=index, ignore=[404], refresh="true")
-        except Exception as e:   # the cluster went away: prune() tries again next build
+        except Exception as e:  # the cluster went away: prune() tries again next build
             log.warning("could not remove %s: %s", index, e)
 
     def prune(self) -> None:
@@ -431,8 +494,12 @@ def alternative_query(alt: Alternative, grams_too: bool = True) -> list[dict]:
 
 
 def group_query(group: Group, grams_too: bool = True) -> dict:
-    return {"bool": {"should": [q for a in group.alternatives for q in alternative_query(a, grams_too)],
-                     "minimum_should_match": 1}}
+    return {
+        "bool": {
+            "should": [q for a in group.alternatives for q in alternative_query(a, grams_too)],
+            "minimum_should_match": 1,
+        }
+    }
 
 
 def holding_query(forms: tuple[tuple[str, ...], ...]) -> list[dict]:
@@ -468,7 +535,7 @@ class OpenSearchIndex:
         self.close()
 
     def close(self) -> None:
-        pass   # the client is the backend's
+        pass  # the client is the backend's
 
     @contextmanager
     def _talking(self):
@@ -491,13 +558,23 @@ class OpenSearchIndex:
         return self._count(self._office())
 
     def get(self, doc_id: str) -> dict | None:
-        found = self._search({"query": {"bool": {"filter": [self._office(), {"term": {"id": doc_id}}]}},
-                              "size": 1, "_source": ["stored"]})["hits"]["hits"]
+        found = self._search(
+            {
+                "query": {"bool": {"filter": [self._office(), {"term": {"id": doc_id}}]}},
+                "size": 1,
+                "_source": ["stored"],
+            }
+        )["hits"]["hits"]
         return _stored(found[0]) if found else None
 
     def by_alias(self, old_id: str) -> dict | None:
-        found = self._search({"query": {"bool": {"filter": [self._office(), {"term": {"alias": old_id}}]}},
-                              "size": 1, "_source": ["stored"]})["hits"]["hits"]
+        found = self._search(
+            {
+                "query": {"bool": {"filter": [self._office(), {"term": {"alias": old_id}}]}},
+                "size": 1,
+                "_source": ["stored"],
+            }
+        )["hits"]["hits"]
         return _stored(found[0]) if found else None
 
     def withdrawn(self, doc_id: str) -> str | None:
@@ -506,8 +583,12 @@ class OpenSearchIndex:
     def _every(self, source) -> Iterator[dict]:
         after = None
         while True:
-            body = {"query": {"bool": {"filter": [self._office()]}}, "size": 1000, "sort": [{"id": "asc"}],
-                    "_source": source}
+            body = {
+                "query": {"bool": {"filter": [self._office()]}},
+                "size": 1000,
+                "sort": [{"id": "asc"}],
+                "_source": source,
+            }
             if after:
                 body["search_after"] = after
             hits = self._search(body)["hits"]["hits"]
@@ -520,8 +601,10 @@ class OpenSearchIndex:
         return [_stored(h) for h in self._every(["stored"])]
 
     def titles(self) -> list[tuple[str, str]]:
-        return [(h["_source"]["stored"]["id"], h["_source"]["stored"]["title"])
-                for h in self._every(["stored.id", "stored.title"])]
+        return [
+            (h["_source"]["stored"]["id"], h["_source"]["stored"]["title"])
+            for h in self._every(["stored.id", "stored.title"])
+        ]
 
     # --- search -----------------------------------------------------------
 
@@ -552,25 +635,38 @@ class OpenSearchIndex:
         return _any(clauses, name)
 
     def _fallback_applies(self, need: Need) -> bool:
-        return bool(need.fallback) and not any(all(self.frequency(w) for w in words)
-                                               for words in need.words + need.corrections)
+        return bool(need.fallback) and not any(
+            all(self.frequency(w) for w in words) for words in need.words + need.corrections
+        )
 
     def _scored(self, query: dict, should: list[dict]) -> dict:
         """Coordination (``ranking.GROUP_COORDINATION``): with several
         optional groups, a score scales with how many of them match."""
         if len(should) <= 1 or not ranking.GROUP_COORDINATION:
             return query
-        return {"function_score": {"query": query, "functions": [{"filter": q, "weight": 1} for q in should],
-                                   "score_mode": "sum", "boost_mode": "multiply"}}
+        return {
+            "function_score": {
+                "query": query,
+                "functions": [{"filter": q, "weight": 1} for q in should],
+                "score_mode": "sum",
+                "boost_mode": "multiply",
+            }
+        }
 
-    def search(self, spec: QuerySpec, page: int = 1, pagelen: int = 10,
-               facets: Iterable[str] = FACET_FIELDS, timelimit: float | None = None) -> Results:
+    def search(
+        self,
+        spec: QuerySpec,
+        page: int = 1,
+        pagelen: int = 10,
+        facets: Iterable[str] = FACET_FIELDS,
+        timelimit: float | None = None,
+    ) -> Results:
         facets = tuple(facets)
         filters, must_not = self._shown(spec)
         must, should = self._scoring(spec)
         needs = [self._need(n, typed_only=False) for n in spec.needs]
         if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
-            must, should = self._scoring(spec, grams_too=False)   # words still rank; pairs only for words without
+            must, should = self._scoring(spec, grams_too=False)  # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
         match, exact_total, fragments = MATCH_ALL, 0, ()
         named: list[str] = []
@@ -583,16 +679,38 @@ class OpenSearchIndex:
             else:
                 named = [f"need-{i}" for i in range(len(spec.needs))]
                 some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
-                query = {"bool": {"filter": filters + [_any(some)], "must_not": must_not, "should": must + should,
-                                  "minimum_should_match": 1}}
-                counted = {"bool": {"filter": filters + [_any(needs)], "must_not": must_not,
-                                    "should": must + should, "minimum_should_match": 1}}
+                query = {
+                    "bool": {
+                        "filter": filters + [_any(some)],
+                        "must_not": must_not,
+                        "should": must + should,
+                        "minimum_should_match": 1,
+                    }
+                }
+                counted = {
+                    "bool": {
+                        "filter": filters + [_any(needs)],
+                        "must_not": must_not,
+                        "should": must + should,
+                        "minimum_should_match": 1,
+                    }
+                }
                 match = MATCH_SOME if self._count(counted) else MATCH_NONE
             typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
             exact_total = self._count(typed_q)
-            fragments = tuple(n.label for n in spec.needs if self._fallback_applies(n) and self._count(
-                {"bool": {"filter": filters + [_any(holding_query(n.fallback))],
-                          "must_not": must_not + [self._need(n, True)] + [_any(holding_query(n.corrections))]}}))
+            fragments = tuple(
+                n.label
+                for n in spec.needs
+                if self._fallback_applies(n)
+                and self._count(
+                    {
+                        "bool": {
+                            "filter": filters + [_any(holding_query(n.fallback))],
+                            "must_not": must_not + [self._need(n, True)] + [_any(holding_query(n.corrections))],
+                        }
+                    }
+                )
+            )
         else:
             query = {"bool": {"filter": filters, "must_not": must_not, "must": must, "should": should}}
             if should and not must:
@@ -610,21 +728,36 @@ class OpenSearchIndex:
         if tiers and clauses(query) + clauses(tiers) > MAX_CLAUSES:
             tiers = []
         if tiers:
-            query = {"function_score": {
-                "query": query,
-                "functions": [{"filter": {"match_all": {}}, "weight": 1},
-                              *({"filter": c, "weight": TIER} for c in tiers)],
-                "score_mode": "sum", "boost_mode": "sum"}}
-        sort = ([{"changed": "desc"}, {"id": "asc"}] if by_date
-                else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}])
+            query = {
+                "function_score": {
+                    "query": query,
+                    "functions": [
+                        {"filter": {"match_all": {}}, "weight": 1},
+                        *({"filter": c, "weight": TIER} for c in tiers),
+                    ],
+                    "score_mode": "sum",
+                    "boost_mode": "sum",
+                }
+            }
+        sort = (
+            [{"changed": "desc"}, {"id": "asc"}]
+            if by_date
+            else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}]
+        )
         verbatim = bool(spec.verbatim) and not by_date and match != MATCH_NONE
         start = (page - 1) * pagelen
         size = max(page * pagelen, ranking.VERBATIM_DEPTH) if verbatim and start < ranking.VERBATIM_DEPTH else pagelen
-        body: dict = {"query": query, "sort": sort, "from": 0 if size != pagelen else start, "size": size,
-                      "track_total_hits": True, "_source": ["stored"],
-                      "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facets}}
+        body: dict = {
+            "query": query,
+            "sort": sort,
+            "from": 0 if size != pagelen else start,
+            "size": size,
+            "track_total_hits": True,
+            "_source": ["stored"],
+            "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facets},
+        }
         params: dict = {}
-        if timelimit:   # in the body: opensearch-py takes a "timeout" parameter as its own
+        if timelimit:  # in the body: opensearch-py takes a "timeout" parameter as its own
             body["timeout"] = f"{max(1, int(timelimit * 1000))}ms"
         if match == MATCH_NONE:
             body["size"], body["from"] = 0, 0
@@ -637,13 +770,13 @@ class OpenSearchIndex:
             if match == MATCH_SOME:
                 missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
             score = 0.0 if by_date else float(h.get("_score") or 0.0)
-            if tiers:   # score + 1 + TIER * tier, the score below TIER
+            if tiers:  # score + 1 + TIER * tier, the score below TIER
                 tier = int((score - 1) // TIER)
                 score = max(0.0, score - 1 - TIER * tier)
                 tier_of[h["_source"]["stored"]["id"]] = tier
             hits.append(Hit(_stored(h), score, missing))
         if size != pagelen:
-            hits = self._verbatim(hits, spec.verbatim, tier_of)[start:start + pagelen]
+            hits = self._verbatim(hits, spec.verbatim, tier_of)[start : start + pagelen]
         total = int(found["hits"]["total"]["value"]) if match != MATCH_NONE else 0
         if not spec.needs:
             exact_total = total
@@ -652,20 +785,29 @@ class OpenSearchIndex:
             buckets = found.get("aggregations", {}).get(name, {}).get("buckets", [])
             counts = {str(b["key"]): int(b["doc_count"]) for b in buckets if str(b["key"]) != ""}
             groups[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        return Results(total=total, hits=hits, facets=groups, timed_out=bool(found.get("timed_out")), match=match,
-                       exact_total=exact_total, fragments=fragments)
+        return Results(
+            total=total,
+            hits=hits,
+            facets=groups,
+            timed_out=bool(found.get("timed_out")),
+            match=match,
+            exact_total=exact_total,
+            fragments=fragments,
+        )
 
     def _verbatim(self, hits: list[Hit], needles: tuple[str, ...], tier_of: dict[str, int]) -> list[Hit]:
         """``ranking.VERBATIM_BONUS`` among the best ``VERBATIM_DEPTH``."""
         out = list(hits)
-        for i, h in enumerate(out[:ranking.VERBATIM_DEPTH]):
+        for i, h in enumerate(out[: ranking.VERBATIM_DEPTH]):
             text = thai.quick_normalise(h.fields.get("title", "") + "\n" + h.fields.get("body", ""))
             share = sum(n in text for n in needles) / len(needles)
             if share:
                 out[i] = Hit(h.fields, h.score * (1 + ranking.VERBATIM_BONUS * share), h.missing)
-        head = sorted(out[:ranking.VERBATIM_DEPTH], key=lambda h: (
-            -tier_of.get(h.fields["id"], 0), -round(h.score, 2), -h.fields["changed"].toordinal()))
-        return head + out[ranking.VERBATIM_DEPTH:]
+        head = sorted(
+            out[: ranking.VERBATIM_DEPTH],
+            key=lambda h: (-tier_of.get(h.fields["id"], 0), -round(h.score, 2), -h.fields["changed"].toordinal()),
+        )
+        return head + out[ranking.VERBATIM_DEPTH :]
 
     # --- vocabulary -------------------------------------------------------
 
@@ -679,8 +821,9 @@ class OpenSearchIndex:
             comp: dict = {"size": 10000, "sources": [{"w": {"terms": {"field": "words"}}}]}
             if after:
                 comp["after"] = after
-            found = self._search({"size": 0, "query": {"bool": {"filter": [self._office()]}},
-                                  "aggs": {"words": {"composite": comp}}})["aggregations"]["words"]
+            found = self._search(
+                {"size": 0, "query": {"bool": {"filter": [self._office()]}}, "aggs": {"words": {"composite": comp}}}
+            )["aggregations"]["words"]
             for b in found["buckets"]:
                 counts[b["key"]["w"]] = int(b["doc_count"])
             after = found.get("after_key")
@@ -718,4 +861,3 @@ class OpenSearchIndex:
 
     def phrase_count(self, words: tuple[str, ...]) -> int:
         return self._count({"bool": {"filter": [self._office(), _any(holding_query((tuple(words),)))]}})
-

@@ -7,6 +7,7 @@ tokenizers name themselves ``indexer.engine.ThaiWordTokenizer`` /
 ``ThaiGramTokenizer`` (``__module__``), a path ``indexer/engine/__init__.py``
 keeps importable, so indexes written before this module moved still load.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,21 +21,21 @@ import threading
 import time
 import weakref
 from array import array
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
 
 import numpy as np
 from whoosh import fields, index, searching
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
-from whoosh.util.numeric import byte_to_length
 from whoosh.analysis import Token as WhooshToken
 from whoosh.analysis import Tokenizer
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+from whoosh.util.numeric import byte_to_length
 
 from indexer.analysis import thai
 from indexer.content.documents import Document
-from indexer.engine.spec import QuerySpec
+from indexer.engine import ranking
 from indexer.engine.base import (
     FACET_FIELDS,
     MATCH_ALL,
@@ -46,30 +47,40 @@ from indexer.engine.base import (
     Results,
     typed,
 )
-from indexer.engine import ranking
+from indexer.engine.spec import QuerySpec
 from indexer.engine.vocabulary import Vocabulary
 from indexer.engine.whoosh import postfile, scoring
 
 log = logging.getLogger(__name__)
 
 SCHEMA_VERSION = 3
-CURRENT = "current"          # symlink to the live build inside the index folder
-SERVING = "search.json"      # the part of kmsearch.json that searching reads
-PROCS_BATCH = 50             # documents per job of a worker when writing with procs > 1
+CURRENT = "current"  # symlink to the live build inside the index folder
+SERVING = "search.json"  # the part of kmsearch.json that searching reads
+PROCS_BATCH = 50  # documents per job of a worker when writing with procs > 1
 
 MULTI_VALUED = {"area", "tag", "alias"}
-VOCABULARY_FIELDS = ("title", "body")   # tags are nearly always in the body too
-SCORED_FIELDS = (*scoring.WORD_FIELDS, *scoring.GRAMS_WEIGHTS)   # their postings also go to postfiles
+VOCABULARY_FIELDS = ("title", "body")  # tags are nearly always in the body too
+SCORED_FIELDS = (*scoring.WORD_FIELDS, *scoring.GRAMS_WEIGHTS)  # their postings also go to postfiles
 
 
 class _ThaiTokenizer(Tokenizer):
     def _tokens(self, value: str) -> list[thai.Token]:
         raise NotImplementedError
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
-        t.boost = 1.0       # no filter follows that could change these
+        t.boost = 1.0  # no filter follows that could change these
         t.stopped = False
         for tok in self._tokens(value):
             t.text = tok.text
@@ -100,8 +111,18 @@ class ThaiGramTokenizer(Tokenizer):
     def __init__(self, segmenter: thai.Segmenter):
         self.segmenter = segmenter
 
-    def __call__(self, value, positions=False, chars=False, keeporiginal=False,
-                 removestops=True, start_pos=0, start_char=0, mode="", **kwargs):
+    def __call__(
+        self,
+        value,
+        positions=False,
+        chars=False,
+        keeporiginal=False,
+        removestops=True,
+        start_pos=0,
+        start_char=0,
+        mode="",
+        **kwargs,
+    ):
         t = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
         t.boost = 1.0
         t.stopped = False
@@ -132,16 +153,16 @@ def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
         summary=fields.TEXT(analyzer=words, stored=True),
         people=fields.TEXT(analyzer=words),
         body=fields.TEXT(analyzer=words, stored=True),
-        grams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),    # of the body
-        tgrams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),   # title, tags, summary, holder
-        division=fields.ID(stored=True, sortable=True),   # columns: facets read in one go
+        grams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),  # of the body
+        tgrams=fields.TEXT(analyzer=ThaiGramTokenizer(segmenter), phrase=False),  # title, tags, summary, holder
+        division=fields.ID(stored=True, sortable=True),  # columns: facets read in one go
         type=fields.ID(stored=True, sortable=True),
         knowledge=fields.ID(stored=True, sortable=True),
         area=fields.KEYWORD(stored=True, commas=True, sortable=True),
         tag=fields.KEYWORD(stored=True, commas=True, sortable=True),
         alias=fields.KEYWORD(stored=True, commas=True),
         date=fields.DATETIME(stored=True, sortable=True),
-        changed=fields.DATETIME(stored=True, sortable=True),   # last change, for sorting
+        changed=fields.DATETIME(stored=True, sortable=True),  # last change, for sorting
         fiscal_year=fields.NUMERIC(stored=True, sortable=True),
         html=fields.STORED,
         meta=fields.STORED,
@@ -157,7 +178,7 @@ def to_fields(doc: Document) -> dict:
         "summary": doc.summary,
         "people": " \n".join(p for p in (doc.author, doc.holder) if p),
         "body": doc.text,
-        "grams": doc.text,   # the same string as body: its analysis is reused
+        "grams": doc.text,  # the same string as body: its analysis is reused
         "tgrams": "\n".join([doc.title, *doc.tags, doc.summary, doc.holder]),
         "division": doc.division,
         "type": doc.type,
@@ -169,24 +190,38 @@ def to_fields(doc: Document) -> dict:
         "changed": dt.datetime.combine(doc.last_changed, dt.time()),
         "fiscal_year": doc.fiscal_year,
         "html": doc.html,
-        "meta": json.dumps({
-            "tags": list(doc.tags), "areas": list(doc.areas), "aliases": list(doc.aliases),
-            "author": doc.author, "holder": doc.holder, "path": doc.path,
-            "date": doc.date.isoformat(),
-            "updated": doc.updated.isoformat() if doc.updated else None,
-            "attachments": [
-                {"path": a.path, "name": a.name, "size": a.size, "type": a.type, "label": a.label}
-                for a in doc.attachments
-            ],
-        }, ensure_ascii=False),
+        "meta": json.dumps(
+            {
+                "tags": list(doc.tags),
+                "areas": list(doc.areas),
+                "aliases": list(doc.aliases),
+                "author": doc.author,
+                "holder": doc.holder,
+                "path": doc.path,
+                "date": doc.date.isoformat(),
+                "updated": doc.updated.isoformat() if doc.updated else None,
+                "attachments": [
+                    {"path": a.path, "name": a.name, "size": a.size, "type": a.type, "label": a.label}
+                    for a in doc.attachments
+                ],
+            },
+            ensure_ascii=False,
+        ),
     }
 
 
 # --- writing -----------------------------------------------------------------
 
-def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[Document],
-                remove: Iterable[str] = (), info: dict | None = None, base: Path | None = None,
-                procs: int = 1) -> Path:
+
+def write_index(
+    index_dir: str | Path,
+    segmenter: thai.Segmenter,
+    add: Iterable[Document],
+    remove: Iterable[str] = (),
+    info: dict | None = None,
+    base: Path | None = None,
+    procs: int = 1,
+) -> Path:
     """Write an index into a new folder, then make it the live one.
 
     With ``base``, the new folder starts as a copy of that build (hard
@@ -232,8 +267,12 @@ def write_index(index_dir: str | Path, segmenter: thai.Segmenter, add: Iterable[
             raise
         writer.commit()
         _write_postfiles(build, procs)
-        meta = {"schema_version": SCHEMA_VERSION, "words": list(segmenter.words), "segmenter": segmenter.engine,
-                **(info or {})}
+        meta = {
+            "schema_version": SCHEMA_VERSION,
+            "words": list(segmenter.words),
+            "segmenter": segmenter.engine,
+            **(info or {}),
+        }
         # What a server needs is kept apart from what the next build needs
         # (an entry per file): parsing that took 86 MB at 50 000 documents.
         serving = {k: meta[k] for k in SERVING_KEYS if k in meta}
@@ -256,11 +295,14 @@ def _write_postfiles(folder: Path, procs: int = 1) -> None:
     ``procs``.  Copied segments keep theirs; Whoosh deletes a merged
     segment's file with the segment's own (same prefix)."""
     with index.open_dir(str(folder)).reader() as reader:
-        missing = [seg.segment().segment_id() for seg, _ in reader.leaf_readers()
-                   if seg.doc_count_all() >= postfile.MIN_DOCS
-                   and not (folder / (seg.segment().segment_id() + postfile.SUFFIX)).exists()]
+        missing = [
+            seg.segment().segment_id()
+            for seg, _ in reader.leaf_readers()
+            if seg.doc_count_all() >= postfile.MIN_DOCS
+            and not (folder / (seg.segment().segment_id() + postfile.SUFFIX)).exists()
+        ]
     if procs > 1 and len(missing) > 1:
-        context = multiprocessing.get_context("fork")   # the workers need nothing re-imported
+        context = multiprocessing.get_context("fork")  # the workers need nothing re-imported
         with ProcessPoolExecutor(min(procs, len(missing)), mp_context=context) as pool:
             list(pool.map(_write_postfile, [folder] * len(missing), missing))
     else:
@@ -272,8 +314,9 @@ def _write_postfile(folder: Path, segment_id: str) -> None:
     with index.open_dir(str(folder)).reader() as reader:
         for seg, _ in reader.leaf_readers():
             if seg.segment().segment_id() == segment_id:
-                postfile.write(folder / (segment_id + postfile.SUFFIX),
-                               {f: _segment_postings(seg, f) for f in SCORED_FIELDS})
+                postfile.write(
+                    folder / (segment_id + postfile.SUFFIX), {f: _segment_postings(seg, f) for f in SCORED_FIELDS}
+                )
 
 
 def _segment_postings(seg, field: str) -> Iterator[tuple[bytes, int, tuple[np.ndarray, np.ndarray] | None]]:
@@ -287,16 +330,19 @@ def _segment_postings(seg, field: str) -> Iterator[tuple[bytes, int, tuple[np.nd
         if name != field:
             break
         df = info.doc_frequency()
-        found = (_postings_arrays(terms._codec.postings_reader(terms._postfile, info, fmt))
-                 if df >= postfile.MIN_POSTINGS else None)
+        found = (
+            _postings_arrays(terms._codec.postings_reader(terms._postfile, info, fmt))
+            if df >= postfile.MIN_POSTINGS
+            else None
+        )
         yield tbytes, df, found
 
 
 def _postings_arrays(m) -> tuple[np.ndarray, np.ndarray]:
     """Document numbers (int64) and frequencies (float64) of a segment's
     matcher, unpacked a block at a time rather than posting by posting."""
-    m = getattr(m, "child", m)   # deletions: the caller filters them
-    if not hasattr(m, "_blocklength"):   # postings inlined in the term info
+    m = getattr(m, "child", m)  # deletions: the caller filters them
+    if not hasattr(m, "_blocklength"):  # postings inlined in the term info
         ids, tfs = [], []
         while m.is_active():
             ids.append(m.id())
@@ -390,6 +436,7 @@ def live_path(index_dir: str | Path) -> Path | None:
 
 # --- searching ---------------------------------------------------------------
 
+
 def stored(fields_: dict) -> dict:
     out = dict(fields_)
     meta = json.loads(out.pop("meta", "{}") or "{}")
@@ -427,7 +474,7 @@ class SearchIndex:
         first = self._searcher
         self._source = _Source(self, first)
         self._scorer = scoring.Scorer(self._source)
-        self._read: dict[str, object] = {}   # facets, sort columns, vocabulary: read once per build
+        self._read: dict[str, object] = {}  # facets, sort columns, vocabulary: read once per build
 
     @property
     def _searcher(self) -> searching.Searcher:
@@ -468,8 +515,14 @@ class SearchIndex:
     def all(self) -> list[dict]:
         return [stored(f) for f in self._searcher.all_stored_fields()]
 
-    def search(self, spec: QuerySpec, page: int = 1, pagelen: int = 10,
-               facets: Iterable[str] = FACET_FIELDS, timelimit: float | None = None) -> Results:
+    def search(
+        self,
+        spec: QuerySpec,
+        page: int = 1,
+        pagelen: int = 10,
+        facets: Iterable[str] = FACET_FIELDS,
+        timelimit: float | None = None,
+    ) -> Results:
         """One page of hits, facet counts over all hits; with ``timelimit``
         (seconds) a slow search stops and returns what it found so far."""
         deadline = time.monotonic() + timelimit if timelimit else None
@@ -509,22 +562,36 @@ class SearchIndex:
                 top = self._top(np.flatnonzero(matched | some), score, k, by_date)
             elif len(top) < k and more:
                 top = np.concatenate([top, self._top(np.flatnonzero(some), score, k - len(top), by_date)])
-        top = top[(page - 1) * pagelen:]
+        top = top[(page - 1) * pagelen :]
         searcher = self._searcher
-        hits = [Hit(stored(searcher.stored_fields(int(d))), 0.0 if by_date else float(score[d]),
-                    tuple(n.label for n, h in zip(spec.needs, held) if not h[d]))
-                for d in top]
+        hits = [
+            Hit(
+                stored(searcher.stored_fields(int(d))),
+                0.0 if by_date else float(score[d]),
+                tuple(n.label for n, h in zip(spec.needs, held) if not h[d]),
+            )
+            for d in top
+        ]
         groups = {}
         for name in facets:
             counts = self._facet(name).counts(matched)
             groups[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
-        return Results(total=total, hits=hits, facets=groups, timed_out=timed_out, match=match,
-                       exact_total=exact_total, fragments=fragments, more=more)
+        return Results(
+            total=total,
+            hits=hits,
+            facets=groups,
+            timed_out=timed_out,
+            match=match,
+            exact_total=exact_total,
+            fragments=fragments,
+            more=more,
+        )
 
     def _matching(self, spec: QuerySpec, score: np.ndarray, shown: np.ndarray):
         """Which documents a search counts: those holding every need, or
         when none does, those holding some (ranked as scored, each marked
         with what it lacks)."""
+
         def facet(name: str, value: str) -> np.ndarray:
             return self._facet(name).having((value,))
 
@@ -545,13 +612,14 @@ class SearchIndex:
         some = np.logical_or.reduce(held) & shown & (score > 0)
         return (MATCH_SOME if some.any() else MATCH_NONE), some, exact_total, held, typed_count, tuple(fragments)
 
-    def _top(self, docs: np.ndarray, score: np.ndarray, k: int, by_date: bool,
-             tier: np.ndarray | None = None) -> np.ndarray:
+    def _top(
+        self, docs: np.ndarray, score: np.ndarray, k: int, by_date: bool, tier: np.ndarray | None = None
+    ) -> np.ndarray:
         """The first ``k`` of ``docs``: by tier (higher first) then score,
         equal scores the fresher first; or by date, newest first, then by id."""
         changed = self._column("changed")
         if by_date:
-            keys = (self._column("id")[docs], -changed[docs])   # id: its rank in id order
+            keys = (self._column("id")[docs], -changed[docs])  # id: its rank in id order
         else:
             keys = (-changed[docs], -np.round(score[docs], 6))
             if tier is not None and len(docs) and tier[docs].min() != tier[docs].max():
@@ -576,17 +644,19 @@ class SearchIndex:
 
     def _column(self, name: str) -> np.ndarray:
         """A per-document array of a sortable field."""
+
         def read() -> np.ndarray:
             reader = self._searcher.reader()
             values = list(reader.column_reader(name)) if reader.has_column(name) else []
             if not values:
-                return np.arange(self._source.size)   # an index without the column: document order
+                return np.arange(self._source.size)  # an index without the column: document order
             if name == "changed":
                 return np.array([v.toordinal() if v else 0 for v in values], dtype=np.int64)
             # Text sorts as its rank among all values.
             ranks = np.empty(len(values), dtype=np.int64)
             ranks[np.argsort(np.array(values, dtype=str), kind="stable")] = np.arange(len(values))
             return ranks
+
         return self._once(f"column:{name}", read)
 
     def _facet(self, name: str) -> _Facet:
@@ -685,12 +755,13 @@ class _Source:
             self.live[[offset + d for d in deleted]] = False
             # A build of no documents has one empty leaf and no segment.
             segment = seg.segment()
-            self._postfiles.append(None if segment is None else
-                                   _open_postfile(ix.path / (segment.segment_id() + postfile.SUFFIX)))
+            self._postfiles.append(
+                None if segment is None else _open_postfile(ix.path / (segment.segment_id() + postfile.SUFFIX))
+            )
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
         self._frequencies: dict[tuple[str, str], int] = {}
-        self._texts: dict[int, str] = {}   # recently read documents, normalised
+        self._texts: dict[int, str] = {}  # recently read documents, normalised
         self._texts_lock = threading.Lock()
 
     def _segments(self):
@@ -710,7 +781,7 @@ class _Source:
         for seg, offset, pf in self._segments():
             if pf is not None and field in pf:
                 found = pf.postings(field, btext)
-                if found is None:   # in the segment, too rare to be stored
+                if found is None:  # in the segment, too rare to be stored
                     found = _postings_arrays(seg.postings(field, btext))
             elif (field, btext) in seg:
                 found = _postings_arrays(seg.postings(field, btext))
@@ -732,8 +803,10 @@ class _Source:
         found = self._frequencies.get(key)
         if found is None:
             btext = word.encode("utf-8")
-            found = sum(pf.frequency(field, btext) if pf is not None and field in pf
-                        else seg.doc_frequency(field, btext) for seg, _, pf in self._segments())
+            found = sum(
+                pf.frequency(field, btext) if pf is not None and field in pf else seg.doc_frequency(field, btext)
+                for seg, _, pf in self._segments()
+            )
             if len(self._frequencies) >= 100_000:
                 self._frequencies.clear()
             self._frequencies[key] = found
@@ -760,7 +833,7 @@ class _Source:
         if found is None:
             f = self._ix._searcher.stored_fields(doc)
             found = thai.quick_normalise(f.get("title", "") + "\n" + f.get("body", ""))
-            with self._texts_lock:   # threads share it: evicting iterates
+            with self._texts_lock:  # threads share it: evicting iterates
                 if len(self._texts) >= 512:
                     self._texts.pop(next(iter(self._texts)))
                 self._texts[doc] = found
@@ -785,7 +858,7 @@ class _Source:
                 keys = _positions(seg.postings(field, w.encode("utf-8")), local, decode)
                 fits = None
                 for i in (i for i, x in enumerate(words) if x == w):
-                    here = keys[(keys & _POSITION_MASK) >= i] - i   # where the phrase starts if w is its i-th word
+                    here = keys[(keys & _POSITION_MASK) >= i] - i  # where the phrase starts if w is its i-th word
                     fits = here if fits is None else np.intersect1d(fits, here, assume_unique=True)
                 starts = fits if starts is None else np.intersect1d(starts, fits, assume_unique=True)
                 local = np.unique(starts >> _DOC_SHIFT)
@@ -816,7 +889,7 @@ def _positions(m, docs: np.ndarray, decode) -> np.ndarray:
     skipped unread."""
     m = getattr(m, "child", m)
     out = array("q")
-    if not hasattr(m, "_blocklength"):   # postings inlined in the term info
+    if not hasattr(m, "_blocklength"):  # postings inlined in the term info
         for d in docs.tolist():
             if m.is_active() and m.id() < d:
                 m.skip_to(d)
@@ -828,7 +901,7 @@ def _positions(m, docs: np.ndarray, decode) -> np.ndarray:
         if j == len(docs):
             break
         if block._maxid < docs[j]:
-            continue   # none of docs here: its data is never read
+            continue  # none of docs here: its data is never read
         ids, values = _block_ids(block), block._data[2]
         upto = int(np.searchsorted(docs, block._maxid, side="right"))
         wanted = docs[j:upto]
@@ -854,9 +927,9 @@ def _segment_lengths(seg, field: str) -> np.ndarray:
             return np.zeros(n)
         raw = np.frombuffer(column._dbfile.get(column._basepos, column._count), dtype=np.uint8)
         codes = np.zeros(n, dtype=np.uint8)
-        codes[:len(raw)] = raw[:n]
+        codes[: len(raw)] = raw[:n]
         return _BYTE_TO_LENGTH[codes]
-    except AttributeError:   # another codec: the slow, public way
+    except AttributeError:  # another codec: the slow, public way
         return np.array([seg.doc_field_length(d, field, 0) or 0 for d in range(n)], dtype=np.float64)
 
 
@@ -866,8 +939,8 @@ class _Facet:
     of any set of matching documents with one ``bincount``."""
 
     values: list[str]
-    docs: np.ndarray     # document numbers, one entry per (document, value)
-    codes: np.ndarray    # index into ``values`` of each entry
+    docs: np.ndarray  # document numbers, one entry per (document, value)
+    codes: np.ndarray  # index into ``values`` of each entry
     size: int
 
     @classmethod
@@ -889,7 +962,7 @@ class _Facet:
             values = list(index_of)
             keep = source.live[docs] if docs else []
             return cls(values, np.array(docs, dtype=np.int64)[keep], np.array(codes, dtype=np.int64)[keep], size)
-        for btext in reader.lexicon(name):   # an index written without columns
+        for btext in reader.lexicon(name):  # an index written without columns
             found, _ = source.postings(name, btext.decode("utf-8"))
             docs.append(found)
             codes.append(np.full(len(found), len(values)))
@@ -933,8 +1006,15 @@ class WhooshBackend:
         found = read_info(self.index_dir)
         return found[1] if found else None
 
-    def write(self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str] = (),
-              info: dict | None = None, incremental: bool = False, procs: int = 1) -> str:
+    def write(
+        self,
+        segmenter: thai.Segmenter,
+        add: Iterable[Document],
+        remove: Iterable[str] = (),
+        info: dict | None = None,
+        incremental: bool = False,
+        procs: int = 1,
+    ) -> str:
         base = live_path(self.index_dir) if incremental else None
         if incremental and base is None:
             raise IndexMissing(f"{self.index_dir}: no live build to change")

@@ -23,14 +23,15 @@ the offset of each term's postings (int64, one more than terms; equal
 offsets: not stored); at the end a JSON footer with where each
 of those is, its length (uint64) and MAGIC again.
 """
+
 from __future__ import annotations
 
 import json
 import os
 import struct
 from array import array
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 
@@ -43,7 +44,7 @@ MIN_POSTINGS = 64
 MIN_DOCS = 1000
 _TAIL = struct.Struct("<Q")
 
-Postings = tuple[np.ndarray, np.ndarray]   # document numbers (int32), frequencies (float32)
+Postings = tuple[np.ndarray, np.ndarray]  # document numbers (int32), frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
 
@@ -73,9 +74,12 @@ def write(path: Path, fields: dict[str, Iterable[tuple[bytes, int, Postings | No
                     dfs.append(df)
                     post_starts.append(at)
                 footer[name] = {}
-                for part, data in (("terms", bytes(blob)), ("term_starts", np.asarray(term_starts, "<u4").tobytes()),
-                                   ("dfs", np.asarray(dfs, "<u4").tobytes()),
-                                   ("post_starts", np.asarray(post_starts, "<i8").tobytes())):
+                for part, data in (
+                    ("terms", bytes(blob)),
+                    ("term_starts", np.asarray(term_starts, "<u4").tobytes()),
+                    ("dfs", np.asarray(dfs, "<u4").tobytes()),
+                    ("post_starts", np.asarray(post_starts, "<i8").tobytes()),
+                ):
                     footer[name][part] = [out.tell(), len(data)]
                     out.write(data)
             meta = json.dumps(footer).encode()
@@ -100,11 +104,11 @@ class _Field:
         lo, hi = 0, len(starts) - 1
         while lo < hi:
             mid = (lo + hi) // 2
-            if terms[starts[mid]:starts[mid + 1]] < term:
+            if terms[starts[mid] : starts[mid + 1]] < term:
                 lo = mid + 1
             else:
                 hi = mid
-        if lo < len(starts) - 1 and terms[starts[lo]:starts[lo + 1]] == term:
+        if lo < len(starts) - 1 and terms[starts[lo] : starts[lo + 1]] == term:
             return lo
         return -1
 
@@ -121,9 +125,9 @@ class PostFile:
             size = os.fstat(self._fd).st_size
             end = size - _TAIL.size - len(MAGIC)
             tail = os.pread(self._fd, _TAIL.size + len(MAGIC), end) if end >= len(MAGIC) else b""
-            if tail[_TAIL.size:] != MAGIC or os.pread(self._fd, len(MAGIC), 0) != MAGIC:
+            if tail[_TAIL.size :] != MAGIC or os.pread(self._fd, len(MAGIC), 0) != MAGIC:
                 raise ValueError(f"{self.path}: not a postings file (damaged or cut short)")
-            (length,) = _TAIL.unpack(tail[:_TAIL.size])
+            (length,) = _TAIL.unpack(tail[: _TAIL.size])
             self._footer = json.loads(os.pread(self._fd, length, end - length))
         except BaseException:
             self.close()

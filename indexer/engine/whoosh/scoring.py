@@ -18,6 +18,7 @@ The policy itself (weights, coordination, verbatim bonus) is stated in
 ``indexer/engine/ranking.py``; this module is how the Whoosh backend
 computes it.
 """
+
 from __future__ import annotations
 
 import time
@@ -25,9 +26,7 @@ from typing import Protocol
 
 import numpy as np
 
-from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from indexer.engine.ranking import (
-    B,
     COORDINATION,
     GRAMS_WEIGHTS,
     GROUP_COORDINATION,
@@ -35,7 +34,9 @@ from indexer.engine.ranking import (
     VERBATIM_BONUS,
     VERBATIM_DEPTH,
     WORD_FIELDS,
+    B,
 )
+from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 
 EMPTY = np.zeros(0, dtype=np.int64)
 
@@ -43,8 +44,8 @@ EMPTY = np.zeros(0, dtype=np.int64)
 class Source(Protocol):
     """Postings and statistics of one index generation."""
 
-    size: int                   # document numbers run from 0 to size - 1
-    live: np.ndarray            # bool per document number: False once deleted
+    size: int  # document numbers run from 0 to size - 1
+    live: np.ndarray  # bool per document number: False once deleted
 
     def postings(self, field: str, word: str) -> tuple[np.ndarray, np.ndarray]:
         """Sorted live document numbers containing ``word``, and its frequency in each."""
@@ -129,7 +130,7 @@ class Scorer:
             ids, a, b = np.intersect1d(ids, more_ids, assume_unique=True, return_indices=True)
             scores = scores[a] + more[b]
         for w in order:
-            extra = words.count(w) - 1   # a word twice in a phrase scores twice, as in Whoosh
+            extra = words.count(w) - 1  # a word twice in a phrase scores twice, as in Whoosh
             if extra and len(ids):
                 w_ids, w_scores = self.term(field, w)
                 scores = scores + extra * w_scores[np.searchsorted(w_ids, ids)]
@@ -165,8 +166,9 @@ class Scorer:
         leaves = sum(self.alternative(a, score, count) for a in group.alternatives)
         return score, count, leaves
 
-    def score(self, spec: QuerySpec, deadline: float | None = None,
-              allowed: np.ndarray | None = None) -> tuple[np.ndarray, bool]:
+    def score(
+        self, spec: QuerySpec, deadline: float | None = None, allowed: np.ndarray | None = None
+    ) -> tuple[np.ndarray, bool]:
         """A score per document (0: no match, or not ``allowed``) and whether
         the deadline cut the query short (the groups scored so far are kept)."""
         n = self.source.size
@@ -224,7 +226,6 @@ class Scorer:
             share = sum(n in text for n in needles) / len(needles)
             total[d] *= 1 + VERBATIM_BONUS * share
 
-
     # --- what a document holds: the count, the facets, the gap log ------
 
     def holding(self, forms: tuple[tuple[str, ...], ...]) -> np.ndarray:
@@ -271,8 +272,7 @@ class Scorer:
         return held, typed, fragment
 
 
-def _add(score: np.ndarray, count: np.ndarray, ids: np.ndarray, scores: np.ndarray,
-         boost: float, leaves: int) -> None:
+def _add(score: np.ndarray, count: np.ndarray, ids: np.ndarray, scores: np.ndarray, boost: float, leaves: int) -> None:
     if len(ids):
         score[ids] += scores * boost
         count[ids] += leaves
