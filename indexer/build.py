@@ -174,6 +174,7 @@ def scan(
             if isinstance(result, Problem):
                 problems.append(result)
                 continue
+            assert isinstance(raw, RawFile)  # a Problem was reported above
             raws[raw.path] = raw
             if isinstance(result, list):
                 problems.extend(result)

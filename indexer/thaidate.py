@@ -80,6 +80,19 @@ def be_year(ce_year: int) -> int:
     return ce_year + BE_OFFSET
 
 
+def ce_year(value) -> int:
+    """The Common Era year of a year as staff write it: 2567, ๒๕๖๗ and
+    2024 all give 2024 (dates are kept in the Common Era).  Raises BadYear."""
+    return parse_year(value) - BE_OFFSET
+
+
+def ce_date(year, month: int, day: int) -> dt.date:
+    """The day, its year in either era: (2567, 2, 29) is 29 Feb 2024, a
+    day the Buddhist-era number alone would refuse.  Raises BadYear for a
+    year nobody means and ValueError for a day that does not exist."""
+    return dt.date(ce_year(year), month, day)
+
+
 def fiscal_year(day: dt.date) -> int:
     """1 Oct 2023 falls in ปีงบประมาณ 2567."""
     return be_year(day.year) + (1 if day.month >= FISCAL_YEAR_STARTS else 0)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, render_template
+from flask.json.provider import DefaultJSONProvider
 
 from indexer.thaidate import thai_date
 from kmsearch.config import load_settings
@@ -46,7 +47,8 @@ def create_app(settings: dict | None = None) -> Flask:
         static_folder=str(_shipped("static")),
     )
     app.config.update(load_settings(settings, environ=None if settings is None else {}))
-    app.json.ensure_ascii = False
+    if isinstance(app.json, DefaultJSONProvider):
+        app.json.ensure_ascii = False  # Thai as Thai in the API, not \u0e20 escapes
 
     from kmsearch.search import repository
     from kmsearch.web import api, security, views
@@ -66,7 +68,7 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(dashboard.bp)  # /km: KM indicators for the committee
 
     @app.template_filter("filesize")
-    def _filesize(n: int) -> str:
+    def _filesize(n: float) -> str:
         for unit in ("ไบต์", "KB", "MB"):
             if n < 1024 or unit == "MB":
                 return f"{n:.0f} {unit}" if unit == "ไบต์" else f"{n:.1f} {unit}"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -80,16 +81,16 @@ SETTINGS = (
 DEFAULTS = {s.name: s.default for s in SETTINGS}
 
 
-def load_settings(overrides: dict | None = None, environ: dict | None = None) -> dict:
+def load_settings(overrides: dict | None = None, environ: Mapping[str, str] | None = None) -> dict:
     """Defaults, then environment variables, then explicit overrides.
 
     Relative paths are resolved against the working directory once, here.
     """
-    environ = os.environ if environ is None else environ
+    env: Mapping[str, str] = os.environ if environ is None else environ
     values = dict(DEFAULTS)
     for s in SETTINGS:
-        if s.env and environ.get(s.env):
-            values[s.name] = environ[s.env]
+        if s.env and env.get(s.env):
+            values[s.name] = env[s.env]
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
     out = {}
     for s in SETTINGS:
@@ -103,7 +104,7 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
         if s.type is Path:
             value = value.expanduser().resolve()
         out[s.name] = value
-    extra = set(overrides or {}) - set(DEFAULTS)
-    for name in extra:
-        out[name] = overrides[name]
+    given = overrides or {}
+    for name in set(given) - set(DEFAULTS):
+        out[name] = given[name]
     return out

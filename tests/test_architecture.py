@@ -51,7 +51,8 @@ def project_imports(path: Path):
             if node.level:
                 up = package.split(".")[: len(package.split(".")) - (node.level - 1)]
                 base = ".".join(up + ([node.module] if node.module else []))
-            names = [base] + [f"{base}.{a.name}" for a in node.names]
+            # known() walks up from the name to the module that holds it
+            names = [f"{base}.{a.name}" for a in node.names]
         else:
             continue
         for name in names:

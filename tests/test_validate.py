@@ -37,6 +37,27 @@ def problems_of(text, office, path="finance/sample-doc.md"):
     return [str(p) for p in result] if isinstance(result, list) else result
 
 
+@pytest.mark.parametrize(
+    "written, day",
+    [
+        ("2567-02-29", dt.date(2024, 2, 29)),  # a leap day only in the Common Era number
+        ("29/02/2567", dt.date(2024, 2, 29)),
+        ("๑๒/๐๓/๒๕๖๗", dt.date(2024, 3, 12)),
+        ("12 มี.ค. 2567", dt.date(2024, 3, 12)),
+    ],
+)
+def test_dates_in_either_era(office, written, day):
+    assert problems_of(HEAD.replace("2024-03-12", written) + "---\nเนื้อหา\n", office).date == day
+
+
+@pytest.mark.parametrize("written", ["9999-12-31", "2400-01-01", "0001-01-01"])
+def test_a_year_nobody_means_is_named(office, written):
+    assert problems_of(HEAD.replace("2024-03-12", written) + "---\nเนื้อหา\n", office) == [
+        f"finance/sample-doc.md:7: date: '{written}': {int(written[:4])} is not a year: "
+        "write พ.ศ. 2443-2742 or ค.ศ. 1900-2199"
+    ]
+
+
 def test_valid_document(office):
     doc = problems_of(HEAD + "---\nเนื้อหา\n", office)
     assert doc.division == "finance" and doc.type == "manual"
@@ -112,10 +133,9 @@ def test_missing_front_matter(office):
         (dt.date(2024, 9, 30), 2567),
     ],
 )
-def test_fiscal_year_boundaries(day, year):
-    from indexer.content.documents import fiscal_year
-
-    assert fiscal_year(day) == year
+def test_a_document_is_in_the_fiscal_year_its_date_falls_in(office, day, year):
+    doc = problems_of(HEAD.replace("2024-03-12", day.isoformat()) + "---\nเนื้อหา\n", office)
+    assert doc.fiscal_year == year
 
 
 def test_duplicate_ids_name_both_files_and_keep_the_first(tmp_path):

@@ -61,14 +61,16 @@ class Normalised:
 
     def span(self, i: int, j: int) -> tuple[int, int]:
         """Original offsets of normalised characters ``i`` up to ``j``."""
-        if self.starts is None:
+        starts, ends = self.starts, self.ends
+        if starts is None or ends is None:
             return i, j
-        return self.starts[i], self.ends[j - 1]
+        return starts[i], ends[j - 1]
 
     def offsets(self) -> tuple[list[int], list[int]]:
-        if self.starts is None:
+        starts, ends = self.starts, self.ends
+        if starts is None or ends is None:
             return list(range(len(self.text))), list(range(1, len(self.text) + 1))
-        return self.starts, self.ends
+        return starts, ends
 
 
 # Everything that normalisation changes, each with the context it needs, so
@@ -122,9 +124,10 @@ def normalise_spans(text: str) -> Normalised:
     matches = [(m, _one_for_one(m.group())) for m in _NEEDS_WORK.finditer(text)]
     if all(same is not None for _, same in matches):
         # Offsets do not move: no table needed (the common case).
-        pieces, at = [], 0
+        pieces: list[str] = []
+        at = 0
         for m, same in matches:
-            pieces += [text[at : m.start()], same]
+            pieces += [text[at : m.start()], same or ""]
             at = m.end()
         return Normalised("".join(pieces) + text[at:])
     out_text: list[str] = []
@@ -150,8 +153,9 @@ def normalise_spans(text: str) -> Normalised:
         else:
             part = _normalise_slow(m.group())
             out_text.append(part.text)
-            starts.extend(s + a for s in part.starts)
-            ends.extend(e + a for e in part.ends)
+            part_starts, part_ends = part.offsets()
+            starts.extend(s + a for s in part_starts)
+            ends.extend(e + a for e in part_ends)
         at = b
     if at < len(text):
         out_text.append(text[at:])
@@ -162,7 +166,8 @@ def normalise_spans(text: str) -> Normalised:
         # A fix can create a new case (sara e + sara e across a removed
         # zero-width space): run again on the result, composing the spans.
         again = _normalise_slow(joined)
-        return Normalised(again.text, [starts[s] for s in again.starts], [ends[e - 1] for e in again.ends])
+        again_starts, again_ends = again.offsets()
+        return Normalised(again.text, [starts[s] for s in again_starts], [ends[e - 1] for e in again_ends])
     return Normalised(joined, starts, ends)
 
 
@@ -353,7 +358,7 @@ class Segmenter:
         return {"words": self.words, "engine": self.engine}
 
     def __setstate__(self, state):
-        self.__init__(state["words"], state.get("engine", SEGMENTERS[0]))
+        Segmenter.__init__(self, state["words"], state.get("engine", SEGMENTERS[0]))
 
 
 def analyse(text: str, segmenter: Segmenter) -> list[Token]:

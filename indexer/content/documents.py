@@ -2,10 +2,13 @@
 
 content file -> RawFile -> Document (or Problems) -> index fields.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+
+from indexer import thaidate
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,10 @@ class Problem:
 class RawFile:
     """A content file split into front-matter and body; nothing checked yet."""
 
-    path: str                      # relative to the content folder, with /
+    path: str  # relative to the content folder, with /
     metadata: dict
     body: str
-    body_line: int                 # line number of the body's first line
+    body_line: int  # line number of the body's first line
     lines: dict[str, int] = field(default_factory=dict)  # field -> line
 
     def line_of(self, name: str) -> int:
@@ -39,14 +42,14 @@ class RawFile:
 class Document:
     id: str
     title: str
-    division: str                  # slugs from the office configuration
+    division: str  # slugs from the office configuration
     type: str
     knowledge: str
     date: dt.date
     path: str
-    body: str                      # Markdown source
-    html: str = ""                 # sanitised HTML, filled by render
-    text: str = ""                 # plain text for analysis and snippets
+    body: str  # Markdown source
+    html: str = ""  # sanitised HTML, filled by render
+    text: str = ""  # plain text for analysis and snippets
     areas: tuple[str, ...] = ()
     tags: tuple[str, ...] = ()
     summary: str = ""
@@ -54,12 +57,12 @@ class Document:
     holder: str = ""
     updated: dt.date | None = None
     aliases: tuple[str, ...] = ()
-    body_line: int = 1             # line of the file where the body starts
-    attachments: tuple["Attachment", ...] = ()
+    body_line: int = 1  # line of the file where the body starts
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def fiscal_year(self) -> int:
-        return fiscal_year(self.date)
+        return thaidate.fiscal_year(self.date)
 
     @property
     def last_changed(self) -> dt.date:
@@ -70,18 +73,12 @@ class Document:
 class Attachment:
     """A file beside the Markdown that the document links to (a form, an image)."""
 
-    path: str      # relative to the content folder, with /
-    name: str      # as linked from the document, relative to its folder
+    path: str  # relative to the content folder, with /
+    name: str  # as linked from the document, relative to its folder
     size: int
-    type: str      # MIME type
+    type: str  # MIME type
     label: str = ""  # link text, or alt text of an image
 
     @property
     def is_image(self) -> bool:
         return self.type.startswith("image/")
-
-
-def fiscal_year(day: dt.date) -> int:
-    """Thai government fiscal year (1 Oct - 30 Sep), named by the Buddhist
-    Era year in which it ends: 1 Oct 2023 falls in ปีงบประมาณ 2567."""
-    return day.year + 543 + (1 if day.month >= 10 else 0)

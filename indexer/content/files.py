@@ -7,6 +7,7 @@ opening it leaves a window in which the path can change, so every step is
 opened relative to the folder before it, refusing links (``O_NOFOLLOW``)
 and anything that is not a plain file; the open file is what is read.
 """
+
 from __future__ import annotations
 
 import os
@@ -19,7 +20,11 @@ def clean_path(rel: str) -> str | None:
     the folder or names something never published (``.git``, ``_drafts``)."""
     joined = posixpath.normpath(rel.replace("\\", "/"))
     parts = joined.split("/")
-    if posixpath.isabs(joined) or joined in ("", ".") or any(p in ("", "..") or p.startswith((".", "_")) for p in parts):
+    if (
+        posixpath.isabs(joined)
+        or joined in ("", ".")
+        or any(p in ("", "..") or p.startswith((".", "_")) for p in parts)
+    ):
         return None
     return joined
 

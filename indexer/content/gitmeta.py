@@ -3,6 +3,7 @@
 Heads of division publish by committing: the last commit that touched a
 file tells when it was updated and by whom, unless the front-matter says.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,8 +18,22 @@ def last_commits(root: Path) -> dict[str, tuple[dt.date, str]]:
     """content-relative path -> (date, author) of the newest commit touching it."""
     try:
         out = subprocess.run(
-            ["git", "-C", str(root), "log", "--format=%x00%aI%x00%an", "--name-only", "--relative", "--no-renames", "--", "."],
-            capture_output=True, text=True, timeout=60, check=True,
+            [
+                "git",
+                "-C",
+                str(root),
+                "log",
+                "--format=%x00%aI%x00%an",
+                "--name-only",
+                "--relative",
+                "--no-renames",
+                "--",
+                ".",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
         ).stdout
     except (OSError, subprocess.SubprocessError):
         return {}  # not a repository, or no git: front-matter alone

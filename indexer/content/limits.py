@@ -7,19 +7,20 @@ largest bundled manual is about 30 KB) and far below what hurts.  A file
 over a limit is a ``path:line: field: message`` problem and the other files
 are indexed.
 """
+
 from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
-MAX_FILE_BYTES = 2 * 1024 * 1024      # a document; attachments are served, not read
+MAX_FILE_BYTES = 2 * 1024 * 1024  # a document; attachments are served, not read
 MAX_FRONT_MATTER_BYTES = 32 * 1024
-MAX_NESTING = 20                      # lists or fields inside one another, in front-matter
-MAX_LIST_ITEMS = 200                  # tags, areas, aliases
+MAX_NESTING = 20  # lists or fields inside one another, in front-matter
+MAX_LIST_ITEMS = 200  # tags, areas, aliases
 MAX_ITEM_CHARS = 200
-SECONDS_PER_DOCUMENT = 5.0            # rendering one file (the bundled ones take milliseconds)
+SECONDS_PER_DOCUMENT = 5.0  # rendering one file (the bundled ones take milliseconds)
 
 
 class LimitExceeded(Exception):

@@ -9,6 +9,7 @@ link shown inside a code block is not a link, and reference-style links are
 checked like inline ones.  The check reports links that lead nowhere; file
 links become permalinks and attachment links URLs the app serves.
 """
+
 from __future__ import annotations
 
 import mimetypes
@@ -95,8 +96,13 @@ class Links:
         rel = clean_path(joined)
         if rel is None:
             outside = joined == ".." or joined.startswith(("../", "/"))
-            self._problem(target, "link", f"{target!r} points outside the content folder" if outside else
-                          f"{target!r} points to a file that is never published (a name starting with . or _)")
+            self._problem(
+                target,
+                "link",
+                f"{target!r} points outside the content folder"
+                if outside
+                else f"{target!r} points to a file that is never published (a name starting with . or _)",
+            )
             return None
         if rel.endswith(".md"):
             if rel not in self.by_path:
@@ -110,13 +116,23 @@ class Links:
             return None
         suffix = posixpath.splitext(rel)[1].lower()
         if suffix not in ATTACHMENT_TYPES:
-            self._problem(target, "attachment",
-                          f"{target!r}: {suffix or 'this kind of'} files are not served; use PDF, Word, Excel or an image")
+            self._problem(
+                target,
+                "attachment",
+                f"{target!r}: {suffix or 'this kind of'} files are not served; use PDF, Word, Excel or an image",
+            )
             return None
         name = posixpath.relpath(rel, folder or ".")
         if name.startswith("../"):
             name = ROOTED + rel
-        self.attachments.setdefault(rel, Attachment(
-            rel, name, st.st_size, ATTACHMENT_TYPES.get(suffix) or mimetypes.guess_type(rel)[0] or "application/octet-stream",
-            label))
+        self.attachments.setdefault(
+            rel,
+            Attachment(
+                rel,
+                name,
+                st.st_size,
+                ATTACHMENT_TYPES.get(suffix) or mimetypes.guess_type(rel)[0] or "application/octet-stream",
+                label,
+            ),
+        )
         return f"/a/{self.doc.id}/files/{quote(name)}"

@@ -2,11 +2,12 @@
 
 Reader contract: a path in, a RawFile (or a Problem) out; no validation here.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
@@ -17,7 +18,10 @@ from indexer.content.limits import MAX_FILE_BYTES, MAX_FRONT_MATTER_BYTES, MAX_N
 _HANDLER = YAMLHandler()
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml when present: ~10x faster
+_Base: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~10x faster
+
+
+class _Loader(_Base):
     """Safe YAML that leaves dates as text: validation parses them, so a
     wrong date is reported with its line instead of failing the file, and
     Buddhist Era years (2567-03-12) are understood."""
@@ -68,7 +72,7 @@ def content_entries(content_dir: str | Path) -> list[tuple[str, str, os.stat_res
                         rel = prefix + name
                         found.append((tuple(rel.split("/")), rel, entry.path, entry.stat()))
                 except OSError:
-                    continue   # gone or unreadable meanwhile: not listed, as before
+                    continue  # gone or unreadable meanwhile: not listed, as before
     found.sort(key=lambda f: f[0])
     return [(rel, path, st) for _, rel, path, st in found]
 
@@ -96,8 +100,13 @@ def read_file(path: Path, root: Path) -> RawFile | Problem:
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return Problem(rel, 1, "file", f"is {size / 1048576:.1f} MB; a document may be at most "
-                           f"{MAX_FILE_BYTES // 1048576} MB: split it, or attach the long part as a PDF")
+            return Problem(
+                rel,
+                1,
+                "file",
+                f"is {size / 1048576:.1f} MB; a document may be at most "
+                f"{MAX_FILE_BYTES // 1048576} MB: split it, or attach the long part as a PDF",
+            )
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as e:
         return Problem(rel, 1, "file", f"not UTF-8 text (byte {e.start}); save the file as UTF-8")
@@ -109,19 +118,21 @@ def read_file(path: Path, root: Path) -> RawFile | Problem:
 def parse(text: str, rel: str) -> RawFile | Problem:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not _HANDLER.detect(text):
-        return Problem(rel, 1, "front-matter", "missing: the file must start with a line '---', the fields, and another '---'")
+        return Problem(
+            rel, 1, "front-matter", "missing: the file must start with a line '---', the fields, and another '---'"
+        )
     try:
         head, body = _HANDLER.split(text)
     except ValueError:
         return Problem(rel, 1, "front-matter", "not closed: add a line '---' after the fields")
     if len(head.encode("utf-8")) > MAX_FRONT_MATTER_BYTES:
-        return Problem(rel, 1, "front-matter", f"is longer than {MAX_FRONT_MATTER_BYTES // 1024} KB; "
-                       "put long text in the body")
+        return Problem(
+            rel, 1, "front-matter", f"is longer than {MAX_FRONT_MATTER_BYTES // 1024} KB; put long text in the body"
+        )
     try:
         depth, deep_line = nesting(head)
         if depth > MAX_NESTING:
-            return Problem(rel, deep_line, "front-matter",
-                           f"lists or fields nested more than {MAX_NESTING} deep")
+            return Problem(rel, deep_line, "front-matter", f"lists or fields nested more than {MAX_NESTING} deep")
         loader = _Loader(head)
         try:
             node = loader.get_single_node()
@@ -171,7 +182,7 @@ def nesting(head: str) -> tuple[int, int]:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > deepest:
-                deepest, line = depth, event.start_mark.line + 1
+                deepest, line = depth, (event.start_mark.line + 1 if event.start_mark else line)
             if depth > MAX_NESTING:
                 break
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):

@@ -3,6 +3,7 @@
 Names of the office, its divisions, document types, kinds of knowledge and
 the knowledge map of the KM plan come from here, never from code.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -12,16 +13,16 @@ from pathlib import Path
 
 import yaml
 
+from indexer.analysis.thai import SEGMENTERS, normalise
 from indexer.content.limits import MAX_NESTING
 from indexer.content.loader import nesting
 from indexer.content.textfile import TextFile, read_text
-from indexer.analysis.thai import SEGMENTERS, normalise
 
 CONFIG_NAME = "kmsearch.yaml"
 # Other tools rely on these slugs; offices may relabel them, not rename them.
 TYPE_SLUGS = ("manual", "training-report", "regulation-note", "lesson", "plan")
 KNOWLEDGE_SLUGS = ("explicit", "tacit")
-ENGINES = ("whoosh", "opensearch")   # indexer/engine/<name>/
+ENGINES = ("whoosh", "opensearch")  # indexer/engine/<name>/
 _SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
@@ -54,8 +55,8 @@ class Office:
     knowledge: tuple[Entry, ...] = ()
     areas: tuple[Entry, ...] = ()
     knowledge_map: tuple[MapRow, ...] = ()
-    git_dates: bool = True     # take updated/author from git when not given
-    segmenter: str = SEGMENTERS[0]   # word segmentation engine (indexer.thai.SEGMENTERS)
+    git_dates: bool = True  # take updated/author from git when not given
+    segmenter: str = SEGMENTERS[0]  # word segmentation engine (indexer.thai.SEGMENTERS)
     # The search engine (indexer.engine.ENGINES): the embedded Whoosh index
     # in the index folder, or an OpenSearch cluster at ``hosts``, where the
     # office's documents carry ``slug`` (many offices share one index).
@@ -175,13 +176,17 @@ def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
     if engine == "opensearch" and not hosts:
         raise ConfigError(f"{where}: opensearch: hosts: the cluster's address is needed with engine: opensearch")
     if any(k in cluster for k in ("user", "password", "username")):
-        raise ConfigError(f"{where}: opensearch: credentials do not belong in this file; "
-                          "set KMSEARCH_OPENSEARCH_USER and KMSEARCH_OPENSEARCH_PASSWORD")
+        raise ConfigError(
+            f"{where}: opensearch: credentials do not belong in this file; "
+            "set KMSEARCH_OPENSEARCH_USER and KMSEARCH_OPENSEARCH_PASSWORD"
+        )
     slug = str(office.get("slug") or cluster.get("office") or "")
     if slug and not _SLUG.fullmatch(slug):
         raise ConfigError(f"{where}: office: slug: {slug!r} must be lowercase letters, digits and dashes")
     return Office(
-        engine=engine, hosts=tuple(str(h) for h in hosts), slug=slug,
+        engine=engine,
+        hosts=tuple(str(h) for h in hosts),
+        slug=slug,
         name=str(office["name"]),
         short_name=str(office.get("short_name") or ""),
         address=str(office.get("address") or ""),

@@ -2,6 +2,7 @@
 
 The only module that imports the Markdown library.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -10,7 +11,7 @@ import re
 import threading
 import unicodedata
 from dataclasses import replace
-
+from typing import Any
 from xml.etree.ElementTree import Element
 
 import markdown
@@ -47,17 +48,56 @@ def heading_id(value: str, separator: str = "-") -> str:
     return f"{slug or 'h'}{separator}{digest}"
 
 
-EXTENSION_CONFIGS = {
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "toc": {"slugify": heading_id, "permalink": False},
     # align="..." rather than style="text-align: ...": the Content-Security-
     # Policy allows no inline style, so a style attribute would be ignored.
     "tables": {"use_align_attribute": True},
 }
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "caption", "code", "dd", "del", "div", "dl", "dt",
-    "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
-    "ol", "p", "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot",
-    "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "caption",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "*": {"id", "class", "title", "lang"},
@@ -105,20 +145,23 @@ def _markdown() -> markdown.Markdown:
     extensions took a third of the time of rendering a document."""
     md = getattr(_local, "md", None)
     if md is None:
-        md = _local.md = markdown.Markdown(extensions=[*EXTENSIONS, _LinkExtension()],
-                                           extension_configs=EXTENSION_CONFIGS)
+        md = _local.md = markdown.Markdown(
+            extensions=[*EXTENSIONS, _LinkExtension()], extension_configs=EXTENSION_CONFIGS
+        )
     return md
 
 
 def to_html(source: str, links: Links | None = None) -> str:
     md = _markdown()
     targets = md.treeprocessors["kmsearch-links"]
+    assert isinstance(targets, _LinkTargets)
     targets.links = links
     try:
         raw = md.convert(source)
     except RecursionError:
-        raise LimitExceeded("body", "Markdown nested too deeply (emphasis, lists, quotes or brackets "
-                            "inside one another); simplify it") from None
+        raise LimitExceeded(
+            "body", "Markdown nested too deeply (emphasis, lists, quotes or brackets inside one another); simplify it"
+        ) from None
     finally:
         targets.links = None
         md.reset()

@@ -6,6 +6,7 @@ older Thai Windows saves it by default.  Such a file is read as TIS-620 on
 purpose, and ``check`` names the encoding and the first line that is not
 UTF-8, so the office can save it again; it never stops a build or a page.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from indexer.content.documents import Problem
 @dataclass(frozen=True)
 class TextFile:
     text: str
-    problem: Problem | None = None   # how the file was read, when not as UTF-8
+    problem: Problem | None = None  # how the file was read, when not as UTF-8
 
 
 def read_text(path: Path, rel: str | None = None) -> TextFile:
@@ -44,6 +45,9 @@ def read_text(path: Path, rel: str | None = None) -> TextFile:
             except UnicodeDecodeError:
                 lines.append(raw.decode("utf-8", errors="replace"))
                 unreadable = True
-    how = ("is neither UTF-8 nor TIS-620: characters that cannot be read were replaced; save it as UTF-8"
-           if unreadable else "is saved as TIS-620 (cp874) and was read as such; save it as UTF-8")
+    how = (
+        "is neither UTF-8 nor TIS-620: characters that cannot be read were replaced; save it as UTF-8"
+        if unreadable
+        else "is saved as TIS-620 (cp874) and was read as such; save it as UTF-8"
+    )
     return TextFile("\n".join(lines).removeprefix("\ufeff"), Problem(rel, line, "encoding", how))

@@ -2,14 +2,16 @@
 
 Each field has one normaliser in ``FIELDS``; a new field is a new row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
 import difflib
 import re
+from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
-from typing import Callable, Iterable
 
+from indexer import thaidate
 from indexer.content.documents import Document, Problem, RawFile
 from indexer.content.limits import MAX_ITEM_CHARS, MAX_LIST_ITEMS
 from indexer.content.office import Office
@@ -75,8 +77,11 @@ def _configured(kind: str, label: str) -> Callable:
         if entry is None:
             hint = office.suggest(kind, text)
             valid = ", ".join(e.name for e in getattr(office, kind))
-            raise Invalid(f"unknown {label} {text!r}" + (f"; did you mean {hint!r}?" if hint else f"; use one of: {valid}"))
+            raise Invalid(
+                f"unknown {label} {text!r}" + (f"; did you mean {hint!r}?" if hint else f"; use one of: {valid}")
+            )
         return entry.slug
+
     return resolve
 
 
@@ -84,26 +89,20 @@ def _areas(value, office: Office) -> tuple[str, ...]:
     return tuple(_configured("areas", "knowledge area")(v, office) for v in _list(value))
 
 
-_THAI_DIGITS = str.maketrans("๐๑๒๓๔๕๖๗๘๙", "0123456789")
-
-
 def _date(value, _office=None) -> dt.date:
     if isinstance(value, dt.datetime):
-        return value.date()
+        value = value.date()
     if isinstance(value, dt.date):
-        return _era(value)
-    text = _text(value).translate(_THAI_DIGITS)
+        return _day(value.year, value.month, value.day, value.isoformat())
+    text = thaidate.arabic_digits(_text(value))
     if not text:
         raise Invalid("is empty")
-    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text) or None
-    try:
-        if m:
-            return _era(dt.date(int(m[1]), int(m[2]), int(m[3])))
-        m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
-        if m:
-            return _era(dt.date(int(m[3]), int(m[2]), int(m[1])))
-    except ValueError as e:
-        raise Invalid(f"{text!r} is not a real date ({e})") from None
+    m = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+    if m:
+        return _day(int(m[1]), int(m[2]), int(m[3]), text)
+    m = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text)
+    if m:
+        return _day(int(m[3]), int(m[2]), int(m[1]), text)
     try:
         from pythainlp.util import thai_strptime
 
@@ -112,14 +111,17 @@ def _date(value, _office=None) -> dt.date:
         raise Invalid(f"{text!r} is not a date: write 2024-03-12, 12/03/2567 or 12 มี.ค. 2567") from None
 
 
-def _era(day: dt.date) -> dt.date:
-    """Years past 2400 are Buddhist Era, as Thai offices write them."""
-    if day.year > 2400:
-        try:
-            return day.replace(year=day.year - 543)
-        except ValueError:
-            raise Invalid(f"{day.isoformat()} is not a real date") from None
-    return day
+def _day(year: int, month: int, day: int, text: str) -> dt.date:
+    """Years are พ.ศ. or ค.ศ. as thaidate reads every year in the app."""
+    try:
+        return thaidate.ce_date(year, month, day)
+    except thaidate.BadYear:
+        raise Invalid(
+            f"{text!r}: {year} is not a year: write พ.ศ. {thaidate.FIRST_BE}-{thaidate.LAST_BE} "
+            f"or ค.ศ. {thaidate.FIRST_CE}-{thaidate.LAST_CE}"
+        ) from None
+    except ValueError as e:
+        raise Invalid(f"{text!r} is not a real date ({e})") from None
 
 
 FIELDS: dict[str, tuple[Callable, bool]] = {
@@ -173,8 +175,9 @@ def validate(raw: RawFile, office: Office) -> Document | list[Problem]:
         except Invalid:
             problem("id", f"is missing and the file name {stem!r} cannot serve as one: add 'id: an-ascii-slug'")
     if values.get("knowledge") == "tacit" and not values.get("holder"):
-        problems.append(Problem(raw.path, raw.line_of("knowledge"), "holder",
-                                    "is missing: tacit knowledge needs the person to ask"))
+        problems.append(
+            Problem(raw.path, raw.line_of("knowledge"), "holder", "is missing: tacit knowledge needs the person to ask")
+        )
     if values.get("updated") and values.get("date") and values["updated"] < values["date"]:
         problem("updated", f"{values['updated'].isoformat()} is before date {values['date'].isoformat()}")
     if values.get("id") in values.get("aliases", ()):
@@ -185,8 +188,9 @@ def validate(raw: RawFile, office: Office) -> Document | list[Problem]:
     return Document(path=raw.path, body=raw.body, body_line=raw.body_line, **values)
 
 
-def check_unique(documents: Iterable[Document], raws: dict[str, RawFile],
-                 claimed: dict[str, tuple[str, bool]] | None = None) -> tuple[list[Document], list[Problem]]:
+def check_unique(
+    documents: Iterable[Document], raws: dict[str, RawFile], claimed: dict[str, tuple[str, bool]] | None = None
+) -> tuple[list[Document], list[Problem]]:
     """Reject a document whose id or alias another file already claims.
 
     The first file (in path order) keeps the id, so one careless copy never
@@ -207,5 +211,7 @@ def check_unique(documents: Iterable[Document], raws: dict[str, RawFile],
         used = "id" if other_is_id else "an alias"
         raw = raws.get(doc.path)
         line = raw.line_of(field) if raw else 1
-        problems.append(Problem(doc.path, line, field, f"duplicate id {clash!r}: {other_path} already uses it as {used}"))
+        problems.append(
+            Problem(doc.path, line, field, f"duplicate id {clash!r}: {other_path} already uses it as {used}")
+        )
     return kept, problems

@@ -6,6 +6,7 @@ Read here for the build, for ``check`` and for searching alike, so one
 rule decides what a line means; a line that means nothing is a problem
 with its line number, never an error.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,9 @@ def parse_words(text: str, rel: str = WORDS_FILE) -> tuple[list[str], list[Probl
     words, problems = [], []
     for number, word in _lines(text):
         if len(word) > MAX_WORD_CHARS:
-            problems.append(Problem(rel, number, "words", f"a word of {len(word)} characters; at most {MAX_WORD_CHARS}"))
+            problems.append(
+                Problem(rel, number, "words", f"a word of {len(word)} characters; at most {MAX_WORD_CHARS}")
+            )
         elif any(c.isspace() for c in word):
             problems.append(Problem(rel, number, "words", f"{word!r} holds a space: one word a line"))
         else:
@@ -44,8 +47,11 @@ def parse_synonyms(text: str, rel: str = SYNONYMS_FILE) -> tuple[list[tuple[str,
         if len(members) > 1 and "=" in line:
             groups.append(members)
         else:
-            problems.append(Problem(rel, number, "synonyms",
-                                    "needs two or more words joined by '=', e.g. อปท. = องค์กรปกครองส่วนท้องถิ่น"))
+            problems.append(
+                Problem(
+                    rel, number, "synonyms", "needs two or more words joined by '=', e.g. อปท. = องค์กรปกครองส่วนท้องถิ่น"
+                )
+            )
     return groups, problems
 
 

@@ -58,7 +58,7 @@ def backend(index_dir: str | Path, office: Office | None = None) -> Backend:
     for the index folder ``index_dir`` (Whoosh keeps its builds there; an
     OpenSearch backend only its local notes)."""
     kind = office.engine if office is not None else "whoosh"
-    if kind == "opensearch":
+    if kind == "opensearch" and office is not None:
         from indexer.engine.opensearch import OpenSearchBackend
 
         return OpenSearchBackend(index_dir, office)

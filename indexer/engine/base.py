@@ -135,6 +135,7 @@ class SearchIndex(Protocol):
 
 class Backend(Protocol):
     name: str
+    schema_version: int  # what a build stores; a change rebuilds every index
 
     def live(self) -> str | None:
         """The key of the live build, None when there is none (cheap: a

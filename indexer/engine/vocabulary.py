@@ -43,7 +43,7 @@ class Vocabulary:
         return joined
 
     def similar(self, frequency, word: str, maxdist: int, limit: int) -> list[str]:
-        found = set()
+        found: set[str] = set()
         for n in range(max(1, len(word) - maxdist), len(word) + maxdist + 1):
             words = self.by_length.get(n)
             if words:

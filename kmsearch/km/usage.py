@@ -118,7 +118,7 @@ class UsageLog:
         self._last_rollup = 0.0
         self._lost = 0
         self._last_warning = 0.0
-        self._keeper = None
+        self._keeper: weakref.finalize | None = None
         self._file: tuple[int, int] | None = None  # (device, inode) of the database set up
 
     def close(self) -> None:
@@ -129,10 +129,16 @@ class UsageLog:
     def enabled(self) -> bool:
         return self.path is not None
 
+    @property
+    def _db_path(self) -> Path:
+        # Only reached when enabled: every public method checks that first.
+        assert self.path is not None
+        return self.path
+
     # --- writing ------------------------------------------------------------
 
     def _connect(self, timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=timeout, isolation_level=None)
+        return sqlite3.connect(self._db_path, timeout=timeout, isolation_level=None)
 
     def setup(self) -> bool:
         """Create the database in WAL mode; False (and a warning) when it
@@ -142,7 +148,7 @@ class UsageLog:
         if self._ready:
             return True
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db_path.parent.mkdir(parents=True, exist_ok=True)
             with closing(self._connect(timeout=1.0)) as db:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.executescript(SCHEMA)
@@ -150,7 +156,7 @@ class UsageLog:
             # WAL database closes, SQLite checkpoints and syncs, which made
             # every short-lived write cost ~12 ms instead of ~1 ms.  It never
             # holds a transaction, so it blocks nothing; closed with the log.
-            keeper = sqlite3.connect(self.path, check_same_thread=False)
+            keeper = sqlite3.connect(self._db_path, check_same_thread=False)
             keeper.execute("SELECT count(*) FROM sqlite_master").fetchone()
             self._keeper = weakref.finalize(self, keeper.close)
             self._file = self._identity()
@@ -161,7 +167,7 @@ class UsageLog:
 
     def _identity(self) -> tuple[int, int] | None:
         try:
-            st = os.stat(self.path)
+            st = os.stat(self._db_path)
         except OSError:
             return None
         return st.st_dev, st.st_ino
@@ -303,9 +309,9 @@ class UsageLog:
     def rows(self, start: dt.date, end: dt.date) -> list[UsageRow]:
         """Usage from ``start`` to ``end`` (both included), one row per month
         and item.  An absent database is an empty log."""
-        if not self.enabled or not self.path.exists():
+        if not self.enabled or not self._db_path.exists():
             return []
-        uri = self.path.resolve().as_uri() + "?mode=ro"
+        uri = self._db_path.resolve().as_uri() + "?mode=ro"
         try:
             with closing(sqlite3.connect(uri, uri=True, timeout=1.0)) as db:
                 cur = db.execute(
@@ -319,9 +325,9 @@ class UsageLog:
             raise UsageUnavailable(f"{self.path}: {e}") from None
 
     def raw_count(self) -> int:
-        if not self.enabled or not self.path.exists():
+        if not self.enabled or not self._db_path.exists():
             return 0
-        with closing(sqlite3.connect(self.path, timeout=1.0)) as db:
+        with closing(sqlite3.connect(self._db_path, timeout=1.0)) as db:
             return db.execute("SELECT count(*) FROM events").fetchone()[0]
 
 

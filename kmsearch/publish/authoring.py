@@ -16,7 +16,7 @@ from pathlib import Path
 from string import Template
 
 from indexer import engine
-from indexer.content.documents import fiscal_year
+from indexer.thaidate import fiscal_year
 from indexer.content.loader import content_files, read_file
 from indexer.content.office import Office
 from indexer.content.validate import ID_RE

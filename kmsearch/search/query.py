@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Protocol
@@ -20,7 +21,8 @@ from indexer.thaidate import BadYear, other_era, parse_year
 from kmsearch.search.snippets import Marks
 
 _TOKEN = re.compile(r'(?P<neg>-)?(?:(?P<field>[A-Za-z_]+|ปี):)?(?:"(?P<phrase>[^"]*)"|(?P<word>[^\s"]+))|"')
-FILTER_FIELDS = {
+# query prefix -> the office table its value is looked up in (None: taken as written)
+FILTER_FIELDS: dict[str, str | None] = {
     "division": "divisions",
     "type": "types",
     "knowledge": "knowledge",
@@ -139,14 +141,14 @@ def corrections(
             if known[i] and len(w) <= 2 and len(words) > 1 and _HAS_THAI.search(w):
                 beside = [words[j : j + 2] for j in (i - 1, i) if 0 <= j and j + 1 < len(words)]
                 known[i] = any(phrase_count(tuple(pair)) for pair in beside)
-    out: list[tuple[int, int, str]] = []
+    out: list[tuple[int, int, list[str]]] = []
     budget = budget or Budget()
     i = 0
     while i < len(words) and budget.lookups > 0:
         if known[i]:
             i += 1
             continue
-        best = None
+        best: tuple[int, int, list[str]] | None = None
         for size in range(min(MAX_CORRECTION_WINDOW, len(words)), 0, -1):
             for a in range(max(0, i - size + 1), min(i, len(words) - size) + 1):
                 if out and a < out[-1][1]:
@@ -219,16 +221,16 @@ def _word_groups(
     while i < len(words):
         for seq, members in synonyms:
             if tuple(words[i : i + len(seq)]) == seq:
-                alts = tuple(dict.fromkeys(a for m in members if (a := alternative(m, segmenter))))
+                alts = tuple(dict.fromkeys(alt for m in members if (alt := alternative(m, segmenter))))
                 groups.append(Group(alts))
-                spans.append((i, i + len(seq), Need("".join(seq), tuple(a.words for a in alts))))
+                spans.append((i, i + len(seq), Need("".join(seq), tuple(alt.words for alt in alts))))
                 i += len(seq)
                 break
         else:
             w = words[i]
             grams = tuple(thai.grams(w, segmenter))
             year = other_era(w)  # 2567 and 2024 name the same year; staff write either
-            forms: list[tuple[str, ...]] = [(w,)] + ([(year,)] if year else [])
+            forms: list[tuple[str, ...]] = [(w,), (year,)] if year else [(w,)]
             pieces: list[tuple[str, ...]] = []
             fallback: tuple[tuple[str, ...], ...] = ()
             if vocabulary is not None and not vocabulary.frequency(w):
@@ -237,11 +239,11 @@ def _word_groups(
                 # (เบี้ย of เบี้ยยังชีพ).
                 pieces = _pieces(w, vocabulary)
                 fallback = _containing(w, vocabulary)
-            alts = [Alternative((w,), grams, piece)] + [
+            options = [Alternative((w,), grams, piece)] + [
                 Alternative(f, tuple(thai.grams("".join(f), segmenter)), piece if len(f) > 1 else 0.8)
                 for f in (*forms[1:], *pieces)
             ]
-            groups.append(Group(tuple(alts)))
+            groups.append(Group(tuple(options)))
             if vocabulary is not None and w not in function_words():
                 forms += [(c,) for c in _compounds(w, vocabulary, known)]
             if pieces:  # each content piece is what a document must hold
@@ -386,7 +388,7 @@ def parse(
     raw: str,
     segmenter: thai.Segmenter,
     office: Office | None = None,
-    synonyms: list[tuple[str, ...]] = (),
+    synonyms: Sequence[tuple[str, ...]] = (),
     filters: dict | None = None,
     sort: str = "relevance",
     vocabulary: Vocabulary | None = None,
@@ -508,12 +510,13 @@ def _without_common_words(groups: list[Group], vocabulary: Vocabulary | None) ->
     query has others: they barely change the ranking, yet every document
     they match must be scored, which is most of a long question's cost."""
     n = getattr(vocabulary, "doc_count", 0) if vocabulary is not None else 0
-    if len(groups) < 2 or n < MIN_DOCS_FOR_COMMON:
+    if vocabulary is None or len(groups) < 2 or n < MIN_DOCS_FOR_COMMON:
         return groups
+    frequency = vocabulary.frequency
 
     def common(g: Group) -> bool:
         return not g.required and all(
-            len(a.words) == 1 and vocabulary.frequency(a.words[0]) > COMMON_SHARE * n for a in g.alternatives
+            len(a.words) == 1 and frequency(a.words[0]) > COMMON_SHARE * n for a in g.alternatives
         )
 
     kept = [g for g in groups if not common(g)]
@@ -533,7 +536,7 @@ def _filter_value(name: str, value: str, office: Office | None) -> tuple[str, st
         return ("tag", value)
     kind = FILTER_FIELDS[name]
     index_field = "area" if name == "area" else name
-    if office is not None:
+    if office is not None and kind is not None:
         entry = office.resolve(kind, value)
         return (index_field, entry.slug) if entry else (index_field, value)
     return (index_field, value)

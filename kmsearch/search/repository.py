@@ -125,7 +125,7 @@ class Repository:
         # The engine the office's kmsearch.yaml names, chosen once.
         self.backend = engine.backend_for(self.content_dir, self.index_dir)
         self.synonyms = SynonymFile(self.content_dir / SYNONYMS_FILE)
-        self._office: tuple[Path | None, Office] | None = None
+        self._office: tuple[str | None, Office] | None = None  # (build key, its office)
         self._titles: tuple = (None, [])
         self._index: engine.SearchIndex | None = None
         self._opening = threading.Lock()

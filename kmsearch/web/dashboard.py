@@ -157,7 +157,7 @@ def render_report(ind: indicators.Indicators, fmt: str, base: str = "") -> str:
     if fmt == "csv":
         return indicators.to_csv(ind)
     if fmt == "html":
-        css = Path(current_app.static_folder, "style.css").read_text(encoding="utf-8")
+        css = Path(str(current_app.static_folder), "style.css").read_text(encoding="utf-8")
         return render_template("km/report.html", ind=ind, base=base, css=css)
     raise ValueError(f"unknown format {fmt!r}")
 

@@ -29,7 +29,7 @@ class BadParameter(ValueError):
 def filters_from(args: MultiDict, office: Office) -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for param, (field, table) in FILTER_PARAMS.items():
-        values = []
+        values: list[str] = []
         for raw in args.getlist(param):
             for value in raw.split(","):
                 value = value.strip()

@@ -102,7 +102,7 @@ class BoundedRequest(Request):
         if len(read) < len(self.query_string) and b"%" in read[-2:]:
             read = read[: read.rindex(b"%")]  # not half an escape
         pairs = read.split(b"&", MAX_PARAMETERS)[:MAX_PARAMETERS]
-        return self.parameter_storage_class(
+        return ImmutableMultiDict(
             parse_qsl(b"&".join(pairs).decode("utf-8", "replace"), keep_blank_values=True, errors="werkzeug.url_quote")
         )
 
@@ -141,9 +141,10 @@ def _http_error(e: HTTPException):
         return e
     # A description our code gave (Thai, for the reader), not werkzeug's English default.
     response = error_response(e.code, e.description if e.description != type(e).description else None)
-    if e.code == 405 and getattr(e, "valid_methods", None):
+    allowed = getattr(e, "valid_methods", None)
+    if e.code == 405 and allowed:
         body, code = response
-        return body, code, {"Allow": ", ".join(e.valid_methods)}
+        return body, code, {"Allow": ", ".join(allowed)}
     return response
 
 
@@ -157,7 +158,7 @@ def init_app(app: Flask) -> None:
     app.request_class = BoundedRequest
     if proxies := int(app.config.get("PROXIES") or 0):
         # Only headers the office's own proxies set: any client can send them.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
     app.config.update(
         MAX_CONTENT_LENGTH=MAX_FORM_BYTES, MAX_FORM_MEMORY_SIZE=MAX_FORM_BYTES, MAX_FORM_PARTS=MAX_PARAMETERS
     )

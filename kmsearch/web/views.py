@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from html.parser import HTMLParser
+from typing import Any
 
 from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
 from markupsafe import Markup
@@ -222,7 +223,8 @@ def search_url(
         args.pop("sort")
     if page and page > 1:
         args["page"] = str(page)
-    return url_for("pages.results", **args.to_dict(flat=False))
+    values: dict[str, Any] = args.to_dict(flat=False)
+    return url_for("pages.results", **values)
 
 
 @bp.app_template_global()

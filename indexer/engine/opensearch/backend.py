@@ -287,7 +287,7 @@ class OpenSearchBackend:
         with _talking(self.hosts):
             index = self._live_index()
             meta = self._meta(index) if index else None
-        if meta is None:
+        if index is None or meta is None:
             raise IndexMissing(f"{self}: no index; run 'kmsearch build' first")
         return OpenSearchIndex(self, index, meta)
 
@@ -410,7 +410,7 @@ class OpenSearchBackend:
     ) -> str:
         index = self._live_index()
         meta = self._meta(index) if index else None
-        if meta is None:
+        if index is None or meta is None:
             raise IndexMissing(f"{self}: no live build to change")
         self._bulk(self._actions(index, segmenter, add, remove))
         self.client.indices.refresh(index=index)
@@ -668,7 +668,8 @@ class OpenSearchIndex:
         if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
             must, should = self._scoring(spec, grams_too=False)  # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
-        match, exact_total, fragments = MATCH_ALL, 0, ()
+        match, exact_total = MATCH_ALL, 0
+        fragments: tuple[str, ...] = ()
         named: list[str] = []
         if spec.empty:
             query: dict = {"bool": {"filter": filters, "must_not": must_not}}
@@ -765,7 +766,7 @@ class OpenSearchIndex:
         raw = found["hits"]["hits"]
         hits, tier_of = [], {}
         for h in raw:
-            missing = ()
+            missing: tuple[str, ...] = ()
             held = set(h.get("matched_queries") or ())
             if match == MATCH_SOME:
                 missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)

@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from whoosh import fields, index, searching
@@ -618,6 +619,7 @@ class SearchIndex:
         """The first ``k`` of ``docs``: by tier (higher first) then score,
         equal scores the fresher first; or by date, newest first, then by id."""
         changed = self._column("changed")
+        keys: tuple[np.ndarray, ...]
         if by_date:
             keys = (self._column("id")[docs], -changed[docs])  # id: its rank in id order
         else:
@@ -860,6 +862,7 @@ class _Source:
                 for i in (i for i, x in enumerate(words) if x == w):
                     here = keys[(keys & _POSITION_MASK) >= i] - i  # where the phrase starts if w is its i-th word
                     fits = here if fits is None else np.intersect1d(fits, here, assume_unique=True)
+                assert fits is not None  # w is one of the words
                 starts = fits if starts is None else np.intersect1d(starts, fits, assume_unique=True)
                 local = np.unique(starts >> _DOC_SHIFT)
             found.append(local + offset)
@@ -947,7 +950,9 @@ class _Facet:
     def read(cls, searcher: searching.Searcher, name: str, source: _Source) -> _Facet:
         reader = searcher.reader()
         size = source.size
-        values, docs, codes = [], [], []
+        values: list[str] = []
+        docs: list[Any] = []  # document numbers from a column; arrays of them from the lexicon
+        codes: list[Any] = []
         if reader.has_column(name):
             # One value per document; "a,b" for the multi-valued fields.
             column = list(reader.column_reader(name))
@@ -960,7 +965,7 @@ class _Facet:
                 docs.append(d)
                 codes.append(index_of.setdefault(v, len(index_of)))
             values = list(index_of)
-            keep = source.live[docs] if docs else []
+            keep: Any = source.live[docs] if docs else []
             return cls(values, np.array(docs, dtype=np.int64)[keep], np.array(codes, dtype=np.int64)[keep], size)
         for btext in reader.lexicon(name):  # an index written without columns
             found, _ = source.postings(name, btext.decode("utf-8"))

@@ -121,7 +121,7 @@ class Scorer:
         freq = {w: self.source.frequency(field, w) for w in words}
         if not all(freq.values()):
             return EMPTY, np.zeros(0)
-        order = sorted(dict.fromkeys(words), key=freq.get)
+        order = sorted(dict.fromkeys(words), key=freq.__getitem__)
         ids, scores = self.term(field, order[0])
         for w in order[1:]:
             if not len(ids):
