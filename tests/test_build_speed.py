@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from indexer import build_index
 from indexer.engine.whoosh import SearchIndex
 
@@ -54,6 +56,7 @@ def _answers(index):
     return out
 
 
+@pytest.mark.slow
 def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
     from whoosh import index as whoosh_index
 
@@ -76,14 +79,8 @@ def test_two_processes_build_the_same_index_as_one(tmp_path, monkeypatch):
     for q in QUERIES:
         (total_a, hits_a, facets_a), (total_b, hits_b, facets_b) = a[q], b[q]
         assert (total_a, facets_a) == (total_b, facets_b), q
-        assert {i for _, i in hits_a} == {i for _, i in hits_b}, q
-        # The first hits in the same order.  Lower down, scores may move by a
-        # few percent: Whoosh chooses how to evaluate an OR per segment from
-        # the clauses present in it (an array or a tree of unions), and the
-        # two weigh boosts differently; an incremental build, which adds a
-        # segment, does the same.
-        assert [i for _, i in hits_a[:3]] == [i for _, i in hits_b[:3]], q
-        assert hits_a[0] == hits_b[0], q
+        # kmsearch's own scorer reads the same postings from one segment or two
+        assert hits_a == hits_b, q
 
 
 def test_a_few_changed_documents_are_written_by_one_process(tmp_path, monkeypatch):

@@ -316,3 +316,18 @@ def test_behind_trusted_proxies_the_limit_is_per_forwarded_client(make_app, db):
     )
     assert ok.status_code == 303 and "Secure" in ok.headers["Set-Cookie"]
     assert ok.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_km_reads_the_documents_once_a_build_and_never_their_bodies(make_app, monkeypatch):
+    from indexer.engine.whoosh.backend import SearchIndex
+
+    reads = []
+    original = SearchIndex.all
+    monkeypatch.setattr(SearchIndex, "all", lambda self: reads.append(1) or original(self))
+    app = make_app()
+    client = app.test_client()
+    for _ in range(3):
+        assert client.get("/km").status_code == 200
+    assert len(reads) == 1, "the catalogue of a build is read once"
+    kept = app.extensions["kmsearch"]._catalogue[1]
+    assert kept and not any({"body", "html", "content"} & set(row) for row in kept)

@@ -20,6 +20,9 @@ from kmsearch.cli import cli
 from .corpus import DATA, write_corpus
 from .servers import KMSEARCH, start_server
 
+# each test starts a server or a build in a process of its own
+pytestmark = pytest.mark.slow
+
 EMPTY_STATE = "คลังความรู้ยังไม่มีเอกสาร"
 
 

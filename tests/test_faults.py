@@ -25,7 +25,10 @@ from indexer.engine.whoosh.backend import CURRENT, SERVING, SearchIndex
 from kmsearch import create_app
 
 from .corpus import DOCS, write_corpus
-from .servers import KMSEARCH, free_port
+from .servers import KMSEARCH, free_port, wait_for
+
+# each test starts a server or a build in a process of its own
+pytestmark = pytest.mark.slow
 
 ENV = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
 BULK = 250  # documents: a full build takes a few seconds
@@ -138,8 +141,10 @@ def test_a_build_killed_half_way_leaves_the_old_index_serving(site):
         build_cmd(content, index, "--full"), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV
     )
     half = wait_for_new_build(index, before, proc)
-    time.sleep(0.5)  # into the writing of documents
-    assert proc.poll() is None, "the build finished before it could be killed: make BULK bigger"
+    # Killed once documents are being written into the new folder (Whoosh
+    # writes postings as it goes), not after a guessed delay.
+    written = wait_for(lambda: any(f.is_file() and f.stat().st_size for f in (index / half).iterdir()), 120)
+    assert written and proc.poll() is None, "the build finished before it could be killed: make BULK bigger"
     proc.send_signal(signal.SIGKILL)
     proc.wait(30)
     assert proc.returncode == -signal.SIGKILL

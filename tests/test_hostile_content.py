@@ -155,6 +155,7 @@ def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "kmsearch", *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("depth", [50_000, 15_000, 25])
 def test_deeply_nested_front_matter_is_a_problem_not_a_crash(site, depth):
     content, index = site
@@ -199,6 +200,7 @@ def test_a_huge_file_is_refused_before_it_is_read(site):
 
 
 @pytest.mark.parametrize("body", ["*" * 2000 + "x" + "*" * 2000, "".join("    " * i + "- ข้อ\n" for i in range(500))])
+@pytest.mark.slow
 def test_a_body_that_breaks_markdown_is_one_problem_and_the_rest_is_indexed(site, body):
     content, index = site
     (content / "finance" / "bomb.md").write_text(doc("bomb", body), encoding="utf-8")
@@ -248,6 +250,7 @@ def test_a_killed_builds_folder_goes_at_the_next_build_even_with_nothing_to_do(s
     assert ids_in(index)
 
 
+@pytest.mark.slow
 def test_pathological_thai_is_analysed_in_linear_time(site):
     content, index = site
     (content / "finance" / "marks.md").write_text(doc("marks", "ก" + "\u0e48" * 64_000), encoding="utf-8")

@@ -136,6 +136,7 @@ BOMB = (
 )
 
 
+@pytest.mark.slow
 def test_a_watching_server_outlives_hostile_files_and_keeps_publishing(content, tmp_path):
     with start_server(content, tmp_path / "index") as base:
         (content / "finance" / "deep.md").write_text(DEEP, encoding="utf-8")

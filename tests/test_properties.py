@@ -38,6 +38,9 @@ from kmsearch.search.synonyms import SynonymFile
 
 from .corpus import DATA
 
+# property-based: hundreds of generated inputs a test
+pytestmark = pytest.mark.slow
+
 OFFICE = load_office(DATA)
 PROPS = settings(deadline=None, max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 

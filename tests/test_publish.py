@@ -52,6 +52,7 @@ def api_ids(base, q):
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.slow
 def test_commit_rename_and_delete_reach_a_running_server(tmp_path):
     repo = write_corpus(tmp_path / "content")
     git(repo, "init", "-q")

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from indexer import check_content
-from indexer.content.documents import fiscal_year
+from indexer.thaidate import fiscal_year
 from kmsearch.cli import cli
 
 from .corpus import write_corpus
@@ -94,6 +94,7 @@ def test_new_explains_a_wrong_division(content):
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+@pytest.mark.slow
 def test_pre_commit_hook_refuses_a_broken_document(content, tmp_path):
     env = {
         "GIT_AUTHOR_NAME": "x",

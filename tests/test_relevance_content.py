@@ -11,6 +11,9 @@ from indexer import build_index, load_documents
 from kmsearch.config import load_settings
 from kmsearch.search.repository import Repository
 
+# builds the bundled content and runs its relevance set
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parent.parent
 CONTENT = REPO / "content"
 JUDGED = REPO / "benchmarks" / "queries-content.jsonl"

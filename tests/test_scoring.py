@@ -23,6 +23,9 @@ from indexer.engine.whoosh import backend as whoosh_backend
 from kmsearch.search.query import parse
 from kmsearch.search.repository import Repository
 
+# each test compares whole corpora against Whoosh's own scoring
+pytestmark = pytest.mark.slow
+
 QUERIES = Path(__file__).parent.parent / "benchmarks" / "queries-content.jsonl"
 
 

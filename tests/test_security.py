@@ -507,6 +507,7 @@ def test_paths_outside_stay_outside(walled):
                 assert resp.status_code == 404, url
 
 
+@pytest.mark.slow
 def test_serve_runs_waitress_and_the_development_server_only_with_debug(built, monkeypatch):
     from click.testing import CliRunner
     from flask import Flask

@@ -19,6 +19,7 @@ from .corpus import write_corpus
 TEXT = "เทศบาลตำบลโคกตูม จัดงานกวนข้าวทิพย์ ๒๕๖๗ ภาษีที่ดินและสิ่งปลูกสร้าง อปท."
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["nlpo3", "newmm", "longest"])
 def test_every_engine_cuts_normalised_text_into_pieces_that_make_it_whole(engine):
     seg = thai.Segmenter(["โคกตูม", "ข้าวทิพย์"], engine)

@@ -13,6 +13,9 @@ import pytest
 from .corpus import write_corpus
 from .servers import start_server
 
+# each test starts a server or a build in a process of its own
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture
 def server(tmp_path):

@@ -329,6 +329,7 @@ def report_app(hostile, tmp_path):
     return client
 
 
+@pytest.mark.slow
 def test_no_cell_of_the_csv_report_is_a_formula(hostile, tmp_path):
     from kmsearch.km.indicators import FORMULA_START
 
@@ -342,6 +343,7 @@ def test_no_cell_of_the_csv_report_is_a_formula(hostile, tmp_path):
     assert any(c.startswith("คู่มือ =HYPERLINK(") for c in cells)
 
 
+@pytest.mark.slow
 def test_the_markdown_report_shows_hostile_text_as_text(hostile, tmp_path):
     client = report_app(hostile, tmp_path)
     md = client.get("/km/report.md", headers={"Authorization": "Bearer t0ken"}).get_data(as_text=True)
