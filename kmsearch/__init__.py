@@ -65,6 +65,14 @@ def create_app(settings: dict | None = None) -> Flask:
     usage.init_app(app)  # the usage log (kmsearch/km/usage.py)
     app.register_blueprint(dashboard.bp)  # /km: KM indicators for the committee
 
+    if app.config.get("SHOW_DRAFTS"):
+
+        @app.after_request
+        def _preview_is_not_for_search_engines(response):
+            # an author's preview shows drafts: no page of it belongs in a search engine
+            response.headers["X-Robots-Tag"] = "noindex"
+            return response
+
     @app.template_filter("filesize")
     def _filesize(n: int) -> str:
         for unit in ("ไบต์", "KB", "MB"):

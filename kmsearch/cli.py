@@ -260,13 +260,14 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
         fiscal_year = parse_year(year) if year else current_fiscal_year()
     except (SettingsError, BadYear) as e:
         raise click.ClickException(str(e)) from None
+    from indexer.content.documents import is_draft
     from indexer.content.office import load_office
 
     try:
         office = load_office(s["CONTENT_DIR"])
         ix = engine.backend(s["INDEX_DIR"], office).open()
         try:
-            documents = ix.all()
+            documents = [d for d in ix.all() if not is_draft(d)]  # a draft is no KM figure
         finally:
             ix.close()
         ind = indicators.compute(

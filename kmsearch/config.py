@@ -68,6 +68,14 @@ SETTINGS = (
         "KMSEARCH_KM_TOKEN",
     ),
     Setting(
+        "SHOW_DRAFTS",
+        False,
+        bool,
+        "Show drafts (status: draft), marked as drafts, for an author's preview on their own machine "
+        "(kmsearch serve --drafts); never on the public site.",
+        None,
+    ),
+    Setting(
         "PROXIES",
         0,
         int,

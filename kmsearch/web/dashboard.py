@@ -112,7 +112,7 @@ def _compute() -> indicators.Indicators:
     repo = repository.repo()
     if division and repo.office.resolve("divisions", division) is None:
         abort(400, description=f"ส่วนราชการ: ไม่รู้จัก “{division[:100]}”")
-    documents = repository.get_index().all()
+    documents = repo.documents(repository.get_index())
     return indicators.compute(
         documents, repo.office, usage.current(), year, division, show_queries=g.get("km_committee", False)
     )
@@ -122,7 +122,7 @@ def _compute() -> indicators.Indicators:
 @bp.get("")  # registered first: url_for gives /km
 def dashboard():
     ind = _compute()
-    years = indicators.fiscal_years(repository.get_index().all())
+    years = indicators.fiscal_years(repository.repo().documents(repository.get_index()))
     if ind.fiscal_year not in years:
         years = sorted({*years, ind.fiscal_year}, reverse=True)
     return render_template(
