@@ -58,6 +58,9 @@ def create_app(settings: dict | None = None) -> Flask:
     from kmsearch.web import feeds
 
     app.register_blueprint(feeds.bp)  # Atom feeds, sitemap.xml, robots.txt
+    from kmsearch.web import history
+
+    app.register_blueprint(history.bp)  # /a/<id>/history: ประวัติการแก้ไข from the content's git log
 
     from kmsearch.km import usage
     from kmsearch.web import dashboard
