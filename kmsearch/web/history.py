@@ -7,6 +7,8 @@ server without git, gets a page that says so, never an error.
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 
 from indexer.content import gitlog
@@ -23,7 +25,8 @@ def _article(doc_id: str, endpoint: str):
         abort(404)
     doc, moved = repository.article(doc_id)
     if moved:
-        return None, redirect(url_for(endpoint, doc_id=moved, **request.args.to_dict()), 301)
+        values: dict[str, Any] = {**request.args.to_dict(), "doc_id": moved}
+        return None, redirect(url_for(endpoint, **values), 301)
     if doc is None:
         abort(404)
     return doc, None
