@@ -86,6 +86,7 @@ SETTINGS = (
     ),
 )
 DEFAULTS = {s.name: s.default for s in SETTINGS}
+_NOT_A = {int: "ไม่ใช่จำนวนเต็ม", float: "ไม่ใช่ตัวเลข"}
 
 
 def load_settings(overrides: dict | None = None, environ: dict | None = None) -> dict:
@@ -105,9 +106,9 @@ def load_settings(overrides: dict | None = None, environ: dict | None = None) ->
         try:
             value = s.type(raw)
         except (TypeError, ValueError):
-            raise SettingsError(f"{s.name}: {raw!r} is not a valid {s.type.__name__}") from None
+            raise SettingsError(f"{s.name}: {raw!r} {_NOT_A.get(s.type, 'ใช้ไม่ได้')}") from None
         if s.type is int and value < s.minimum:
-            raise SettingsError(f"{s.name}: must be at least {s.minimum}, not {value}")
+            raise SettingsError(f"{s.name}: ต้องไม่น้อยกว่า {s.minimum} (ได้ {value})")
         if s.type is Path:
             value = value.expanduser().resolve()
         out[s.name] = value
