@@ -314,6 +314,10 @@ def test_a_draft_is_stored_and_filtered_out(site):
     assert "water-draft" not in client.get("/feed.atom").get_data(as_text=True)
     assert client.get("/api/suggest?q=ร่างคู่มือ").get_json()["titles"] == []
     assert client.get("/api/articles/water-draft").status_code == 404
+    with site.app().app_context() as ctx:
+        repo = ctx.app.extensions["kmsearch"]
+        counted = {d["id"] for d in repo.documents(repo.open_index())}  # what /km counts
+    assert "water-draft" not in counted and len(counted) == len(DOCS)
     # The author's preview: found, counted, marked.
     preview = create_app({"CONTENT_DIR": str(site.content), "INDEX_DIR": str(site.index), "SHOW_DRAFTS": True})
     with preview.app_context():
