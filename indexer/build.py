@@ -20,7 +20,7 @@ from pathlib import Path
 
 from indexer import engine
 from indexer.analysis.thai import GRAMS_VERSION, SEGMENTERS, Segmenter
-from indexer.content.documents import Document, Problem, RawFile
+from indexer.content.documents import DRAFT, Document, Problem, RawFile
 from indexer.content.files import signature, stat_inside
 from indexer.content.gitmeta import last_commits
 from indexer.content.limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
@@ -105,6 +105,7 @@ class BuildReport:
     removed: int = 0
     failed: int = 0  # documents that could not be rendered
     full: bool = True
+    drafts: int = 0  # of the documents, drafts (kmsearch check says so; nothing public shows them)
 
     @property
     def ok(self) -> bool:
@@ -307,7 +308,11 @@ def check_content(content_dir: str | Path) -> BuildReport:
         return BuildReport(problems=[_config_problem(e)], seconds=time.perf_counter() - started)
     docs, problems = _rendered(found)
     return BuildReport(
-        len(docs), found.files, config_problems(content_dir) + found.problems + problems, time.perf_counter() - started
+        len(docs),
+        found.files,
+        config_problems(content_dir) + found.problems + problems,
+        time.perf_counter() - started,
+        drafts=sum(d.status == DRAFT for d in docs),
     )
 
 

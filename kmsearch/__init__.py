@@ -60,12 +60,23 @@ def create_app(settings: dict | None = None) -> Flask:
     from kmsearch.web import feeds
 
     app.register_blueprint(feeds.bp)  # Atom feeds, sitemap.xml, robots.txt
+    from kmsearch.web import history
+
+    app.register_blueprint(history.bp)  # /a/<id>/history: ประวัติการแก้ไข from the content's git log
 
     from kmsearch.km import usage
     from kmsearch.web import dashboard
 
     usage.init_app(app)  # the usage log (kmsearch/km/usage.py)
     app.register_blueprint(dashboard.bp)  # /km: KM indicators for the committee
+
+    if app.config.get("SHOW_DRAFTS"):
+
+        @app.after_request
+        def _preview_is_not_for_search_engines(response):
+            # an author's preview shows drafts: no page of it belongs in a search engine
+            response.headers["X-Robots-Tag"] = "noindex"
+            return response
 
     @app.template_filter("filesize")
     def _filesize(n: float) -> str:

@@ -1,7 +1,10 @@
 """The command line: build, check, serve, search.
 
 Each command is a thin shell over a library call; problems become clear
-messages and exit codes, never tracebacks.
+messages and exit codes, never tracebacks.  Everything it prints and its
+help are Thai (click's own words too: kmsearch/thaiclick.py); the option
+names stay English.  A problem in a content file is printed as the build
+states it, ``path:line: field: message``.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from indexer import ConfigError, build_index, check_content, engine
 from indexer.build import BUILD_LOCKED, BuildLocked
 from indexer.engine import IndexMissing
 from kmsearch.config import SettingsError, load_settings
+from kmsearch.thaiclick import ThaiGroup
 
 # The exit status of ``build`` when another build holds the lock
 # (EX_TEMPFAIL): a watching server tries again shortly.
@@ -27,14 +31,14 @@ content_option = click.option(
     "content",
     type=click.Path(file_okay=False),
     envvar="KMSEARCH_CONTENT",
-    help="Content folder [default: content; env KMSEARCH_CONTENT]",
+    help="โฟลเดอร์เอกสาร [ค่าเริ่มต้น: content; ตัวแปรสภาพแวดล้อม KMSEARCH_CONTENT]",
 )
 index_option = click.option(
     "--index",
     "index",
     type=click.Path(file_okay=False),
     envvar="KMSEARCH_INDEX",
-    help="Index folder [default: instance/index; env KMSEARCH_INDEX]",
+    help="โฟลเดอร์ดัชนีค้นหา [ค่าเริ่มต้น: instance/index; ตัวแปรสภาพแวดล้อม KMSEARCH_INDEX]",
 )
 
 
@@ -58,9 +62,7 @@ def _settings(content: str | None, index: str | None) -> dict:
 
 def _cannot_write(s: dict, e: OSError) -> click.ClickException:
     """A full disk or a read-only folder: one line, no traceback."""
-    return click.ClickException(
-        f"cannot write the index in {s['INDEX_DIR']}: {e.strerror or e}; the previous index keeps serving"
-    )
+    return click.ClickException(f"เขียนดัชนีใน {s['INDEX_DIR']} ไม่ได้: {e.strerror or e} ระบบยังใช้ดัชนีชุดเดิมต่อไป")
 
 
 def _print_problems(problems) -> None:
@@ -68,10 +70,13 @@ def _print_problems(problems) -> None:
         click.echo(str(p), err=True)
 
 
-@click.group()
-@click.version_option(package_name="kmsearch")
+@click.group(cls=ThaiGroup)
+@click.version_option(package_name="kmsearch", message="%(prog)s รุ่น %(version)s", help="แสดงรุ่นของโปรแกรมแล้วออก")
 def cli():
-    """kmsearch: Thai knowledge repository for local government offices."""
+    """kmsearch: คลังความรู้ค้นหาภาษาไทยสำหรับองค์กรปกครองส่วนท้องถิ่น
+
+    ดูวิธีใช้ของแต่ละคำสั่งด้วย kmsearch คำสั่ง --help เช่น kmsearch new --help
+    """
 
 
 @cli.command()
@@ -80,42 +85,46 @@ def cli():
 @click.option(
     "--procs",
     default=usable_cores,
-    show_default="the usable cores, at most 4",
+    show_default="จำนวนแกนประมวลผลที่ใช้ได้ ไม่เกิน 4",
     type=click.IntRange(min=1),
-    help="Processes used to write the index (a build of few changed documents uses one).",
+    help="จำนวนโปรเซสที่ใช้เขียนดัชนี (เมื่อเอกสารเปลี่ยนไม่กี่เรื่องจะใช้โปรเซสเดียว)",
 )
-@click.option("--full", is_flag=True, help="Analyse every document again, not only the changed ones.")
+@click.option("--full", is_flag=True, help="วิเคราะห์เอกสารใหม่ทุกเรื่อง ไม่ใช่เฉพาะเรื่องที่เปลี่ยน")
 def build(content, index, procs, full):
-    """Build the search index from the content folder (only what changed)."""
+    """สร้างดัชนีค้นหาจากโฟลเดอร์เอกสาร (เฉพาะส่วนที่เปลี่ยน)"""
     s = _settings(content, index)
     try:
         report = build_index(s["CONTENT_DIR"], s["INDEX_DIR"], procs=procs, full=full)
-    except BuildLocked as e:
-        click.echo(f"Error: {e}", err=True)
+    except BuildLocked:
+        click.echo(f"ผิดพลาด: {s['INDEX_DIR']}: มีการสร้างดัชนีอีกงานหนึ่งกำลังทำอยู่ ลองใหม่เมื่องานนั้นเสร็จ", err=True)
         sys.exit(BUILD_LOCKED)
     except (ConfigError, engine.EngineUnavailable, engine.BuildFailed) as e:
         raise click.ClickException(str(e)) from None  # one line: the cluster down, a mapping conflict
     except OSError as e:
         raise _cannot_write(s, e) from None
     _print_problems(report.problems)
-    how = "full build" if report.full else f"{report.added} analysed, {report.removed} removed"
+    how = "สร้างใหม่ทั้งหมด" if report.full else f"วิเคราะห์ใหม่ {report.added} เรื่อง ลบออก {report.removed} เรื่อง"
     click.echo(
-        f"indexed {report.documents} of {report.files} documents ({how}) in {report.seconds:.2f} s"
-        f" ({len(report.problems)} problems) -> {report.index_path}"
+        f"จัดทำดัชนีแล้ว {report.documents} จาก {report.files} เรื่อง ({how}) ใน {report.seconds:.2f} วินาที"
+        f" (พบปัญหา {len(report.problems)} รายการ) -> {report.index_path}"
     )
 
 
 @cli.command()
 @content_option
 def check(content):
-    """Check the content folder without indexing; exit 1 on any problem."""
+    """ตรวจเอกสารโดยไม่สร้างดัชนี
+
+    แสดงปัญหาทุกข้อเป็น ไฟล์:บรรทัด: ฟิลด์: ข้อความ และจบด้วยรหัส 1 เมื่อพบปัญหา
+    """
     s = _settings(content, None)
     report = check_content(s["CONTENT_DIR"])
     _print_problems(report.problems)
     if report.problems:
-        click.echo(f"{len(report.problems)} problems in {report.files} files", err=True)
+        click.echo(f"พบปัญหา {len(report.problems)} รายการ ใน {report.files} ไฟล์", err=True)
         sys.exit(1)
-    click.echo(f"{report.documents} documents, no problems")
+    drafts = f" (ฉบับร่าง {report.drafts} เรื่อง ยังไม่แสดงต่อสาธารณะ)" if report.drafts else ""
+    click.echo(f"เอกสาร {report.documents} เรื่อง ไม่พบปัญหา{drafts}")
 
 
 def _fewer_malloc_arenas(arenas: int = 2) -> None:
@@ -139,8 +148,8 @@ def _warm(app) -> None:
         app.extensions["kmsearch"].warm()
     except Exception as e:
         click.echo(
-            f"the live index in {app.config['INDEX_DIR']} cannot be opened ({e!r}); serving an error page"
-            " until a good build is live: run 'kmsearch build --full'",
+            f"เปิดดัชนีที่ใช้อยู่ใน {app.config['INDEX_DIR']} ไม่ได้ ({e!r}) หน้าเว็บจะแจ้งข้อขัดข้อง"
+            " จนกว่าจะมีดัชนีที่ดี: สั่ง kmsearch build --full",
             err=True,
         )
 
@@ -148,18 +157,23 @@ def _warm(app) -> None:
 @cli.command()
 @content_option
 @index_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--debug", is_flag=True, help="Flask's development server with the debugger (never in production).")
-@click.option("--threads", default=8, show_default=True, help="Worker threads of the production server.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="ที่อยู่ที่รับการเชื่อมต่อ")
+@click.option("--port", default=5000, show_default=True, type=int, help="พอร์ตของเว็บ")
+@click.option("--debug", is_flag=True, help="เซิร์ฟเวอร์สำหรับนักพัฒนาของ Flask พร้อมตัวดีบัก (ห้ามใช้กับระบบจริง)")
+@click.option("--threads", default=8, show_default=True, help="จำนวนเธรดของเซิร์ฟเวอร์ที่ใช้งานจริง")
 @click.option(
     "--watch/--no-watch",
     default=True,
     show_default=True,
-    help="Rebuild when the content folder changes, without a restart.",
+    help="สร้างดัชนีใหม่เมื่อโฟลเดอร์เอกสารเปลี่ยน โดยไม่ต้องเริ่มระบบใหม่",
 )
-def serve(content, index, host, port, debug, threads, watch):
-    """Serve the web app (builds the index first if there is none)."""
+@click.option(
+    "--drafts",
+    is_flag=True,
+    help="ดูตัวอย่างบนเครื่องของผู้เขียน: แสดงฉบับร่าง (status: ฉบับร่าง) พร้อมป้าย “ฉบับร่าง” ห้ามใช้กับเว็บที่เปิดต่อสาธารณะ",
+)
+def serve(content, index, host, port, debug, threads, watch, drafts):
+    """เปิดเว็บคลังความรู้ (สร้างดัชนีก่อน หากยังไม่มี)"""
     _fewer_malloc_arenas()
     s = _settings(content, index)
     from kmsearch.publish.watch import build_apart
@@ -169,16 +183,16 @@ def serve(content, index, host, port, debug, threads, watch):
     except engine.EngineUnavailable as e:
         raise click.ClickException(str(e)) from None
     if live is None:
-        click.echo("no index yet: building it first")
+        click.echo("ยังไม่มีดัชนี: กำลังสร้างก่อน")
         logging.basicConfig(level=logging.INFO, format="%(message)s")
         if (
             build_apart(s["CONTENT_DIR"], s["INDEX_DIR"]) != 0
             and engine.backend_for(s["CONTENT_DIR"], s["INDEX_DIR"]).live() is None
         ):
-            raise click.ClickException("the first build failed (see above); fix the content and start again")
+            raise click.ClickException("สร้างดัชนีครั้งแรกไม่สำเร็จ (ดูข้อความด้านบน) แก้เอกสารแล้วเริ่มใหม่")
     from kmsearch import create_app
 
-    app = create_app(s)
+    app = create_app({**s, "SHOW_DRAFTS": drafts})
     watcher = None
     if watch:
         from kmsearch.publish.watch import ContentWatcher
@@ -187,7 +201,11 @@ def serve(content, index, host, port, debug, threads, watch):
         watcher = ContentWatcher(s["CONTENT_DIR"], s["INDEX_DIR"], on_built=app.extensions["kmsearch"].warm).start()
         watcher.rebuild()  # catch up with changes made while the server was down
     _warm(app)
-    click.echo(f"serving {s['CONTENT_DIR']} on http://{host}:{port}/")
+    if drafts:
+        click.echo("โหมดดูตัวอย่าง: แสดงฉบับร่างด้วย (ใช้บนเครื่องของผู้เขียนเท่านั้น)")
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            click.echo(f"คำเตือน: เปิดรับการเชื่อมต่อที่ {host} ผู้อื่นในเครือข่ายจะเห็นฉบับร่างด้วย", err=True)
+    click.echo(f"เปิดเว็บของ {s['CONTENT_DIR']} ที่ http://{host}:{port}/")
     try:
         if debug:
             app.run(host=host, port=port, debug=True, use_reloader=False)
@@ -206,10 +224,10 @@ def serve(content, index, host, port, debug, threads, watch):
 @click.argument("query")
 @content_option
 @index_option
-@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
-@click.option("--limit", default=10, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="แสดงผลเป็น JSON แบบเดียวกับ API")
+@click.option("--limit", default=10, show_default=True, help="จำนวนผลลัพธ์ที่แสดง")
 def search(query, content, index, as_json, limit):
-    """Search from the terminal."""
+    """ค้นหาจากหน้าจอคำสั่ง เช่น kmsearch search ภาษีที่ดิน"""
     s = _settings(content, index)
     from kmsearch import create_app
     from kmsearch.search import repository as search_mod
@@ -218,8 +236,8 @@ def search(query, content, index, as_json, limit):
     with app.test_request_context():
         try:
             result = search_mod.run_query(query, pagelen=limit)
-        except IndexMissing as e:
-            raise click.ClickException(str(e)) from None
+        except IndexMissing:
+            raise click.ClickException(f"{s['INDEX_DIR']}: ยังไม่มีดัชนีค้นหา สั่ง kmsearch build ก่อน") from None
         if as_json:
             click.echo(
                 json.dumps(
@@ -229,28 +247,33 @@ def search(query, content, index, as_json, limit):
                 )
             )
             return
-        click.echo(f"{result.total} results")
+        click.echo(f"พบ {result.total} เรื่อง")
         for i, h in enumerate(result.hits, 1):
             snippet = str(h.snippet).replace("<mark>", "[").replace("</mark>", "]")
             click.echo(f"{i:2}. {h.title}  ({h.id}, {h.score:.2f})\n    {snippet}")
 
 
 @cli.command()
-@click.option("--fiscal-year", "year", help="ปีงบประมาณ, e.g. 2567 (or 2024) [default: the current one]")
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "html"]), default="md", show_default=True)
+@click.option("--fiscal-year", "year", help="ปีงบประมาณ เช่น 2567 (หรือ 2024) [ค่าเริ่มต้น: ปีงบประมาณปัจจุบัน]")
+@click.option(
+    "--format", "fmt", type=click.Choice(["md", "csv", "html"]), default="md", show_default=True, help="รูปแบบรายงาน"
+)
 @content_option
 @index_option
 @click.option(
     "--usage-db",
     "usage_db",
     envvar="KMSEARCH_USAGE_DB",
-    help="Usage log [default: usage.sqlite3 next to the index folder; env KMSEARCH_USAGE_DB]",
+    help="บันทึกการใช้งาน [ค่าเริ่มต้น: usage.sqlite3 ข้างโฟลเดอร์ดัชนี; ตัวแปรสภาพแวดล้อม KMSEARCH_USAGE_DB]",
 )
-@click.option("--division", help="Only this division (slug or name).")
-@click.option("--no-queries", is_flag=True, help="Leave out what people searched for (for a public copy).")
-@click.option("--output", "-o", type=click.Path(dir_okay=False), help="Write to this file instead of the terminal.")
+@click.option("--division", help="เฉพาะส่วนราชการนี้ (ชื่อหรือรหัส)")
+@click.option("--no-queries", is_flag=True, help="ไม่ใส่คำที่ผู้ใช้ค้นหา (สำหรับฉบับเปิดเผยต่อสาธารณะ)")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="เขียนลงไฟล์นี้แทนการแสดงบนหน้าจอ")
 def report(year, fmt, content, index, usage_db, division, no_queries, output):
-    """The KM plan's indicators for one fiscal year, for the committee."""
+    """รายงานตัวชี้วัด KM ของปีงบประมาณ
+
+    ตัวชี้วัดตามแผนการจัดการความรู้ของปีงบประมาณหนึ่ง สำหรับคณะกรรมการ KM
+    """
     from indexer.thaidate import BadYear, current_fiscal_year, parse_year
     from kmsearch.km import indicators
     from kmsearch.km.usage import UsageLog, usage_path
@@ -260,15 +283,12 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
         fiscal_year = parse_year(year) if year else current_fiscal_year()
     except (SettingsError, BadYear) as e:
         raise click.ClickException(str(e)) from None
-    from indexer.content.office import load_office
+    from kmsearch.search.repository import Repository
 
     try:
-        office = load_office(s["CONTENT_DIR"])
-        ix = engine.backend(s["INDEX_DIR"], office).open()
-        try:
-            documents = ix.all()
-        finally:
-            ix.close()
+        repo = Repository(s)  # what the site shows is what the report counts: no drafts
+        with repo.open_index() as ix:
+            documents, office = repo.catalogue(ix), repo.office
         ind = indicators.compute(
             documents, office, UsageLog(usage_path(s)), fiscal_year, division, show_queries=not no_queries
         )
@@ -286,7 +306,7 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
     if output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
-        click.echo(f"wrote {output}", err=True)
+        click.echo(f"เขียนรายงานลง {output} แล้ว", err=True)
     else:
         click.echo(text, nl=False)
 
@@ -297,15 +317,21 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
     "--type",
     "type_name",
     required=True,
-    help="manual, training-report, regulation-note, lesson or plan (or the Thai label)",
+    help="ประเภทเอกสาร เช่น คู่มือปฏิบัติงาน, รายงานผลการฝึกอบรม, สรุประเบียบ, บทเรียน, แผน (หรือรหัส manual, lesson ...)",
 )
-@click.option("--division", required=True, help="Division by slug or Thai name, e.g. กองคลัง")
-@click.option("--author", default="", help="Who writes it (and, for a lesson, who holds the knowledge).")
-@click.option("--id", "doc_id", default=None, help="Permalink id; a fresh one is made when omitted.")
+@click.option("--division", required=True, help="ส่วนราชการ ชื่อหรือรหัส เช่น กองคลัง")
+@click.option("--author", default="", help="ผู้เขียน (สำหรับบทเรียน คือผู้รู้ที่สอบถามได้ด้วย)")
+@click.option("--id", "doc_id", default=None, help="รหัสถาวรของเอกสาร (a-z, 0-9, -) หากไม่ระบุ ระบบตั้งให้")
 @content_option
 @index_option
 def new(title, type_name, division, author, doc_id, content, index):
-    """Start a new document from the office's template for its type."""
+    """เริ่มเอกสารใหม่ (ฉบับร่าง) จากแม่แบบของประเภทนั้น
+
+    เช่น kmsearch new --type คู่มือปฏิบัติงาน --division กองคลัง "คู่มือการรับชำระภาษี" --author "นางสาวทดสอบ ระบบ"
+
+    เอกสารใหม่มี status: ฉบับร่าง จึงยังไม่แสดงบนเว็บ ดูตัวอย่างได้ด้วย kmsearch serve --drafts
+    เมื่อพร้อมเผยแพร่ให้แก้เป็น status: เผยแพร่ แล้ว commit
+    """
     from indexer import ConfigError, load_office
     from kmsearch.publish.authoring import PublishError, new_document
 
@@ -324,14 +350,20 @@ def new(title, type_name, division, author, doc_id, content, index):
     except (ConfigError, PublishError, FileExistsError) as e:
         raise click.ClickException(str(e)) from None
     click.echo(path)
+    click.echo(
+        "สร้างฉบับร่างแล้ว: เขียนเนื้อหา ดูตัวอย่างด้วย kmsearch serve --drafts แล้วแก้ status เป็น เผยแพร่ เมื่อพร้อม",
+        err=True,
+    )
 
 
 @cli.command("install-hook")
 @content_option
 @index_option
 def install_hook(content, index):
-    """Install git hooks in the content repository: check before each
-    commit, rebuild the index after each pull."""
+    """ติดตั้ง git hook ในคลังเอกสาร
+
+    ตรวจเอกสารก่อนทุก commit และสร้างดัชนีใหม่หลังทุก pull
+    """
     from kmsearch.publish.authoring import PublishError, install_hooks
 
     s = _settings(content, index)
@@ -340,6 +372,6 @@ def install_hook(content, index):
         for path in install_hooks(
             s["CONTENT_DIR"], str(Path(kmsearch).resolve()) if "/" in kmsearch else kmsearch, s["INDEX_DIR"]
         ):
-            click.echo(f"installed {path}")
+            click.echo(f"ติดตั้ง {path} แล้ว")
     except PublishError as e:
         raise click.ClickException(str(e)) from None

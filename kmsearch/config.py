@@ -69,6 +69,14 @@ SETTINGS = (
         "KMSEARCH_KM_TOKEN",
     ),
     Setting(
+        "SHOW_DRAFTS",
+        False,
+        bool,
+        "Show drafts (status: draft), marked as drafts, for an author's preview on their own machine "
+        "(kmsearch serve --drafts); never on the public site.",
+        None,
+    ),
+    Setting(
         "PROXIES",
         0,
         int,
@@ -79,6 +87,7 @@ SETTINGS = (
     ),
 )
 DEFAULTS = {s.name: s.default for s in SETTINGS}
+_NOT_A = {int: "ไม่ใช่จำนวนเต็ม", float: "ไม่ใช่ตัวเลข"}
 
 
 def load_settings(overrides: dict | None = None, environ: Mapping[str, str] | None = None) -> dict:
@@ -98,9 +107,9 @@ def load_settings(overrides: dict | None = None, environ: Mapping[str, str] | No
         try:
             value = s.type(raw)
         except (TypeError, ValueError):
-            raise SettingsError(f"{s.name}: {raw!r} is not a valid {s.type.__name__}") from None
+            raise SettingsError(f"{s.name}: {raw!r} {_NOT_A.get(s.type, 'ใช้ไม่ได้')}") from None
         if s.type is int and value < s.minimum:
-            raise SettingsError(f"{s.name}: must be at least {s.minimum}, not {value}")
+            raise SettingsError(f"{s.name}: ต้องไม่น้อยกว่า {s.minimum} (ได้ {value})")
         if s.type is Path:
             value = value.expanduser().resolve()
         out[s.name] = value

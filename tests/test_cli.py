@@ -21,7 +21,7 @@ def test_build_check_and_search(tmp_path):
     result = runner.invoke(cli, ["build", *args])
     assert result.exit_code == 0, result.output
     assert "finance/bad.md:4: division: unknown division 'กองคลงั'; did you mean 'กองคลัง'?" in result.output
-    assert "indexed 6 of 7 documents" in result.output
+    assert "จัดทำดัชนีแล้ว 6 จาก 7 เรื่อง" in result.output
 
     result = runner.invoke(cli, ["check", "--content", str(content)])
     assert result.exit_code == 1
@@ -37,7 +37,7 @@ def test_build_check_and_search(tmp_path):
 
 def test_check_passes_on_clean_content(tmp_path):
     result = CliRunner().invoke(cli, ["check", "--content", str(write_corpus(tmp_path / "c"))])
-    assert result.exit_code == 0 and "6 documents, no problems" in result.output
+    assert result.exit_code == 0 and "เอกสาร 6 เรื่อง ไม่พบปัญหา" in result.output
 
 
 def test_environment_variables_name_the_folders(tmp_path):

@@ -38,7 +38,7 @@ def empty(tmp_path_factory):
     root = tmp_path_factory.mktemp("empty")
     content, index = only_the_office(root / "E"), root / "EI"
     built = CliRunner().invoke(cli, ["build", "--content", str(content), "--index", str(index)])
-    assert built.exit_code == 0 and "indexed 0 of 0 documents" in built.output
+    assert built.exit_code == 0 and "จัดทำดัชนีแล้ว 0 จาก 0 เรื่อง" in built.output
     app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(index), "USAGE_DB": str(root / "u.db")})
     app.testing = True
     return app.test_client()

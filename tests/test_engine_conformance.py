@@ -287,6 +287,48 @@ def test_the_vocabulary(site):
         ix.warm()
 
 
+DRAFT_DOC = (
+    "---\nid: water-draft\ntitle: ร่างคู่มือการซ่อมท่อประปาหมู่บ้าน\ndivision: กองช่าง\ntype: manual\n"
+    "knowledge: explicit\ntags: [ประปา]\nstatus: ฉบับร่าง\naliases: [old-water]\ndate: 2024-11-02\n---\n"
+    "ท่อประปาหมู่บ้านแตกในหน้าแล้ง ให้ปิดประตูน้ำก่อนซ่อม\n"
+)
+
+
+def test_a_draft_is_stored_and_filtered_out(site):
+    (site.content / "engineering" / "water-draft.md").write_text(DRAFT_DOC, encoding="utf-8")
+    site.build()
+    with site.open() as ix:
+        assert ix.get("water-draft")["status"] == "draft"
+        assert ix.get("land-tax-manual")["status"] == "published"
+        published = ix.search(QuerySpec(filters={"status": ("published",)}), pagelen=50)
+        drafts = ix.search(QuerySpec(filters={"status": ("draft",)}), pagelen=50)
+    assert "water-draft" not in {h.fields["id"] for h in published.hits} and published.total == len(DOCS)
+    assert [h.fields["id"] for h in drafts.hits] == ["water-draft"] and drafts.hits[0].fields["status"] == "draft"
+    # The public site: not found, not counted, no redirect from its alias.
+    assert "water-draft" not in site.ids("ท่อประปา") and "water-draft" not in site.ids("")
+    assert site.query("").facets["division"]["engineering"] == 2
+    client = site.app().test_client()
+    assert client.get("/a/water-draft").status_code == 404
+    assert client.get("/a/old-water").status_code == 404
+    assert "water-draft" not in client.get("/sitemap.xml").get_data(as_text=True)
+    assert "water-draft" not in client.get("/feed.atom").get_data(as_text=True)
+    assert client.get("/api/suggest?q=ร่างคู่มือ").get_json()["titles"] == []
+    assert client.get("/api/articles/water-draft").status_code == 404
+    with site.app().app_context() as ctx:
+        repo = ctx.app.extensions["kmsearch"]
+        counted = {d["id"] for d in repo.catalogue(repo.open_index())}  # what /km counts
+    assert "water-draft" not in counted and len(counted) == len(DOCS)
+    # The author's preview: found, counted, marked.
+    preview = create_app({"CONTENT_DIR": str(site.content), "INDEX_DIR": str(site.index), "SHOW_DRAFTS": True})
+    with preview.app_context():
+        repo = preview.extensions["kmsearch"]
+        page = repo.run_query(repo.open_index(), "ท่อประปา")
+    assert page.hits[0].id == "water-draft" and page.hits[0].draft
+    html = preview.test_client().get("/a/water-draft")
+    assert html.status_code == 200 and "ฉบับร่าง" in html.get_data(as_text=True)
+    assert html.headers["X-Robots-Tag"] == "noindex"
+
+
 # --- writing ---------------------------------------------------------------
 
 

@@ -48,7 +48,7 @@ def test_an_unreachable_cluster_is_one_line_from_build(unreachable):
     lines = result.output.strip().splitlines()
     assert (
         len(lines) == 1
-        and lines[0].startswith("Error: OpenSearch at http://127.0.0.1:")
+        and lines[0].startswith("ผิดพลาด: OpenSearch at http://127.0.0.1:")
         and "cannot be reached" in lines[0]
     ), result.output
     assert "Traceback" not in result.output

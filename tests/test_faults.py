@@ -127,7 +127,7 @@ def test_two_builds_at_once_one_fails_clearly_and_the_index_is_whole(site):
     second = subprocess.run(build_cmd(content, index, "--full"), capture_output=True, text=True, env=ENV, timeout=120)
     out, err = first.communicate(timeout=300)
     assert second.returncode == BUILD_LOCKED, second.stderr  # EX_TEMPFAIL: a watcher retries
-    assert "another build is running" in second.stderr and "Traceback" not in second.stderr
+    assert "มีการสร้างดัชนีอีกงานหนึ่งกำลังทำอยู่" in second.stderr and "Traceback" not in second.stderr
     assert first.returncode == 0, err
     with SearchIndex(index) as ix:
         assert ix.doc_count == len(DOCS) + BULK

@@ -156,3 +156,18 @@ def test_duplicate_ids_name_both_files_and_keep_the_first(tmp_path):
     assert "b/two.md:2: id: duplicate id 'same': a/one.md already uses it as id" in messages
     assert any(m.startswith("b/broken.md:") for m in messages)
     assert not any("_templates" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    "written, status",
+    [("draft", "draft"), ("ฉบับร่าง", "draft"), ("ร่าง", "draft"), ("Published", "published"), ("เผยแพร่", "published")],
+)
+def test_status_in_english_or_thai(office, written, status):
+    assert problems_of(HEAD + f"status: {written}\n---\nเนื้อหา\n", office).status == status
+
+
+def test_no_status_is_published_and_an_unknown_one_names_its_line(office):
+    assert problems_of(HEAD + "---\nเนื้อหา\n", office).status == "published"
+    assert problems_of(HEAD + "status: รอตรวจ\n---\nเนื้อหา\n", office) == [
+        "finance/sample-doc.md:8: status: unknown status 'รอตรวจ'; use draft (ฉบับร่าง) or published (เผยแพร่)"
+    ]

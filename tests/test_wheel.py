@@ -135,7 +135,7 @@ def test_installed_wheel_builds_and_serves(venv, tmp_path):
 
     content = write_corpus(tmp_path / "content")
     out = _run(kmsearch, "build", "--content", content, "--index", tmp_path / "index", "--procs", "1", cwd=work)
-    assert "(0 problems)" in out
+    assert "(พบปัญหา 0 รายการ)" in out
 
     with start_server(content, tmp_path / "index", kmsearch=kmsearch, cwd=work) as base:
         page = urllib.request.urlopen(base + "/search?" + urllib.parse.urlencode({"q": "ภาษีที่ดิน"}), timeout=10)
@@ -144,6 +144,8 @@ def test_installed_wheel_builds_and_serves(venv, tmp_path):
         assert "<mark>ภาษีที่ดิน</mark>" in html
         assert "ผลการค้นหา “ภาษีที่ดิน”" in html  # templates/search.html
         assert re.search(r'href="/a/land-tax-manual[^"]*">คู่มือการจัดเก็บ<mark>ภาษีที่ดิน', html)  # templates/_hit.html
+        history = urllib.request.urlopen(base + "/a/land-tax-manual/history", timeout=10)
+        assert history.status == 200 and "ประวัติการแก้ไข" in history.read().decode("utf-8")  # templates/history.html
         css = urllib.request.urlopen(base + "/static/style.css", timeout=10)
         assert css.status == 200 and css.headers.get_content_type() == "text/css"
         assert css.read() == (ROOT / "static" / "style.css").read_bytes()

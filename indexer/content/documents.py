@@ -10,6 +10,10 @@ from dataclasses import dataclass, field
 
 from indexer import thaidate
 
+# A draft is indexed (so its author can preview it) but never shown to the
+# public: every public read filters on this (kmsearch/search/repository.py).
+DRAFT, PUBLISHED = "draft", "published"
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -59,6 +63,7 @@ class Document:
     aliases: tuple[str, ...] = ()
     body_line: int = 1  # line of the file where the body starts
     attachments: tuple[Attachment, ...] = ()
+    status: str = PUBLISHED  # DRAFT or PUBLISHED
 
     @property
     def fiscal_year(self) -> int:
@@ -82,3 +87,9 @@ class Attachment:
     @property
     def is_image(self) -> bool:
         return self.type.startswith("image/")
+
+
+def is_draft(fields: dict) -> bool:
+    """Whether a stored document (a dict from the engine) is a draft; one
+    stored by a build older than the status field is published."""
+    return fields.get("status") == DRAFT

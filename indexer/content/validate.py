@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import PurePosixPath
 
 from indexer import thaidate
-from indexer.content.documents import Document, Problem, RawFile
+from indexer.content.documents import DRAFT, PUBLISHED, Document, Problem, RawFile
 from indexer.content.limits import MAX_ITEM_CHARS, MAX_LIST_ITEMS
 from indexer.content.office import Office
 
@@ -124,6 +124,18 @@ def _day(year: int, month: int, day: int, text: str) -> dt.date:
         raise Invalid(f"{text!r} is not a real date ({e})") from None
 
 
+# What offices write for a status; a field left out means published.
+STATUSES = {"draft": DRAFT, "ฉบับร่าง": DRAFT, "ร่าง": DRAFT, "published": PUBLISHED, "เผยแพร่": PUBLISHED}
+
+
+def _status(value, _office=None) -> str:
+    text = _text(value)
+    found = STATUSES.get(text.lower())
+    if found is None:
+        raise Invalid(f"unknown status {text!r}; use draft (ฉบับร่าง) or published (เผยแพร่)")
+    return found
+
+
 FIELDS: dict[str, tuple[Callable, bool]] = {
     # name: (normaliser, required)
     "id": (_slug, False),
@@ -139,8 +151,9 @@ FIELDS: dict[str, tuple[Callable, bool]] = {
     "date": (_date, True),
     "updated": (_date, False),
     "aliases": (_slugs, False),
+    "status": (_status, False),
 }
-ALIASES = {"areas": "area", "tag": "tags", "alias": "aliases", "kind": "knowledge"}
+ALIASES = {"areas": "area", "tag": "tags", "alias": "aliases", "kind": "knowledge", "สถานะ": "status"}
 
 
 def validate(raw: RawFile, office: Office) -> Document | list[Problem]:

@@ -18,6 +18,7 @@ from markupsafe import Markup
 from indexer import engine
 from indexer.analysis.thai import normalise
 from indexer.analysis.thai import words as words_of
+from indexer.content.documents import PUBLISHED, is_draft
 from indexer.content.office import Office, load_office, parse_office_text
 from indexer.content.wordlists import SYNONYMS_FILE
 from indexer.engine.spec import QuerySpec
@@ -49,6 +50,7 @@ class HitView:
     tags: tuple[str, ...] = ()
     missing: tuple[str, ...] = ()  # query words it lacks, when no document holds them all
     anchor: str = ""  # id of the heading before the snippet's first match ("" before the first heading)
+    draft: bool = False  # shown only in a preview (SHOW_DRAFTS), with a badge
 
     def as_json(self) -> dict:
         # "url" stays the permalink other sites link to; "open" is where a
@@ -134,6 +136,9 @@ class Repository:
         self._office: tuple[str | None, Office] | None = None  # (build key, its office)
         self._titles: tuple = (None, [])
         self._catalogue: tuple[str | None, list[dict]] = (None, [])
+        self._drafts: tuple = (None, frozenset())
+        # A public server never shows a draft; an author's preview does.
+        self.show_drafts = bool(settings.get("SHOW_DRAFTS"))
         self._index: engine.SearchIndex | None = None
         self._opening = threading.Lock()
 
@@ -180,19 +185,46 @@ class Repository:
         ix.warm()
         self.titles(ix)
 
+    # --- drafts: every read the pages make passes one of these -------------
+
+    def public(self, spec: QuerySpec) -> QuerySpec:
+        """``spec`` limited to what this server shows: published documents,
+        unless it is an author's preview."""
+        if self.show_drafts:
+            return spec
+        return replace(spec, filters={**spec.filters, "status": (PUBLISHED,)})
+
+    def shown(self, doc: dict | None) -> dict | None:
+        """``doc``, or None when this server must not show it."""
+        if doc is None or (is_draft(doc) and not self.show_drafts):
+            return None
+        return doc
+
+    def drafts(self, ix: engine.SearchIndex) -> frozenset[str]:
+        """Ids of the drafts of the build, read once per build."""
+        if self._drafts[0] != ix.key:
+            spec = QuerySpec(filters={"status": ("draft",)})
+            n = ix.search(spec, pagelen=1, facets=()).total
+            found = ix.search(spec, pagelen=max(1, n), facets=()).hits if n else []
+            self._drafts = (ix.key, frozenset(h.fields["id"] for h in found))
+        return self._drafts[1]
+
     def titles(self, ix: engine.SearchIndex) -> list[tuple[str, str, str]]:
-        """(id, title, normalised title without spaces), cached per build."""
+        """(id, title, normalised title without spaces) of what this server
+        shows, cached per build."""
         if self._titles[0] != ix.key:
-            rows = [(i, t, normalise(t).replace(" ", "")) for i, t in ix.titles()]
+            hidden = frozenset() if self.show_drafts else self.drafts(ix)
+            rows = [(i, t, normalise(t).replace(" ", "")) for i, t in ix.titles() if i not in hidden]
             self._titles = (ix.key, rows)
         return self._titles[1]
 
     def catalogue(self, ix: engine.SearchIndex) -> list[dict]:
-        """Every document's metadata, without its body or HTML, read once a
-        build: the KM figures count documents, and reading every stored
-        body on each /km request took over a second at 2 000 documents."""
+        """The metadata, without body or HTML, of every document this server
+        shows, read once a build: the KM figures count these, and reading
+        every stored body on each /km request took over a second at 2 000
+        documents."""
         if self._catalogue[0] != ix.key:
-            rows = [{k: v for k, v in f.items() if k in CATALOGUE_FIELDS} for f in ix.all()]
+            rows = [{k: v for k, v in f.items() if k in CATALOGUE_FIELDS} for f in ix.all() if self.shown(f)]
             self._catalogue = (ix.key, rows)
         return self._catalogue[1]
 
@@ -213,7 +245,11 @@ class Repository:
             text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort, ix if correct else None
         )
         results = ix.search(
-            parsed.spec, page=page, pagelen=pagelen, facets=facets, timelimit=self.settings.get("SEARCH_TIME_LIMIT")
+            self.public(parsed.spec),
+            page=page,
+            pagelen=pagelen,
+            facets=facets,
+            timelimit=self.settings.get("SEARCH_TIME_LIMIT"),
         )
         size = self.settings["SNIPPET_CHARS"] if snippets else 0
         marks = replace(parsed.marks, fragments=tuple(normalise(f) for f in results.fragments))
@@ -274,7 +310,7 @@ def browse(
     filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10, facets: tuple[str, ...] = engine.FACET_FIELDS
 ) -> ResultPage:
     ix = get_index()
-    results = ix.search(QuerySpec(filters=filters), page=page, pagelen=pagelen, facets=facets)
+    results = ix.search(repo().public(QuerySpec(filters=filters)), page=page, pagelen=pagelen, facets=facets)
     hits = [_hit_view(h.fields, 0.0, None, ix, 0) for h in results.hits]
     return ResultPage("", results.total, page, pagelen, hits, results.facets, filters, found=results.total)
 
@@ -341,6 +377,7 @@ def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, .
         tags=tuple(f.get("tags", ())),
         missing=missing,
         anchor=anchor,
+        draft=is_draft(f),
     )
 
 
@@ -372,11 +409,11 @@ def suggest(prefix: str, limit: int = 8) -> dict:
 
 def article(doc_id: str) -> tuple[dict | None, str | None]:
     """(document, None), or (None, new id) when ``doc_id`` is an old alias."""
-    ix = get_index()
-    doc = ix.get(doc_id)
+    ix, shown = get_index(), repo().shown
+    doc = shown(ix.get(doc_id))
     if doc is not None:
         return doc, None
-    moved = ix.by_alias(doc_id)
+    moved = shown(ix.by_alias(doc_id))
     return None, (moved["id"] if moved else None)
 
 

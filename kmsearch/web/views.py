@@ -248,7 +248,7 @@ def holders_to_ask() -> list:
 @bp.app_template_global()
 def library_is_empty() -> bool:
     """No document at all: a new office, before its first one."""
-    return repository.get_index().doc_count == 0
+    return repository.browse({}, 1, 1, facets=()).total == 0
 
 
 @bp.app_template_global()

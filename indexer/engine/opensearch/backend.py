@@ -59,10 +59,10 @@ from indexer.engine.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: status (drafts)
 DEFAULT_PREFIX = "kmsearch"
 TEXT_FIELDS = (*ranking.WORD_FIELDS, *ranking.GRAMS_WEIGHTS)
-KEYWORDS = ("id", "office", "division", "type", "knowledge", "area", "tag", "alias", "words")
+KEYWORDS = ("id", "office", "division", "type", "knowledge", "status", "area", "tag", "alias", "words")
 BULK_CHUNK = 500
 # Tiers (see search): each adds this much to a score, so documents of a
 # higher tier sort first; large against any BM25 sum, small enough that
@@ -126,6 +126,7 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
         "division": doc.division,
         "type": doc.type,
         "knowledge": doc.knowledge,
+        "status": doc.status,
         "area": list(doc.areas),
         "tag": [t.replace(",", " ") for t in doc.tags],
         "alias": list(doc.aliases),
@@ -141,6 +142,7 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
             "division": doc.division,
             "type": doc.type,
             "knowledge": doc.knowledge,
+            "status": doc.status,
             "fiscal_year": doc.fiscal_year,
             "area": ",".join(doc.areas),
             "tag": ",".join(t.replace(",", " ") for t in doc.tags),

@@ -54,7 +54,7 @@ from indexer.engine.whoosh import postfile, scoring
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4  # 4: status (drafts)
 CURRENT = "current"  # symlink to the live build inside the index folder
 SERVING = "search.json"  # the part of kmsearch.json that searching reads
 PROCS_BATCH = 50  # documents per job of a worker when writing with procs > 1
@@ -159,6 +159,7 @@ def make_schema(segmenter: thai.Segmenter) -> fields.Schema:
         division=fields.ID(stored=True, sortable=True),  # columns: facets read in one go
         type=fields.ID(stored=True, sortable=True),
         knowledge=fields.ID(stored=True, sortable=True),
+        status=fields.ID(stored=True, sortable=True),  # a column, filtered like a facet
         area=fields.KEYWORD(stored=True, commas=True, sortable=True),
         tag=fields.KEYWORD(stored=True, commas=True, sortable=True),
         alias=fields.KEYWORD(stored=True, commas=True),
@@ -184,6 +185,7 @@ def to_fields(doc: Document) -> dict:
         "division": doc.division,
         "type": doc.type,
         "knowledge": doc.knowledge,
+        "status": doc.status,
         "area": ",".join(doc.areas),
         "tag": ",".join(t.replace(",", " ") for t in doc.tags),
         "alias": ",".join(doc.aliases),
