@@ -494,3 +494,44 @@ def test_offices_share_the_cluster_without_touching_each_other(opensearch, tmp_p
     finally:
         a.cleanup()
         b.cleanup()
+
+
+def orchid(doc_id: str, body: str) -> str:
+    return (
+        f"---\nid: {doc_id}\ntitle: บันทึกแปลงเกษตร {doc_id}\ndivision: กองช่าง\ntype: lesson\n"
+        f"knowledge: explicit\ndate: 2024-05-0{len(doc_id) % 9 + 1}\n---\n{body}\n"
+    )
+
+
+ORCHIDS = {
+    "orchid-both": "กล้วยไม้ในแปลงนี้ได้ปุ๋ยทุกสัปดาห์",
+    "orchid-also-both": "ให้ปุ๋ยกล้วยไม้ช่วงเช้า",
+    "orchid-only": "กล้วยไม้ออกดอกในหน้าฝน",
+    "fertiliser-only": "ปุ๋ยหมักจากเศษใบไม้",
+}
+
+
+def test_documents_holding_some_words_follow_those_holding_all(site):
+    for doc_id, body in ORCHIDS.items():
+        (site.content / f"{doc_id}.md").write_text(orchid(doc_id, body), encoding="utf-8")
+    site.build()
+    result = site.query("กล้วยไม้ ปุ๋ย")
+    assert result.total == 2 and result.more == 2, "the count stays the documents holding every word"
+    full, partial = result.hits[:2], result.hits[2:]
+    assert {h.id for h in full} == {"orchid-both", "orchid-also-both"} and all(not h.missing for h in full)
+    assert {(h.id, h.missing) for h in partial} == {("orchid-only", ("ปุ๋ย",)), ("fertiliser-only", ("กล้วยไม้",))}
+    assert sum(result.facets["division"].values()) == 2, "facets count the full matches"
+    # paging runs on from the full matches into the partial ones
+    pages = [site.query("กล้วยไม้ ปุ๋ย", page=p, pagelen=3).hits for p in (1, 2)]
+    assert [len(p) for p in pages] == [3, 1]
+    assert {h.id for p in pages for h in p} == set(ORCHIDS)
+    # a question (ranking.QUESTION_NEEDS words): all of them ranked together,
+    # counted and faceted by those holding every word
+    (site.content / "orchid-all.md").write_text(orchid("orchid-all", "กล้วยไม้ได้ปุ๋ยหมักจากใบไม้ในหน้าฝน"), encoding="utf-8")
+    site.build()
+    asked = site.query("กล้วยไม้ ปุ๋ย ใบไม้ หน้าฝน")
+    assert asked.total == 1 and asked.more == 5  # the four above and the road lesson's หน้าฝน
+    assert sum(asked.facets["division"].values()) == 1
+    lacking = {h.id: set(h.missing) for h in asked.hits}
+    assert lacking["orchid-all"] == set() and lacking["orchid-only"] == {"ปุ๋ย", "ใบไม้"}
+    assert set(lacking) == {*ORCHIDS, "orchid-all", "road-repair-lesson"}

@@ -718,6 +718,34 @@ class OpenSearchIndex:
             query = {"bool": {"filter": filters, "must_not": must_not, "must": must, "should": should}}
             if should and not must:
                 query["bool"]["minimum_should_match"] = 1
+        # A question of many words (ranking.MANY_NEEDS): after the documents
+        # that hold them all, those that hold some, each saying what it
+        # lacks; from QUESTION_NEEDS all of them ranked by score together.
+        more, partial, question = 0, None, False
+        if match == MATCH_ALL and len(spec.needs) >= ranking.MANY_NEEDS and not spec.empty:
+            named = [f"need-{i}" for i in range(len(spec.needs))]
+            some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
+            partial = {
+                "bool": {
+                    "filter": filters + [_any(some)],
+                    "must_not": must_not + [{"bool": {"filter": needs}}],
+                    "should": must + should,
+                    "minimum_should_match": 1,
+                }
+            }
+            more = self._count(partial)
+            if 2 * clauses(partial) <= MAX_CLAUSES:
+                partial = self._scored(partial, should)
+            question = bool(more) and len(spec.needs) >= ranking.QUESTION_NEEDS
+            if question:
+                query = {
+                    "bool": {
+                        "filter": filters + [_any(some)],
+                        "must_not": must_not,
+                        "should": must + should,
+                        "minimum_should_match": 1,
+                    }
+                }
         if 2 * clauses(query) <= MAX_CLAUSES:
             query = self._scored(query, should)
         # Whoosh's tiers: among documents holding every need, those that
@@ -725,7 +753,7 @@ class OpenSearchIndex:
         # query names (spec.boosts), first; each clause a document matches
         # adds TIER, taken off again from each hit's score.
         tiers: list[dict] = []
-        if not by_date and match == MATCH_ALL:
+        if not by_date and match == MATCH_ALL and not question:
             tiers = [self._need(n, typed_only=True) for n in spec.needs]
             tiers += [{"term": {f: v}} for f, v in spec.boosts]
         if tiers and clauses(query) + clauses(tiers) > MAX_CLAUSES:
@@ -759,6 +787,8 @@ class OpenSearchIndex:
             "_source": ["stored"],
             "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facets},
         }
+        if question:  # the counts stay those of the documents holding every word
+            body["aggs"] = {"counted": {"filter": {"bool": {"filter": needs}}, "aggs": body["aggs"]}}
         params: dict = {}
         if timelimit:  # in the body: opensearch-py takes a "timeout" parameter as its own
             body["timeout"] = f"{max(1, int(timelimit * 1000))}ms"
@@ -770,7 +800,7 @@ class OpenSearchIndex:
         for h in raw:
             missing: tuple[str, ...] = ()
             held = set(h.get("matched_queries") or ())
-            if match == MATCH_SOME:
+            if match == MATCH_SOME or question:
                 missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
             score = 0.0 if by_date else float(h.get("_score") or 0.0)
             if tiers:  # score + 1 + TIER * tier, the score below TIER
@@ -781,11 +811,18 @@ class OpenSearchIndex:
         if size != pagelen:
             hits = self._verbatim(hits, spec.verbatim, tier_of)[start : start + pagelen]
         total = int(found["hits"]["total"]["value"]) if match != MATCH_NONE else 0
+        if question:
+            total -= more
+        elif partial is not None and more and len(hits) < pagelen:
+            hits += self._partial(partial, spec, named, max(0, start - total), pagelen - len(hits), by_date)
         if not spec.needs:
             exact_total = total
+        aggregations = found.get("aggregations", {})
+        if question:
+            aggregations = aggregations.get("counted", {})
         groups = {}
         for name in facets:
-            buckets = found.get("aggregations", {}).get(name, {}).get("buckets", [])
+            buckets = aggregations.get(name, {}).get("buckets", [])
             counts = {str(b["key"]): int(b["doc_count"]) for b in buckets if str(b["key"]) != ""}
             groups[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
         return Results(
@@ -796,7 +833,23 @@ class OpenSearchIndex:
             match=match,
             exact_total=exact_total,
             fragments=fragments,
+            more=more,
         )
+
+    def _partial(self, query: dict, spec: QuerySpec, named: list[str], start: int, size: int, by_date: bool) -> list:
+        """The documents listed after the full matches, each with what it lacks."""
+        sort = (
+            [{"changed": "desc"}, {"id": "asc"}]
+            if by_date
+            else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}]
+        )
+        body = {"query": query, "sort": sort, "from": start, "size": size, "_source": ["stored"]}
+        hits = []
+        for h in self._search(body)["hits"]["hits"]:
+            held = set(h.get("matched_queries") or ())
+            missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
+            hits.append(Hit(_stored(h), 0.0 if by_date else float(h.get("_score") or 0.0), missing))
+        return hits
 
     def _verbatim(self, hits: list[Hit], needles: tuple[str, ...], tier_of: dict[str, int]) -> list[Hit]:
         """``ranking.VERBATIM_BONUS`` among the best ``VERBATIM_DEPTH``."""
