@@ -58,6 +58,11 @@ def create_app(settings: dict | None = None) -> Flask:
     from kmsearch.web import feeds
 
     app.register_blueprint(feeds.bp)  # Atom feeds, sitemap.xml, robots.txt
+    from kmsearch.web import latest, people, searchhelp
+
+    app.register_blueprint(latest.bp)  # /latest: เอกสารใหม่
+    app.register_blueprint(people.bp)  # /people: ทำเนียบผู้รู้
+    app.register_blueprint(searchhelp.bp)  # /help: วิธีค้นหา
 
     from kmsearch.km import usage
     from kmsearch.web import dashboard
