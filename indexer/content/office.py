@@ -52,9 +52,16 @@ class Person:
     phone: str = ""
     email: str = ""
 
+    @property
+    def dial(self) -> str:
+        """What a ``tel:`` link dials: the number without its extension (ต่อ 12)."""
+        number = _EXTENSION.split(self.phone, 1)[0]
+        return "".join(c for c in number if c.isdigit() or c == "+")
+
 
 PERSON_FIELDS = ("name", "phone", "email")
-_PHONE = re.compile(r"[0-9๐-๙+()\- ]{3,40}")
+_EXTENSION = re.compile(r"\s*(?:ต่อ|ext\.?|x)\s*", re.IGNORECASE)
+_PHONE = re.compile(r"[0-9๐-๙+()\- ,]{3,40}(?:\s*(?:ต่อ|ext\.?|x)\s*[0-9๐-๙]{1,6})?", re.IGNORECASE)
 _EMAIL = re.compile(r"[^@\s<>\"']{1,64}@[^@\s<>\"']{1,255}\.[^@\s<>\"'.]{2,63}")
 _ROLE = re.compile(r"\s*[(（].*$")
 
