@@ -22,7 +22,6 @@
         <link rel="icon" href="/static/icon.svg" type="image/svg+xml"/>
       </head>
       <body class="feed-page">
-        <a class="skip" href="#main">ข้ามไปเนื้อหา</a>
         <header class="site">
           <div class="wrap">
             <a class="brand" href="/">คลังความรู้ <span><xsl:value-of select="a:author/a:name"/></span></a>
@@ -33,7 +32,7 @@
           <div class="notice feed-about" role="note">
             <p>หน้านี้คือ <strong>ฟีด Atom</strong> สำหรับโปรแกรมอ่านฟีด: คัดลอกที่อยู่ของหน้านี้ไปใส่ในโปรแกรม
               เพื่อรับแจ้งเมื่อมีเอกสารใหม่โดยอัตโนมัติ</p>
-            <p><a href="{a:link[@rel='alternate']/@href}">อ่านเอกสารใหม่ในหน้าเว็บ</a>
+            <p><a href="{a:link[not(@rel) or @rel='alternate']/@href}">อ่านเอกสารใหม่ในหน้าเว็บ</a>
               (เบราว์เซอร์บางรุ่นแสดงหน้านี้เป็นข้อความ XML ให้ใช้หน้าเว็บนี้แทน)</p>
           </div>
           <p class="lead"><xsl:value-of select="a:subtitle"/></p>
@@ -61,7 +60,7 @@
         <xsl:text> </xsl:text>
         <time datetime="{substring(a:updated, 1, 10)}"><xsl:value-of select="km:date"/></time>
       </p>
-      <h2><a href="{a:link[@rel='alternate']/@href}"><xsl:value-of select="a:title"/></a></h2>
+      <h2><a href="{a:link[not(@rel) or @rel='alternate']/@href}"><xsl:value-of select="a:title"/></a></h2>
       <p class="meta">
         <xsl:for-each select="a:category">
           <span><xsl:if test="position() = 2"><xsl:attribute name="class">badge</xsl:attribute></xsl:if>
