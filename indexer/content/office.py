@@ -174,7 +174,7 @@ def _item_lines(text: str, key: str) -> dict[int | None, int]:
         return {}
     for k, v in root.value:
         if getattr(k, "value", None) == key:
-            lines = {None: k.start_mark.line + 1}
+            lines: dict[int | None, int] = {None: k.start_mark.line + 1}
             if isinstance(v, yaml.SequenceNode):
                 lines.update({i: item.start_mark.line + 1 for i, item in enumerate(v.value)})
             return lines
