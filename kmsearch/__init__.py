@@ -64,6 +64,12 @@ def create_app(settings: dict | None = None) -> Flask:
 
     app.register_blueprint(history.bp)  # /a/<id>/history: ประวัติการแก้ไข from the content's git log
 
+    from kmsearch.web import latest, people, searchhelp
+
+    app.register_blueprint(latest.bp)  # /latest: เอกสารใหม่
+    app.register_blueprint(people.bp)  # /people: ทำเนียบผู้รู้
+    app.register_blueprint(searchhelp.bp)  # /help: วิธีค้นหา
+
     from kmsearch.km import usage
     from kmsearch.web import dashboard
 

@@ -45,6 +45,36 @@ class MapRow:
 
 
 @dataclass(frozen=True)
+class Person:
+    """A holder's contact details, as the office chose to publish them."""
+
+    name: str
+    phone: str = ""
+    email: str = ""
+
+    @property
+    def dial(self) -> str:
+        """What a ``tel:`` link dials: the number without its extension (ต่อ 12)."""
+        number = _EXTENSION.split(self.phone, 1)[0]
+        return "".join(c for c in number if c.isdigit() or c == "+")
+
+
+PERSON_FIELDS = ("name", "phone", "email")
+_EXTENSION = re.compile(r"\s*(?:ต่อ|ext\.?|x)\s*", re.IGNORECASE)
+_PHONE = re.compile(r"[0-9๐-๙+()\- ,]{3,40}(?:\s*(?:ต่อ|ext\.?|x)\s*[0-9๐-๙]{1,6})?", re.IGNORECASE)
+_EMAIL = re.compile(r"[^@\s<>\"']{1,64}@[^@\s<>\"']{1,255}\.[^@\s<>\"'.]{2,63}")
+_ROLE = re.compile(r"\s*[(（].*$")
+
+
+def person_key(name: str) -> str:
+    """One person however a document writes them: normalised, spaces
+    collapsed, without the position in brackets after the name
+    (``นายสมพงษ์ ขำเจริญ (ช่างไฟฟ้า กองช่าง)`` is ``นายสมพงษ์ ขำเจริญ``)."""
+    bare = _ROLE.sub("", str(name)).strip() or str(name)
+    return _key(bare)
+
+
+@dataclass(frozen=True)
 class Office:
     name: str
     short_name: str = ""
@@ -65,6 +95,10 @@ class Office:
     engine: str = "whoosh"
     hosts: tuple[str, ...] = ()
     slug: str = ""
+    # Contact details of holders (PDPA: published only when the office
+    # turns show_contacts on; off by default).
+    people: tuple[Person, ...] = ()
+    show_contacts: bool = False
     _lookup: dict = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self):
@@ -85,6 +119,14 @@ class Office:
         candidates = [e.slug for e in entries] if str(value).isascii() else [e.name for e in entries]
         close = difflib.get_close_matches(str(value), candidates, n=1, cutoff=0.5)
         return close[0] if close else None
+
+    def contact(self, name: str) -> Person | None:
+        """The contact details of the holder ``name``, when the office
+        publishes contacts and lists them."""
+        if not self.show_contacts:
+            return None
+        key = person_key(name)
+        return next((p for p in self.people if person_key(p.name) == key), None)
 
     def label(self, kind: str, slug: str) -> str:
         e = self._lookup[kind].get(_key(slug))
@@ -117,13 +159,69 @@ def parse_office_text(text: str, where: str = CONFIG_NAME) -> Office:
         if depth > MAX_NESTING:
             raise ConfigError(f"{where}:{line}: lists or fields nested more than {MAX_NESTING} deep")
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
+        lines = {key: _item_lines(text, key) for key in ("people", "show_contacts")}
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", -1) + 1
         raise ConfigError(f"{where}:{line}: invalid YAML: {getattr(e, 'problem', e)}") from None
-    return parse_office(data, where)
+    return parse_office(data, where, lines)
 
 
-def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
+def _item_lines(text: str, key: str) -> dict[int | None, int]:
+    """Line numbers in the file of the top-level ``key`` (``None``) and of
+    each item of its list (0, 1, ...), for problems that name the line."""
+    root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    if not isinstance(root, yaml.MappingNode):
+        return {}
+    for k, v in root.value:
+        if getattr(k, "value", None) == key:
+            lines: dict[int | None, int] = {None: k.start_mark.line + 1}
+            if isinstance(v, yaml.SequenceNode):
+                lines.update({i: item.start_mark.line + 1 for i, item in enumerate(v.value)})
+            return lines
+    return {}
+
+
+def _people(data: dict, where: str, lines: dict[str, dict]) -> tuple[tuple[Person, ...], bool]:
+    """``people:`` and ``show_contacts:``, checked: every problem names the
+    file, the line and the field."""
+    show = data.get("show_contacts", False)
+    if not isinstance(show, bool):
+        line = lines.get("show_contacts", {}).get(None, 0)
+        raise ConfigError(f"{where}:{line}: show_contacts: ต้องเป็น true หรือ false (พบ {show!r})")
+    items = data.get("people") or []
+    people_lines = lines.get("people", {})
+    at = lambda i: f"{where}:{people_lines.get(i, people_lines.get(None, 0))}"  # noqa: E731
+    if not isinstance(items, list):
+        raise ConfigError(f"{at(None)}: people: ต้องเป็นรายการของ name, phone, email")
+    out: list[Person] = []
+    seen: dict[str, int] = {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise ConfigError(f"{at(i)}: people[{i}]: ต้องมี name และ phone หรือ email")
+        unknown = [str(k) for k in item if k not in PERSON_FIELDS]
+        if unknown:
+            raise ConfigError(f"{at(i)}: people[{i}]: ไม่รู้จักช่อง {', '.join(unknown)} (ใช้ได้: {', '.join(PERSON_FIELDS)})")
+        values = {}
+        for name in PERSON_FIELDS:
+            value = item.get(name)
+            if isinstance(value, (list, dict)):
+                raise ConfigError(f"{at(i)}: people[{i}].{name}: ต้องเป็นข้อความ ไม่ใช่รายการ")
+            values[name] = " ".join(str(value).split()) if value is not None else ""
+        if not values["name"]:
+            raise ConfigError(f"{at(i)}: people[{i}].name: ต้องระบุชื่อ (ตามที่เขียนในช่อง holder ของเอกสาร)")
+        if values["phone"] and not _PHONE.fullmatch(values["phone"]):
+            raise ConfigError(f"{at(i)}: people[{i}].phone: “{values['phone']}” ไม่ใช่หมายเลขโทรศัพท์")
+        if values["email"] and not _EMAIL.fullmatch(values["email"]):
+            raise ConfigError(f"{at(i)}: people[{i}].email: “{values['email']}” ไม่ใช่ที่อยู่อีเมล")
+        key = person_key(values["name"])
+        if key in seen:
+            raise ConfigError(f"{at(i)}: people[{i}].name: “{values['name']}” ซ้ำกับ people[{seen[key]}]")
+        seen[key] = i
+        out.append(Person(**values))
+    return tuple(out), show
+
+
+def parse_office(data: dict, where: str = CONFIG_NAME, lines: dict[str, dict] | None = None) -> Office:
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping at the top level")
     office = data.get("office") or {}
@@ -183,7 +281,10 @@ def parse_office(data: dict, where: str = CONFIG_NAME) -> Office:
     slug = str(office.get("slug") or cluster.get("office") or "")
     if slug and not _SLUG.fullmatch(slug):
         raise ConfigError(f"{where}: office: slug: {slug!r} must be lowercase letters, digits and dashes")
+    people, show_contacts = _people(data, where, lines or {})
     return Office(
+        people=people,
+        show_contacts=show_contacts,
         engine=engine,
         hosts=tuple(str(h) for h in hosts),
         slug=slug,

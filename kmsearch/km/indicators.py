@@ -28,13 +28,14 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import html
 import io
 import re
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 
-from indexer.content.office import Entry, Office
+from indexer.content.office import Entry, Office, person_key
 from indexer.engine import to_date
 from indexer.thaidate import current_fiscal_year, fiscal_months, fiscal_year_range, thai_date
 from indexer.thaidate import fiscal_year as fiscal_year_of
@@ -92,6 +93,57 @@ def as_docs(documents) -> list[Doc]:
             )
         )
     return sorted(out, key=lambda d: (d.date, d.id))
+
+
+@dataclass
+class Holder:
+    """One person to ask (ทำเนียบผู้รู้), however many documents name them."""
+
+    key: str  # office.person_key: the same person however a document writes them
+    name: str  # without the position in brackets
+    roles: tuple[str, ...]  # the positions the documents give, each once
+    docs: list[Doc]
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({'; '.join(self.roles)})" if self.roles else self.name
+
+    @property
+    def anchor(self) -> str:
+        return holder_anchor(self.key)
+
+    @property
+    def divisions(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(d.division for d in self.docs))
+
+    @property
+    def areas(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(a for d in self.docs for a in d.areas))
+
+
+def holder_anchor(name_or_key: str) -> str:
+    """The id of a holder on the people page: ASCII, stable across builds."""
+    return "p-" + hashlib.sha1(person_key(name_or_key).encode("utf-8")).hexdigest()[:10]
+
+
+_ROLE = re.compile(r"^(?P<name>[^(（]*?)\s*[(（](?P<role>.*?)[)）]?\s*$")
+
+
+def holder_directory(docs: list[Doc]) -> list[Holder]:
+    """Every holder once, in Thai order, with the documents naming them."""
+    found: dict[str, Holder] = {}
+    for d in docs:
+        if not d.holder:
+            continue
+        m = _ROLE.match(d.holder)
+        name, role = (m.group("name"), m.group("role").strip()) if m and m.group("name") else (d.holder, "")
+        key = person_key(d.holder)
+        h = found.setdefault(key, Holder(key, " ".join(name.split()), (), []))
+        if role and role not in h.roles:
+            h.roles += (role,)
+        h.docs.append(d)
+    rank = {name: i for i, name in enumerate(_thai_sorted({h.name for h in found.values()}))}
+    return sorted(found.values(), key=lambda h: (rank[h.name], h.key))
 
 
 @dataclass
@@ -311,11 +363,6 @@ def compute(
             areas.append(AreaCoverage(area, [d for d in stock if d.division == row.division and slug in d.areas]))
         rows.append(MapRowCoverage(row.issue, div, areas))
 
-    holders: dict[str, list[Doc]] = defaultdict(list)
-    for d in stock:
-        if d.holder:
-            holders[d.holder].append(d)
-
     result = Indicators(
         office=office,
         fiscal_year=fiscal_year,
@@ -334,7 +381,7 @@ def compute(
         updated=sorted(
             (d for d in docs if in_year(d.updated) and d.updated != d.date), key=lambda d: d.updated, reverse=True
         ),
-        holders=[(h, holders[h]) for h in _thai_sorted(holders)],
+        holders=[(h.label, h.docs) for h in holder_directory(stock)],
         usage=None,
         generated=today or dt.date.today(),
     )

@@ -6,6 +6,7 @@ rebuild.  One group a line: ``อปท. = องค์กรปกครอง�
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -42,3 +43,22 @@ class SynonymFile:
                     return self._groups
                 self._stamp = stamp
             return self._groups
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9.\-]*")
+_THAI = re.compile("[\u0e00-\u0e7f]")
+
+
+def thai_words_for(query: str, groups: list[tuple[str, ...]]) -> list[str] | None:
+    """For a query in Latin letters (``budget``, ``e-GP``): the Thai words
+    of the office's synonym groups that hold one of its words, else [].
+    None for a query with Thai in it, or no letters at all.  Nothing is
+    translated: an English word no group holds gets no Thai word."""
+    if _THAI.search(query) or not (words := _LATIN_WORD.findall(query)):
+        return None
+    asked = {w.casefold().rstrip(".") for w in words} | {" ".join(query.split()).casefold()}
+    found: dict[str, None] = {}
+    for members in groups:
+        if any(m.casefold().rstrip(".") in asked for m in members):
+            found.update(dict.fromkeys(m for m in members if _THAI.search(m)))
+    return list(found)

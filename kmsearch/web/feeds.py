@@ -11,9 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from xml.sax.saxutils import escape
 
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
 from flask import Blueprint, Response, abort, current_app, redirect, request, url_for
 
+from indexer.thaidate import thai_date
 from kmsearch.search import repository
 
 bp = Blueprint("feeds", __name__)
@@ -21,6 +24,48 @@ bp = Blueprint("feeds", __name__)
 FEED_ENTRIES = 50
 BANGKOK = dt.timezone(dt.timedelta(hours=7), "Asia/Bangkok")
 ATOM = "application/atom+xml; charset=utf-8"
+# Chromium shows application/atom+xml as plain text and applies an XSLT
+# stylesheet only to XML it renders: a browser (which asks for text/html
+# first) gets the same Atom document as application/xml, a feed reader
+# gets application/atom+xml.
+XML = "application/xml; charset=utf-8"
+# What a person reading the feed in a browser sees besides Atom's own
+# fields: each entry's Thai date and whether it is new or updated.  Feed
+# readers ignore elements of another namespace (RFC 4287, section 6).
+KM_NS = "https://kmsearch.invalid/ns/feed"
+STYLESHEET = "feed.xsl"
+
+
+class _ThaiFeed(BaseExtension):
+    def extend_ns(self):
+        return {"km": KM_NS}
+
+
+class _ThaiEntry(BaseEntryExtension):
+    def __init__(self):
+        self.values: dict[str, str] = {}
+
+    def set(self, **values: str) -> None:
+        self.values = values
+
+    def extend_atom(self, entry):
+        for name, text in self.values.items():
+            xml_elem(f"{{{KM_NS}}}{name}", entry).text = text
+        return entry
+
+
+def _content_type() -> str:
+    best = request.accept_mimetypes.best_match(["application/atom+xml", "text/html"], default="application/atom+xml")
+    return XML if best == "text/html" else ATOM
+
+
+def _with_stylesheet(document: bytes) -> bytes:
+    """The Atom document with a processing instruction after its XML
+    declaration, naming the stylesheet a browser renders it with."""
+    href = url_for("static", filename=STYLESHEET)
+    declaration, rest = document.split(b"\n", 1) if document.startswith(b"<?xml") else (b"", document)
+    pi = f'<?xml-stylesheet href="{href}" type="text/xsl"?>'.encode()
+    return b"\n".join(part for part in (declaration, pi, rest) if part)
 
 
 def public_base() -> str:
@@ -54,6 +99,7 @@ def atom(title: str, subtitle: str, self_path: str, page_path: str, hits) -> Res
     fg.logo(absolute(url_for("static", filename="share.png")))
     fg.icon(absolute(url_for("static", filename="icon.png")))
     fg.generator("kmsearch", uri=None)
+    fg.register_extension("km", _ThaiFeed, _ThaiEntry, rss=False)
     newest = max((h.changed for h in hits), default="2000-01-01")
     fg.updated(_when(newest))
     for hit in hits:
@@ -67,7 +113,12 @@ def atom(title: str, subtitle: str, self_path: str, page_path: str, hits) -> Res
             fe.summary(hit.summary)
         fe.category(term=hit.division, label=office.label("divisions", hit.division))
         fe.category(term=hit.type, label=office.label("types", hit.type))
-    return Response(fg.atom_str(pretty=True), mimetype=ATOM)
+        changed = hit.changed or hit.date
+        label = "ปรับปรุง" if changed != hit.date else "ใหม่"
+        fe.km.set(change=label, date=thai_date(dt.date.fromisoformat(changed[:10])))
+    response = Response(_with_stylesheet(fg.atom_str(pretty=True)), content_type=_content_type())
+    response.vary.add("Accept")
+    return response
 
 
 @bp.get("/feed.atom")
@@ -75,7 +126,11 @@ def feed():
     office = repository.repo().office
     hits = repository.browse({}, 1, FEED_ENTRIES).hits
     return atom(
-        f"คลังความรู้ {office.name}", "เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุด", url_for("feeds.feed"), url_for("pages.home"), hits
+        f"คลังความรู้ {office.name}",
+        "เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุด",
+        url_for("feeds.feed"),
+        url_for("latest.overall"),
+        hits,
     )
 
 
@@ -92,7 +147,7 @@ def division_feed(slug: str):
         f"{entry.name} · คลังความรู้ {office.name}",
         f"เอกสารใหม่และเอกสารที่ปรับปรุงล่าสุดของ{entry.name}",
         url_for("feeds.division_feed", slug=entry.slug),
-        url_for("pages.listing", kind="division", slug=entry.slug),
+        url_for("latest.division", slug=entry.slug),
         hits,
     )
 
@@ -102,7 +157,9 @@ def sitemap():
     office = repository.repo().office
     ix = repository.get_index()
     hits = repository.browse({}, 1, max(1, ix.doc_count)).hits
-    rows = [(url_for("pages.home"), max((h.changed for h in hits), default=None))]
+    newest = max((h.changed for h in hits), default=None)
+    rows = [(url_for("pages.home"), newest), (url_for("latest.overall"), newest)]
+    rows += [(url_for(e), None) for e in ("people.directory", "help.page")]
     for kind, table in (("division", office.divisions), ("type", office.types), ("knowledge", office.knowledge)):
         rows += [(url_for("pages.listing", kind=kind, slug=e.slug), None) for e in table]
     rows += [(h.url, h.changed) for h in hits]

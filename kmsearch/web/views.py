@@ -15,6 +15,7 @@ from indexer.content.files import open_inside
 from kmsearch.km import usage
 from kmsearch.search import repository
 from kmsearch.search.passage import mark_html
+from kmsearch.search.synonyms import thai_words_for
 from kmsearch.web.params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
 from kmsearch.web.security import valid_id
 
@@ -40,7 +41,15 @@ def results():
     result = repository.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
     # the query as searched: a letter pasted whole is shown and kept as its content words
     usage.record_search(result.query, result.found, filters, page)  # 0: a knowledge gap
-    return render_template("search.html", result=result, q=result.query, sort=sort, error=None)
+    unfiltered, latin = None, None
+    if result.total == 0:
+        if filters and q:
+            # One more search, only when the filters leave nothing: what they hide.
+            unfiltered = repository.run_query(q, None, 1, 1, sort)
+        latin = thai_words_for(result.query, repository.repo().synonyms.groups())
+    return render_template(
+        "search.html", result=result, q=result.query, sort=sort, error=None, unfiltered=unfiltered, latin=latin
+    )
 
 
 @bp.get("/<any(division, type, knowledge):kind>/<slug>")

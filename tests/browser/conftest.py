@@ -10,6 +10,7 @@ say what to install: they never skip.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -115,6 +116,8 @@ class Visit:
             lambda r: r.status >= 400 and not self.expected(r.url) and self.errors.append(f"HTTP {r.status}: {r.url}"),
         )
         self.allowed: set[str] = set()
+        # console errors a test expects from the browser itself (message and page address)
+        self.tolerated: list[re.Pattern] = []
 
     def expected(self, url: str) -> bool:
         return any(a in url for a in self.allowed)
@@ -124,6 +127,8 @@ class Visit:
             return
         if message.text.startswith("Failed to load resource") and self.expected(message.location.get("url", "")):
             return  # a 404 page the test asked for
+        if any(p.search(f"{message.text} ({message.location.get('url', '')})") for p in self.tolerated):
+            return
         self.errors.append(f"console: {message.text} ({message.location.get('url', '')})")
 
     def go(self, path: str):

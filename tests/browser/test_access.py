@@ -20,6 +20,12 @@ PAGES = {
     "tacit": "/a/signboard-tax-arrears-lesson",
     "listing": "/division/finance?page=2",
     "missing": "/a/no-such-article",
+    "latest": "/latest",
+    "latest-division": "/latest/finance",
+    "people": "/people",
+    "help": "/help",
+    "english": "/search?q=flood",
+    "filtered-empty": "/search?q=" + urllib.parse.quote("ถนนลูกรัง") + "&division=finance",
 }
 AXE_OPTIONS = {
     "resultTypes": ["violations"],
@@ -60,7 +66,7 @@ def test_no_accessibility_violations(desktop, axe, name):
     check(desktop, axe, name)
 
 
-@pytest.mark.parametrize("name", ["results", "article", "highlighted"])
+@pytest.mark.parametrize("name", ["results", "article", "highlighted", "latest", "people", "help"])
 def test_no_accessibility_violations_on_a_phone(phone, axe, name):
     """The pages whose layout changes most on a phone."""
     check(phone, axe, name)
