@@ -237,7 +237,7 @@ def search(query, content, index, as_json, limit):
 
 @cli.command()
 @click.option("--fiscal-year", "year", help="ปีงบประมาณ, e.g. 2567 (or 2024) [default: the current one]")
-@click.option("--format", "fmt", type=click.Choice(["md", "csv", "html"]), default="md", show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["md", "csv", "html", "docx"]), default="md", show_default=True)
 @content_option
 @index_option
 @click.option(
@@ -252,7 +252,7 @@ def search(query, content, index, as_json, limit):
 def report(year, fmt, content, index, usage_db, division, no_queries, output):
     """The KM plan's indicators for one fiscal year, for the committee."""
     from indexer.thaidate import BadYear, current_fiscal_year, parse_year
-    from kmsearch.km import indicators
+    from kmsearch.km import figures
     from kmsearch.km.usage import UsageLog, usage_path
 
     try:
@@ -269,21 +269,27 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
             documents = ix.all()
         finally:
             ix.close()
-        ind = indicators.compute(
+        ind = figures.compute(
             documents, office, UsageLog(usage_path(s)), fiscal_year, division, show_queries=not no_queries
         )
     except (ConfigError, IndexMissing, ValueError) as e:
         raise click.ClickException(str(e)) from None
+    from kmsearch.web.dashboard import render_report
+
     if fmt == "html":
         from kmsearch import create_app
-        from kmsearch.web.dashboard import render_report
 
         app = create_app({**s, "USAGE_DB": "off"})
         with app.test_request_context():
             text = render_report(ind, fmt)
     else:
-        text = indicators.to_markdown(ind) if fmt == "md" else indicators.to_csv(ind)
-    if output:
+        text = render_report(ind, fmt)
+    if isinstance(text, bytes):
+        if not output:
+            raise click.UsageError("ไฟล์ Word ต้องบอกชื่อไฟล์ที่จะเขียนด้วย --output (-o)")
+        Path(output).write_bytes(text)
+        click.echo(f"wrote {output}", err=True)
+    elif output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         click.echo(f"wrote {output}", err=True)

