@@ -58,6 +58,9 @@ def create_app(settings: dict | None = None) -> Flask:
     from kmsearch.web import feeds
 
     app.register_blueprint(feeds.bp)  # Atom feeds, sitemap.xml, robots.txt
+    from kmsearch.web import typography
+
+    app.register_blueprint(typography.bp)  # |words: Thai lines break between words
 
     from kmsearch.km import usage
     from kmsearch.web import dashboard

@@ -12,13 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from kmsearch.cli import cli
+from tests.visible import unbreak
 
 TOKEN = "s3cret-committee-token"
 IN_2567 = dt.datetime(2024, 3, 12, 10, 30)
 
 
 def text(resp) -> str:
-    return resp.get_data(as_text=True)
+    return unbreak(resp.get_data(as_text=True))
 
 
 @pytest.fixture

@@ -32,3 +32,15 @@ def embed_fonts(css: str, static_dir: Path) -> str:
 def report_css(static_dir: Path) -> str:
     """The site's stylesheet, fonts inside, for the standalone report."""
     return embed_fonts((static_dir / "style.css").read_text(encoding="utf-8"), static_dir)
+
+
+def css_string(text: str) -> str:
+    """``text`` as a quoted CSS string (for ``content:`` in a margin box) that
+    cannot end the string or the <style> element it sits in."""
+    out = []
+    for ch in text:
+        if ch in '\\"<>&' or ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\{ord(ch):x} ")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'

@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from indexer.thaidate import BadYear, current_fiscal_year, parse_year
+from indexer.thaidate import BadYear, current_fiscal_year, parse_year, thai_date
 from kmsearch.km import figures, report_csv, report_docx, report_md, usage
-from kmsearch.km.report_html import report_css
+from kmsearch.km.report_html import css_string, report_css
 from kmsearch.search import repository
 from kmsearch.web.feeds import public_base
 from kmsearch.web.ratelimit import Backoff
@@ -162,7 +162,8 @@ def render_report(ind: figures.Indicators, fmt: str, base: str = "") -> str | by
         return report_docx.to_docx(ind)
     if fmt == "html":
         css = report_css(Path(current_app.static_folder or "static"))
-        return render_template("km/report.html", ind=ind, base=base, css=css)
+        footer = css_string(f"จัดทำเมื่อ {thai_date(ind.generated)} จาก {base or ind.office.name}")
+        return render_template("km/report.html", ind=ind, base=base, css=css, footer=footer)
     raise ValueError(f"unknown format {fmt!r}")
 
 
