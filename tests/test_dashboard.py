@@ -149,6 +149,12 @@ def test_downloads(make_app, db):
     assert 'href="http://localhost/a/land-tax-manual"' in page  # links work from the downloaded file
     csv_resp = client.get("/km/report.csv?year=2567", headers=auth)
     assert csv_resp.headers["Content-Type"].startswith("text/csv") and csv_resp.data.startswith(b"\xef\xbb\xbf")
+    word = client.get("/km/report.docx?year=2567", headers=auth)
+    assert word.headers["Content-Disposition"] == 'attachment; filename="km-report-2567.docx"'
+    assert word.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument")
+    assert word.data.startswith(b"PK")  # a zip: what Word opens
+    dashboard = text(client.get("/km?year=2567", headers=auth))
+    assert 'href="/km/report.docx?year=2567" download>Word</a>' in dashboard
     assert client.get("/km/report.pdf", headers=auth).status_code == 404
 
 
@@ -196,6 +202,21 @@ def test_cli_report_numbers_equal_what_was_recorded(make_app, built, db, tmp_pat
     assert html.exit_code == 0, html.output
     page = out.read_text(encoding="utf-8")
     assert '<html lang="th">' in page and "ร้อยละ 50.0" in page and "ดาวอังคาร" in page
+    # One file: its fonts are inside it, none points at a file beside it.
+    assert "url(fonts/" not in page and page.count("url(data:font/woff2;base64,") == 6
+    assert 'counter(page, thai)' in page and "font-size: 16pt" in page
+
+    docx_file = tmp_path / "report.docx"
+    word = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567", "--format", "docx", "-o", str(docx_file)])
+    assert word.exit_code == 0, word.output
+    import docx
+
+    doc = docx.Document(str(docx_file))
+    cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+    assert ["จำนวนการเข้าถึงฐานข้อมูลความรู้", "9 ครั้ง"] == cells[3][:2]
+    assert ["ดาวอังคาร", "2", "2"] in cells
+    no_file = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567", "--format", "docx"])
+    assert no_file.exit_code != 0 and "--output" in no_file.output
 
 
 def test_cli_report_errors(built, tmp_path):

@@ -54,16 +54,28 @@ def _is_thai(ch: str) -> bool:
 
 
 def word_breaks(text: str, segmenter: thai.Segmenter) -> list[int]:
-    """Offsets in ``text`` between two Thai words, where a line may break."""
+    """Offsets in ``text`` between two Thai words, where a line may break.
+
+    A word longer than LONGEST (an act's full name in the office's words:
+    พระราชบัญญัติวิธีปฏิบัติราชการทางปกครอง) may break between the words
+    of PyThaiNLP's dictionary it is made of, so it fits a phone.
+    """
     bounds = set()
     for t in thai.analyse(text, segmenter):
         bounds.add(t.start)
         bounds.add(t.end)
+        if t.end - t.start > LONGEST:
+            bounds.update(_inner(text, t.start, t.end, segmenter))
     return sorted(
         p
         for p in bounds
         if 0 < p < len(text) and _is_thai(text[p - 1]) and _is_thai(text[p]) and text[p] not in _NOT_FIRST
     )
+
+
+def _inner(text: str, start: int, end: int, segmenter: thai.Segmenter) -> list[int]:
+    plain = thai.Segmenter((), segmenter.engine)
+    return [start + t.start for t in thai.analyse(text[start:end], plain)]
 
 
 def _wrap_words(text: str) -> str:
