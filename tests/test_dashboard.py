@@ -204,7 +204,7 @@ def test_cli_report_numbers_equal_what_was_recorded(make_app, built, db, tmp_pat
     assert '<html lang="th">' in page and "ร้อยละ 50.0" in page and "ดาวอังคาร" in page
     # One file: its fonts are inside it, none points at a file beside it.
     assert "url(fonts/" not in page and page.count("url(data:font/woff2;base64,") == 6
-    assert 'counter(page, thai)' in page and "font-size: 16pt" in page
+    assert "counter(page, thai)" in page and "font-size: 16pt" in page
 
     docx_file = tmp_path / "report.docx"
     word = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567", "--format", "docx", "-o", str(docx_file)])
