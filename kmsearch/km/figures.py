@@ -2,7 +2,8 @@
 office configuration and the usage log.
 
 Plain functions over plain data, shared by the /km dashboard and by
-``kmsearch report``:
+``kmsearch report`` (the reports are written by kmsearch.km.outline and the
+report_* modules beside it):
 
     documents  list of stored fields, as ``SearchIndex.all()`` returns them
     office     indexer.office.Office (divisions, types, knowledge map of form 1)
