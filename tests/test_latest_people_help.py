@@ -14,7 +14,7 @@ import pytest
 
 from indexer import build_index, check_content
 from kmsearch import create_app
-from kmsearch.km.indicators import holder_anchor
+from kmsearch.km.figures import holder_anchor
 from kmsearch.search.repository import Repository
 from kmsearch.search.synonyms import thai_words_for
 

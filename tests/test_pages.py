@@ -13,10 +13,11 @@ from indexer.content.render import heading_id
 from kmsearch import create_app
 
 from .browser.corpus import write_browser_corpus
+from .visible import unbreak
 
 
 def text(resp) -> str:
-    return resp.get_data(as_text=True)
+    return unbreak(resp.get_data(as_text=True))
 
 
 def hrefs(body: str, label: str) -> list[str]:

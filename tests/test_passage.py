@@ -18,6 +18,7 @@ from kmsearch.search.passage import fragment_text, mark_html, passage_target, re
 from kmsearch.search.snippets import Marks
 
 from .browser.corpus import write_browser_corpus
+from .visible import unbreak
 
 HANDBOOK = "/a/tax-collection-handbook"
 
@@ -34,7 +35,7 @@ def client(tmp_path_factory):
 def page(client, url: str) -> str:
     resp = client.get(url)
     assert resp.status_code == 200, url
-    return resp.get_data(as_text=True)
+    return unbreak(resp.get_data(as_text=True))
 
 
 def result_links(body: str) -> list[str]:

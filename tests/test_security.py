@@ -22,12 +22,13 @@ from kmsearch import create_app
 from kmsearch.search.query import parse
 
 from .corpus import DATA, write_corpus
+from .visible import unbreak
 
 SECRET = "SECRET-MARKER-7f3a"
 
 
 def text(resp) -> str:
-    return resp.get_data(as_text=True)
+    return unbreak(resp.get_data(as_text=True))
 
 
 # --- headers -----------------------------------------------------------------

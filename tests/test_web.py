@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 
+from tests.visible import unbreak
+
 
 def text(resp) -> str:
-    return resp.get_data(as_text=True)
+    return unbreak(resp.get_data(as_text=True))
 
 
 def test_home_shows_divisions_with_counts_and_newest(client):

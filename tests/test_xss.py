@@ -331,7 +331,7 @@ def report_app(hostile, tmp_path):
 
 @pytest.mark.slow
 def test_no_cell_of_the_csv_report_is_a_formula(hostile, tmp_path):
-    from kmsearch.km.indicators import FORMULA_START
+    from kmsearch.km.report_csv import FORMULA_START
 
     client = report_app(hostile, tmp_path)
     resp = client.get("/km/report.csv", headers={"Authorization": "Bearer t0ken"})
@@ -351,7 +351,7 @@ def test_the_markdown_report_shows_hostile_text_as_text(hostile, tmp_path):
     assert not unsafe_markup(rendered, page=False)
     parser = _Collect()
     parser.feed(rendered)
-    own = {"h1", "h2", "h3", "p", "br", "strong", "table", "thead", "tbody", "tr", "th", "td"}
+    own = {"h1", "h2", "h3", "p", "br", "ul", "li"}
     assert {tag for tag, _ in parser.tags} <= own
     for table in re.findall(r"(?:^\|.*\n)+", md, re.M):
         widths = {len(re.findall(r"(?<!\\)\|", row)) for row in table.splitlines()}

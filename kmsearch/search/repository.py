@@ -100,7 +100,7 @@ class ResultPage:
         return max(1, math.ceil(self.shown / self.pagelen))
 
 
-# What the KM figures read of a document (kmsearch.km.indicators.as_docs).
+# What the KM figures read of a document (kmsearch.km.figures.as_docs).
 CATALOGUE_FIELDS = frozenset(
     ("id", "title", "division", "type", "knowledge", "area", "areas", "tags", "holder", "author", "date", "updated")
 )

@@ -24,8 +24,9 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, redirect, render_template, request, url_for
 
-from indexer.thaidate import BadYear, current_fiscal_year, parse_year
-from kmsearch.km import indicators, usage
+from indexer.thaidate import BadYear, current_fiscal_year, parse_year, thai_date
+from kmsearch.km import figures, report_csv, report_docx, report_md, usage
+from kmsearch.km.report_html import css_string, report_css
 from kmsearch.search import repository
 from kmsearch.web.feeds import public_base
 from kmsearch.web.ratelimit import Backoff
@@ -36,6 +37,7 @@ FORMATS = {
     "md": ("text/markdown; charset=utf-8", "Markdown"),
     "csv": ("text/csv; charset=utf-8", "CSV (Excel)"),
     "html": ("text/html; charset=utf-8", "HTML พิมพ์ A4"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word"),
 }
 
 
@@ -102,7 +104,7 @@ def _private(response):
     return response
 
 
-def _compute() -> indicators.Indicators:
+def _compute() -> figures.Indicators:
     args = request.args
     try:
         year = parse_year(args["year"]) if args.get("year") else current_fiscal_year()
@@ -113,7 +115,7 @@ def _compute() -> indicators.Indicators:
     if division and repo.office.resolve("divisions", division) is None:
         abort(400, description=f"ส่วนราชการ: ไม่รู้จัก “{division[:100]}”")
     documents = repo.catalogue(repository.get_index())
-    return indicators.compute(
+    return figures.compute(
         documents, repo.office, usage.current(), year, division, show_queries=g.get("km_committee", False)
     )
 
@@ -122,7 +124,7 @@ def _compute() -> indicators.Indicators:
 @bp.get("")  # registered first: url_for gives /km
 def dashboard():
     ind = _compute()
-    years = indicators.fiscal_years(repository.repo().catalogue(repository.get_index()))
+    years = figures.fiscal_years(repository.repo().catalogue(repository.get_index()))
     if ind.fiscal_year not in years:
         years = sorted({*years, ind.fiscal_year}, reverse=True)
     return render_template(
@@ -149,16 +151,19 @@ def report(fmt: str):
     )
 
 
-def render_report(ind: indicators.Indicators, fmt: str, base: str = "") -> str:
-    """The report as Markdown, CSV or a standalone HTML page (needs an app
-    context for HTML)."""
+def render_report(ind: figures.Indicators, fmt: str, base: str = "") -> str | bytes:
+    """The report as Markdown, CSV, Word or a standalone HTML page (needs an
+    app context for HTML)."""
     if fmt == "md":
-        return indicators.to_markdown(ind)
+        return report_md.to_markdown(ind)
     if fmt == "csv":
-        return indicators.to_csv(ind)
+        return report_csv.to_csv(ind)
+    if fmt == "docx":
+        return report_docx.to_docx(ind)
     if fmt == "html":
-        css = Path(str(current_app.static_folder), "style.css").read_text(encoding="utf-8")
-        return render_template("km/report.html", ind=ind, base=base, css=css)
+        css = report_css(Path(current_app.static_folder or "static"))
+        footer = css_string(f"จัดทำเมื่อ {thai_date(ind.generated)} จาก {base or ind.office.name}")
+        return render_template("km/report.html", ind=ind, base=base, css=css, footer=footer)
     raise ValueError(f"unknown format {fmt!r}")
 
 

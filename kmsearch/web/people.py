@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, url_for
 
-from kmsearch.km import indicators
+from kmsearch.km import figures
 from kmsearch.search import repository
 
 bp = Blueprint("people", __name__)
@@ -20,7 +20,7 @@ bp = Blueprint("people", __name__)
 @bp.get("/people")
 def directory():
     office = repository.repo().office
-    holders = indicators.holder_directory(indicators.as_docs(repository.repo().catalogue(repository.get_index())))
+    holders = figures.holder_directory(figures.as_docs(repository.repo().catalogue(repository.get_index())))
     contacts = {h.key: office.contact(h.name) for h in holders}
     return render_template("people.html", holders=holders, contacts=contacts)
 
@@ -28,4 +28,4 @@ def directory():
 @bp.app_template_global()
 def holder_url(name: str) -> str:
     """Where ``name`` is on the people page."""
-    return url_for("people.directory") + "#" + indicators.holder_anchor(name)
+    return url_for("people.directory") + "#" + figures.holder_anchor(name)
