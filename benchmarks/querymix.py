@@ -17,11 +17,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode
 
+from kmsearch.search.query import QUESTION_WORDS
+
 from .corpus import DATA_DIR
 
 SEED = "kmsearch-scale-queries-1"
-QUESTION_WORDS = frozenset(
-    "อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร หรือไม่ ไหม บ้าง "
+# The query reader's question words, and the commonest function words: a
+# "words" query of the mix is what someone types after dropping both.
+SKIPPED_WORDS = frozenset(QUESTION_WORDS).union(
     "คือ เป็น มี ได้ ที่ ของ ใน และ หรือ ว่า จาก กับ โดย ให้ ซึ่ง ไป มา อยู่ แล้ว ปี".split()
 )
 # kind: share of the mix
@@ -66,7 +69,7 @@ def _questions(data_dir: Path) -> list[str]:
 def _content_words(question: str, segmenter) -> list[str]:
     from indexer.analysis.thai import words
 
-    return [w for w in words(question, segmenter) if w not in QUESTION_WORDS and len(w) > 1]
+    return [w for w in words(question, segmenter) if w not in SKIPPED_WORDS and len(w) > 1]
 
 
 def _filters(rng: random.Random, office: dict) -> dict[str, tuple[str, ...]]:
