@@ -15,10 +15,11 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from kmsearch.search.query import QUESTION_WORDS
+
 SEED = "kmsearch-relevance-1"
 
 THAI_CONSONANTS = [chr(c) for c in range(0x0E01, 0x0E2F)]
-QUESTION_WORDS = frozenset("อะไร ใคร เท่าไร เท่าไหร่ ที่ไหน ไหน เมื่อไร เมื่อไหร่ อย่างไร ยังไง กี่ ใด ไร หรือไม่ ไหม บ้าง".split())
 
 # (abbreviation, expansion).  ม. = มหาวิทยาลัย is left out: ม. also stands for
 # หมู่ and มัธยม, so as a synonym it would pull in unrelated documents.
@@ -162,7 +163,7 @@ def _rng(qid: str, purpose: str) -> random.Random:
 def _stopwords() -> frozenset[str]:
     from pythainlp.corpus import thai_stopwords
 
-    return frozenset(thai_stopwords()) | QUESTION_WORDS
+    return frozenset(thai_stopwords()).union(QUESTION_WORDS)
 
 
 def content_words(text: str) -> list[str]:

@@ -25,7 +25,6 @@ import json
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.servers import ServerDidNotStart, launch
 
 from .machine import describe
 
@@ -118,12 +119,6 @@ class Run:
             self.samples.append(s)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def machine() -> dict:
     about = describe()
     return {
@@ -161,25 +156,6 @@ def summarise(samples: list[Sample], seconds: float) -> dict:
         "max_ms": round(ms[-1], 1) if ms else None,
         "per_second": round(len(samples) / seconds, 1) if seconds else None,
     }
-
-
-def wait_until_up(port: int, proc: subprocess.Popen, log: Path, timeout: float = 120) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            sys.exit(f"the server stopped (exit {proc.returncode}):\n{log.read_text()[-2000:]}")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/")
-            ok = conn.getresponse().status == 200
-            conn.close()
-            if ok:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    proc.kill()
-    sys.exit(f"the server did not answer within {timeout:.0f} s:\n{log.read_text()[-2000:]}")
 
 
 def article_ids(port: int) -> list[str]:
@@ -269,21 +245,6 @@ def main(argv: list[str] | None = None) -> int:
     index = tmp / "index"
     kmsearch = str(BIN / "kmsearch")
     build = [kmsearch, "build", "--content", args.content, "--index", str(index)]
-    port = free_port()
-    serve = [
-        kmsearch,
-        "serve",
-        "--content",
-        args.content,
-        "--index",
-        str(index),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--threads",
-        str(args.threads),
-    ]
     log = tmp / "server.log"
     server = None
     host = machine()  # the load average before anything runs
@@ -293,9 +254,22 @@ def main(argv: list[str] | None = None) -> int:
         if first.returncode != 0:
             sys.exit(f"the first build failed:\n{first.stderr[-2000:]}")
         build_seconds = time.perf_counter() - started
-        with open(log, "w") as out:
-            server = subprocess.Popen(serve, stdout=out, stderr=subprocess.STDOUT)
-        wait_until_up(port, server, log)
+        try:
+            server = launch(
+                args.content,
+                index,
+                "--host",
+                "127.0.0.1",
+                "--threads",
+                str(args.threads),
+                kmsearch=kmsearch,
+                log=log,
+                ready="/",
+                only_200=True,
+            )
+        except ServerDidNotStart as e:
+            sys.exit(str(e))
+        serve, port = server.process.args, server.port
         ids = article_ids(port)
         for kind, _ in KINDS:  # warm up: dictionaries, templates, caches
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -320,12 +294,7 @@ def main(argv: list[str] | None = None) -> int:
         rebuilder.join()
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            server.stop(15)
         server_log = log.read_text(errors="replace") if log.exists() else ""
         shutil.rmtree(tmp, ignore_errors=True)
 

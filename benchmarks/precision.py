@@ -81,6 +81,14 @@ def noise(hits: Sequence[str], texts: Mapping[str, str], needles: Iterable[str],
     return sum(1 for h in top if not any(n in texts[h] for n in needles)), len(top)
 
 
+def ranked_ids(system: str, pages: Mapping[str, dict], peer_ranked: Mapping[str, dict]):
+    """The ids ``system`` ranked for a query text: kmsearch's from its result
+    pages, a peer's from its own run."""
+    if system == KMSEARCH:
+        return lambda text: pages[text]["hits"]
+    return lambda text: peer_ranked[system][text]
+
+
 def pooled_share(counts: Iterable[tuple[int, int]]) -> float | None:
     """Noisy results over results shown, pooled over queries (a query that
     shows 3 results weighs 3, one that shows none weighs nothing)."""
@@ -506,7 +514,7 @@ def evaluate(result: dict) -> tuple[list[dict], list[dict], dict]:
             )
             values, per_system = {}, {}
             for s in systems:
-                hits_of = (lambda t: pages[t]["hits"]) if s == KMSEARCH else (lambda t, s=s: peer_ranked[s][t])
+                hits_of = ranked_ids(s, pages, peer_ranked)
                 counts = []
                 for it in items:
                     needles = it["words"] + ([it["text"]] if probe == "no-space" else [])
@@ -559,7 +567,7 @@ def evaluate(result: dict) -> tuple[list[dict], list[dict], dict]:
                     ]
                     vals = {}
                     for s in systems:
-                        hits_of = (lambda t: pages[t]["hits"]) if s == KMSEARCH else (lambda t, s=s: peer_ranked[s][t])
+                        hits_of = ranked_ids(s, pages, peer_ranked)
                         vals[s] = pooled_share(noise(hits_of(it["text"]), texts, it["words"]) for it in sub)
                     rows.append(
                         {

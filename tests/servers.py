@@ -1,5 +1,10 @@
 """`kmsearch serve` in a process of its own, as `make run` starts it, for
-the tests that go over HTTP; and the small HTTP helpers they share."""
+the tests and the benchmarks that go over HTTP; and the small HTTP helpers
+they share.
+
+The one home of these helpers: the benchmarks import them from here (they
+run from a checkout, in the venv `make install` makes, as the tests do), so
+there is one free port finder and one way to start a server and wait for it."""
 
 from __future__ import annotations
 
@@ -7,11 +12,14 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -26,13 +34,66 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextmanager
-def start_server(content, index, *options: str, kmsearch: str | None = None, cwd=None, seconds: float = 120):
-    """The server's base URL once it answers anything at all (an error page
-    is an answer: a broken or empty index must still be served); stopped
-    on leaving."""
+class ServerDidNotStart(RuntimeError):
+    pass
+
+
+@dataclass
+class Server:
+    """A running `kmsearch serve`; stopped on leaving a ``with`` block."""
+
+    process: subprocess.Popen
+    port: int
+    output: IO[str]  # what the server printed, stdout and stderr
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def printed(self) -> str:
+        self.output.seek(0)
+        return self.output.read()
+
+    def stop(self, seconds: float = 20) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(seconds)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.output.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def launch(
+    content,
+    index,
+    *options: str,
+    kmsearch: str | None = None,
+    cwd=None,
+    env: dict[str, str] | None = None,
+    log: Path | None = None,
+    ready: str = "/robots.txt",
+    only_200: bool = False,
+    seconds: float = 120,
+) -> Server:
+    """`kmsearch serve` on a free port, once ``ready`` answers: with anything
+    at all by default (an error page is an answer: a broken or empty index
+    must still be served), or with 200 when ``only_200``.  The output goes
+    to ``log`` (a temporary file if none).  ServerDidNotStart, with the end
+    of the output, if it exits or ``seconds`` pass first."""
     port = free_port()
-    proc = subprocess.Popen(
+    output = (
+        open(log, "w+", encoding="utf-8", errors="replace")
+        if log
+        else tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace")
+    )
+    process = subprocess.Popen(
         [
             kmsearch or KMSEARCH,
             "serve",
@@ -44,31 +105,44 @@ def start_server(content, index, *options: str, kmsearch: str | None = None, cwd
             str(port),
             *options,
         ],
-        stdout=subprocess.PIPE,
+        stdout=output,
         stderr=subprocess.STDOUT,
         text=True,
-        env={**os.environ},
+        env={**os.environ, **(env or {})},
         cwd=cwd,
     )
-    base = f"http://127.0.0.1:{port}"
+    server = Server(process, port, output)
+    deadline = time.monotonic() + seconds
+    while not _answers(server.base + ready, only_200):
+        if process.poll() is not None or time.monotonic() > deadline:
+            printed = server.printed()
+            server.stop()
+            raise ServerDidNotStart(f"server did not start ({' '.join(process.args)}): {printed[-3000:]}")
+        time.sleep(0.2)
+    return server
+
+
+def _answers(url: str, only_200: bool) -> bool:
     try:
-        deadline = time.monotonic() + seconds
-        while True:
-            try:
-                urllib.request.urlopen(base + "/robots.txt", timeout=5).close()
-                break
-            except urllib.error.HTTPError:
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail("server did not start: " + proc.stdout.read())
-                time.sleep(0.2)
-        yield base
-    finally:
-        proc.terminate()
-        proc.wait(10)
-        proc.stdout.close()
+        urllib.request.urlopen(url, timeout=5).close()
+        return True
+    except urllib.error.HTTPError as e:
+        e.close()
+        return not only_200
+    except OSError:
+        return False
+
+
+@contextmanager
+def start_server(content, index, *options: str, **how):
+    """The server's base URL once it answers (``how``: as ``launch`` takes
+    it); stopped on leaving.  A server that does not start fails the test."""
+    try:
+        server = launch(content, index, *options, **how)
+    except ServerDidNotStart as e:
+        pytest.fail(str(e))
+    with server:
+        yield server.base
 
 
 def get(url: str) -> tuple[int, str]:

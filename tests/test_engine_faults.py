@@ -3,7 +3,6 @@ losing a node while searches run."""
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 
@@ -16,13 +15,8 @@ from kmsearch import create_app
 from kmsearch.cli import cli
 
 from .corpus import write_corpus
+from .servers import free_port
 from .test_engine_conformance import Site
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture
@@ -32,8 +26,7 @@ def unreachable(tmp_path):
     yaml.write_text(
         yaml.read_text(encoding="utf-8").replace(
             "office:\n",
-            f'engine: opensearch\nopensearch:\n  hosts: ["http://127.0.0.1:{_closed_port()}"]\n'
-            "office:\n  slug: nowhere\n",
+            f'engine: opensearch\nopensearch:\n  hosts: ["http://127.0.0.1:{free_port()}"]\noffice:\n  slug: nowhere\n',
             1,
         ),
         encoding="utf-8",

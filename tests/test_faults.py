@@ -25,7 +25,7 @@ from indexer.engine.whoosh.backend import CURRENT, SERVING, SearchIndex
 from kmsearch import create_app
 
 from .corpus import DOCS, write_corpus
-from .servers import KMSEARCH, free_port, wait_for
+from .servers import KMSEARCH, start_server, wait_for
 
 # each test starts a server or a build in a process of its own
 pytestmark = pytest.mark.slow
@@ -289,26 +289,9 @@ def test_a_read_only_index_folder_fails_clearly_and_keeps_the_old_index(small_si
 def test_a_broken_index_under_the_production_server_is_a_thai_page_not_a_traceback(tmp_path):
     content = write_corpus(tmp_path / "content")
     index = tmp_path / "index"
-    port = free_port()
-    proc = subprocess.Popen(
-        [KMSEARCH, "serve", "--content", str(content), "--index", str(index), "--port", str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=ENV,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen(base + "/", timeout=5) as ok:
-                    ok.read()
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"server did not start: {proc.stdout.read() if proc.poll() is not None else ''}")
-                time.sleep(0.2)
+    with start_server(content, index, env=ENV, ready="/", only_200=True) as base:
+        with urllib.request.urlopen(base + "/", timeout=5) as ok:
+            ok.read()
         assert ok.headers["Server"] == "kmsearch", "waitress (its ident), not the development server"
         assert "Content-Security-Policy" in ok.headers
         # A damaged build made live (the open one keeps serving until then).
@@ -328,7 +311,3 @@ def test_a_broken_index_under_the_production_server_is_a_thai_page_not_a_traceba
         assert 'lang="th"' in body and ("ขัดข้อง" in body or "ไม่พร้อม" in body)
         assert "Traceback" not in body and "JSONDecodeError" not in body and "Werkzeug" not in body
         assert err.headers["Content-Security-Policy"]
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        proc.stdout.close()
