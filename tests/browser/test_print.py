@@ -152,8 +152,9 @@ def test_a_printed_article_numbers_its_pages_and_names_its_address(bundled_deskt
     assert sum(t.count("พิมพ์จาก") for t in pages) == len(pages)
 
 
-def test_the_km_report_prints_like_an_office_document(browser, bundled, tmp_path, screenshots):
-    report = tmp_path / "report.html"
+def html_report(bundled, path):
+    """The bundled office's HTML report for 2567, as `kmsearch report` writes it."""
+    index = str(bundled[1])
     subprocess.run(
         [
             KMSEARCH,
@@ -161,7 +162,7 @@ def test_the_km_report_prints_like_an_office_document(browser, bundled, tmp_path
             "--content",
             str(BUNDLED_CONTENT),
             "--index",
-            str(bundled[1]),
+            index,
             "--usage-db",
             "off",
             "--fiscal-year",
@@ -169,12 +170,17 @@ def test_the_km_report_prints_like_an_office_document(browser, bundled, tmp_path
             "--format",
             "html",
             "-o",
-            str(report),
+            str(path),
         ],
         check=True,
         capture_output=True,
         timeout=120,
     )
+    return path
+
+
+def test_the_km_report_prints_like_an_office_document(browser, bundled, tmp_path, screenshots):
+    report = html_report(bundled, tmp_path / "report.html")
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="th-TH")
     try:
         page = context.new_page()
@@ -220,28 +226,7 @@ def _no_thai_font_config(folder: Path) -> Path:
 
 
 def test_the_html_report_shows_thai_on_a_computer_without_a_thai_font(browser, bundled, tmp_path, screenshots):
-    report = tmp_path / "report.html"
-    subprocess.run(
-        [
-            KMSEARCH,
-            "report",
-            "--content",
-            str(BUNDLED_CONTENT),
-            "--index",
-            str(bundled[1]),
-            "--usage-db",
-            "off",
-            "--fiscal-year",
-            "2567",
-            "--format",
-            "html",
-            "-o",
-            str(report),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
+    report = html_report(bundled, tmp_path / "report.html")
     html = report.read_text(encoding="utf-8")
     bare = tmp_path / "report-without-fonts.html"
     bare.write_text(re.sub(r"url\(data:font/woff2;base64,[^)]+\)", "url(missing.woff2)", html), encoding="utf-8")

@@ -680,16 +680,7 @@ class OpenSearchIndex:
             if self._count({"bool": {"filter": filters + needs, "must_not": must_not}}):
                 query = every
             else:
-                named = [f"need-{i}" for i in range(len(spec.needs))]
-                some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
-                query = {
-                    "bool": {
-                        "filter": filters + [_any(some)],
-                        "must_not": must_not,
-                        "should": must + should,
-                        "minimum_should_match": 1,
-                    }
-                }
+                named, query = self._holding_some(spec, filters, must_not, must + should)
                 counted = {
                     "bool": {
                         "filter": filters + [_any(needs)],
@@ -723,29 +714,14 @@ class OpenSearchIndex:
         # lacks; from QUESTION_NEEDS all of them ranked by score together.
         more, partial, question = 0, None, False
         if match == MATCH_ALL and len(spec.needs) >= ranking.MANY_NEEDS and not spec.empty:
-            named = [f"need-{i}" for i in range(len(spec.needs))]
-            some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
-            partial = {
-                "bool": {
-                    "filter": filters + [_any(some)],
-                    "must_not": must_not + [{"bool": {"filter": needs}}],
-                    "should": must + should,
-                    "minimum_should_match": 1,
-                }
-            }
+            named, any_need = self._holding_some(spec, filters, must_not, must + should)
+            partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"bool": {"filter": needs}}]}}
             more = self._count(partial)
             if 2 * clauses(partial) <= MAX_CLAUSES:
                 partial = self._scored(partial, should)
             question = bool(more) and len(spec.needs) >= ranking.QUESTION_NEEDS
             if question:
-                query = {
-                    "bool": {
-                        "filter": filters + [_any(some)],
-                        "must_not": must_not,
-                        "should": must + should,
-                        "minimum_should_match": 1,
-                    }
-                }
+                query = any_need
         if 2 * clauses(query) <= MAX_CLAUSES:
             query = self._scored(query, should)
         # Whoosh's tiers: among documents holding every need, those that
@@ -835,6 +811,23 @@ class OpenSearchIndex:
             fragments=fragments,
             more=more,
         )
+
+    def _holding_some(
+        self, spec: QuerySpec, filters: list[dict], must_not: list[dict], scoring: list[dict]
+    ) -> tuple[list[str], dict]:
+        """Documents holding at least one need, each need named so that a
+        hit says which it lacks (``matched_queries``)."""
+        named = [f"need-{i}" for i in range(len(spec.needs))]
+        some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
+        query = {
+            "bool": {
+                "filter": filters + [_any(some)],
+                "must_not": must_not,
+                "should": scoring,
+                "minimum_should_match": 1,
+            }
+        }
+        return named, query
 
     def _partial(self, query: dict, spec: QuerySpec, named: list[str], start: int, size: int, by_date: bool) -> list:
         """The documents listed after the full matches, each with what it lacks."""
