@@ -75,7 +75,7 @@ lint: $(STAMP)
 
 # What a developer runs between edits: no browser, no cluster, nothing slow.
 fast: $(STAMP)
-	$(BIN)/python -m pytest -m "not browser and not slow and not opensearch"
+	$(BIN)/python -m pytest -n auto -m "not browser and not slow and not opensearch"
 
 # Chromium for tests/browser: installed from Debian when missing and we are
 # root (as in CI); otherwise say how, and the browser tests fail saying so too.

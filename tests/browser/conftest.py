@@ -19,6 +19,16 @@ import pytest
 from ..servers import start_server
 from .corpus import write_browser_corpus
 
+
+def pytest_collection_modifyitems(items):
+    """Every test in this folder drives a browser: marked so, whatever module
+    it is in (``pytest -m "not browser"`` leaves them out)."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.path)).parents:
+            item.add_marker(pytest.mark.browser)
+
+
 CHROMIUM = os.environ.get("KMSEARCH_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -9,8 +9,6 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
-
 PAGES = {
     "home": "/",
     "results": "/search?q=" + urllib.parse.quote("ภาษี") + "&division=finance",

@@ -7,12 +7,9 @@ import re
 import urllib.parse
 import xml.etree.ElementTree as ET
 
-import pytest
 from playwright.sync_api import expect
 
 from indexer.content.render import heading_id
-
-pytestmark = pytest.mark.browser
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 HANDBOOK = "คู่มือปฏิบัติงานจัดเก็บภาษีป้ายและค่าธรรมเนียม"

@@ -19,8 +19,6 @@ from indexer import engine
 from .conftest import BUNDLED_CONTENT
 from .seen import marks, marks_inside_words, overflow
 
-pytestmark = pytest.mark.browser
-
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 LONG_QUERIES = [
     "ผู้สูงอายุย้ายที่อยู่ต้องทำอย่างไรและต้องใช้เอกสารอะไรบ้างในการขอรับเบี้ยยังชีพผู้สูงอายุต่อเนื่อง",

@@ -15,8 +15,6 @@ from indexer.content.render import heading_id
 
 from .seen import edge_shade, marks_inside_words, overflow
 
-pytestmark = pytest.mark.browser
-
 HANDBOOK = "คู่มือปฏิบัติงานจัดเก็บภาษีป้ายและค่าธรรมเนียม"
 PASSAGE = "ผู้ไม่ชำระภายในกำหนดต้องเสียเงินเพิ่มร้อยละ 2 ต่อเดือน"
 QUERY = "เงินเพิ่มร้อยละ"
