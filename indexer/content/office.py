@@ -23,7 +23,7 @@ CONFIG_NAME = "kmsearch.yaml"
 TYPE_SLUGS = ("manual", "training-report", "regulation-note", "lesson", "plan")
 KNOWLEDGE_SLUGS = ("explicit", "tacit")
 ENGINES = ("whoosh", "opensearch")  # indexer/engine/<name>/
-_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
+OFFICE_SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")  # an office's name in a shared cluster
 
 
 class ConfigError(Exception):
@@ -80,6 +80,9 @@ class Office:
     short_name: str = ""
     address: str = ""
     website: str = ""
+    # Where people reach this knowledge base (its kmsearch site): a search
+    # across offices links another office's articles there.
+    site_url: str = ""
     divisions: tuple[Entry, ...] = ()
     types: tuple[Entry, ...] = ()
     knowledge: tuple[Entry, ...] = ()
@@ -278,9 +281,17 @@ def parse_office(data: dict, where: str = CONFIG_NAME, lines: dict[str, dict] | 
             f"{where}: opensearch: credentials do not belong in this file; "
             "set KMSEARCH_OPENSEARCH_USER and KMSEARCH_OPENSEARCH_PASSWORD"
         )
+    site_url = str(office.get("site_url") or "").rstrip("/")
+    if site_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", site_url):
+        raise ConfigError(f"{where}: office: site_url: {site_url!r} must be an address starting with https://")
     slug = str(office.get("slug") or cluster.get("office") or "")
-    if slug and not _SLUG.fullmatch(slug):
+    if slug and not OFFICE_SLUG.fullmatch(slug):
         raise ConfigError(f"{where}: office: slug: {slug!r} must be lowercase letters, digits and dashes")
+    if engine == "opensearch" and not slug:
+        # Two offices without one would write into the same indexes.
+        raise ConfigError(
+            f"{where}: office: slug: the office's name in the shared cluster is needed with engine: opensearch"
+        )
     people, show_contacts = _people(data, where, lines or {})
     return Office(
         people=people,
@@ -292,6 +303,7 @@ def parse_office(data: dict, where: str = CONFIG_NAME, lines: dict[str, dict] | 
         short_name=str(office.get("short_name") or ""),
         address=str(office.get("address") or ""),
         website=str(office.get("website") or ""),
+        site_url=site_url,
         divisions=divisions,
         types=entries("types", TYPE_SLUGS),
         knowledge=entries("knowledge", KNOWLEDGE_SLUGS),

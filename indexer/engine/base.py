@@ -168,6 +168,17 @@ class Backend(Protocol):
     def open(self) -> SearchIndex:
         """The live build, for reading; IndexMissing when there is none."""
 
+    def shared_live(self) -> str | None:
+        """The key of what ``open_shared`` would open now (it changes when
+        any office's live build does); None when the engine holds this
+        office alone."""
+
+    def open_shared(self) -> SearchIndex | None:
+        """Every office's live build that shares this engine (a province),
+        searched as one: hits carry ``office`` (a slug) and ``office`` is a
+        facet; ``info["offices"]`` maps each slug to the kmsearch.yaml its
+        build recorded.  None when the engine holds this office alone."""
+
     def prune(self) -> None:
         """Remove what killed builds left behind (the caller holds the lock)."""
 

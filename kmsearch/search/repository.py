@@ -51,6 +51,10 @@ class HitView:
     missing: tuple[str, ...] = ()  # query words it lacks, when no document holds them all
     anchor: str = ""  # id of the heading before the snippet's first match ("" before the first heading)
     draft: bool = False  # shown only in a preview (SHOW_DRAFTS), with a badge
+    office: str = ""  # the office's slug, in a search across offices
+    # Where the article is read: "" this site, else another office's site
+    # (its ``site_url``), None when that office has not said where.
+    site: str | None = ""
 
     def as_json(self) -> dict:
         # "url" stays the permalink other sites link to; "open" is where a
@@ -58,7 +62,7 @@ class HitView:
         return {
             "id": self.id,
             "title": self.title,
-            "url": f"/a/{self.id}",
+            "url": None if self.site is None else f"{self.site}/a/{self.id}",
             "open": self.url,
             "division": self.division,
             "type": self.type,
@@ -68,6 +72,7 @@ class HitView:
             "snippet": str(self.snippet),
             "score": round(self.score, 4),
             "missing": list(self.missing),
+            **({"office": self.office} if self.office else {}),
         }
 
 
@@ -140,6 +145,8 @@ class Repository:
         # A public server never shows a draft; an author's preview does.
         self.show_drafts = bool(settings.get("SHOW_DRAFTS"))
         self._index: engine.SearchIndex | None = None
+        self._shared: engine.SearchIndex | None = None
+        self._offices: tuple[str | None, dict[str, Office]] = (None, {})
         self._opening = threading.Lock()
 
     @property
@@ -174,6 +181,35 @@ class Repository:
                 if ix is None or ix.key != self.backend.live():
                     ix = self._index = _open_build(self.backend)
         return ix
+
+    def open_shared(self) -> engine.SearchIndex | None:
+        """Every office's live build that shares this office's engine (a
+        province), opened as one and kept as ``open_index`` keeps its own;
+        None when the engine holds this office alone (Whoosh)."""
+        live = self.backend.shared_live()
+        if live is None:
+            return None
+        ix = self._shared
+        if ix is None or ix.key != live:
+            with self._opening:
+                ix = self._shared
+                if ix is None or ix.key != live:
+                    ix = self._shared = self.backend.open_shared()
+        return ix
+
+    def offices(self, ix: engine.SearchIndex) -> dict[str, Office]:
+        """slug -> Office of every office in a shared index, as each build
+        recorded its kmsearch.yaml; an office whose file cannot be read is
+        left out (its documents keep their slug)."""
+        if self._offices[0] != ix.key:
+            found = {}
+            for slug, text in (ix.info.get("offices") or {}).items():
+                try:
+                    found[slug] = parse_office_text(text, f"{slug}/kmsearch.yaml")
+                except Exception:  # another office's file: never a reason for this site to fail
+                    continue
+            self._offices = (ix.key, found)
+        return self._offices[1]
 
     def warm(self) -> None:
         """Open the live build and read what searches need, before a
@@ -306,6 +342,35 @@ def run_query(
     return repo().run_query(get_index(), text, filters, page, pagelen, sort)
 
 
+def run_shared_query(
+    text: str,
+    filters: dict[str, tuple[str, ...]] | None = None,
+    page: int = 1,
+    pagelen: int = 10,
+    sort: str = "relevance",
+) -> tuple[ResultPage, dict[str, Office]] | None:
+    """A search across every office sharing the engine, with an ``office``
+    facet, and the offices by slug; None when there is no such search.
+
+    An article of this office opens here; another office's opens on that
+    office's own site (``office: site_url:`` in its kmsearch.yaml), or has
+    no link when the office has not said where its site is."""
+    r = repo()
+    ix = r.open_shared()
+    if ix is None:
+        return None
+    found = r.run_query(ix, text, filters, page, pagelen, sort, facets=(*engine.FACET_FIELDS, "office"))
+    offices = r.offices(ix)
+    here = r.office.slug
+    hits = []
+    for hit in found.hits:
+        if hit.office and hit.office != here:
+            site = (offices[hit.office].site_url if hit.office in offices else "") or None
+            hit = replace(hit, site=site, url=site + hit.url if site else "")
+        hits.append(hit)
+    return replace(found, hits=hits), offices
+
+
 def browse(
     filters: dict[str, tuple[str, ...]], page: int = 1, pagelen: int = 10, facets: tuple[str, ...] = engine.FACET_FIELDS
 ) -> ResultPage:
@@ -378,6 +443,7 @@ def _hit_view(f: dict, score: float, marks, ix, size: int, missing: tuple[str, .
         missing=missing,
         anchor=anchor,
         draft=is_draft(f),
+        office=f.get("office", ""),
     )
 
 

@@ -6,7 +6,17 @@ from flask import Blueprint, jsonify, redirect, request, url_for
 
 from kmsearch.km import usage
 from kmsearch.search import repository
-from kmsearch.web.params import BadParameter, filters_from, int_param, query_text, sort_from
+from kmsearch.web.params import (
+    FILTER_PARAMS,
+    OFFICE_PARAM,
+    PROVINCE,
+    BadParameter,
+    filters_from,
+    int_param,
+    query_text,
+    scope_from,
+    sort_from,
+)
 from kmsearch.web.security import valid_id
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -21,15 +31,24 @@ def bad_parameter(e: BadParameter):
 def api_search():
     settings = repository.repo().settings
     args = request.args
-    unknown = set(args) - {"q", "page", "limit", "sort", "division", "type", "knowledge", "area", "year", "tag"}
+    known = {"q", "page", "limit", "sort", "scope", *FILTER_PARAMS}
+    unknown = set(args) - known - ({OFFICE_PARAM} if args.get("scope") == PROVINCE else set())
     if unknown:
         raise BadParameter(sorted(unknown)[0], "ไม่รู้จักพารามิเตอร์นี้")
     sort = sort_from(args)
+    scope = scope_from(args)
     page = int_param(args, "page", 1, 1, settings["MAX_PAGE"])
     limit = int_param(args, "limit", settings["PAGE_SIZE"], 1, settings["MAX_LIMIT"])
-    filters = filters_from(args, repository.repo().office)
-    result = repository.run_query(query_text(args, settings["MAX_QUERY_CHARS"]), filters, page, limit, sort)
-    usage.record_search(result.query, result.found, filters, page, channel="api")
+    filters = filters_from(args, repository.repo().office, scope)
+    text = query_text(args, settings["MAX_QUERY_CHARS"])
+    if scope == PROVINCE:
+        shared = repository.run_shared_query(text, filters, page, limit, sort)
+        if shared is None:
+            raise BadParameter("scope", "สำนักงานนี้ไม่ได้ใช้ระบบค้นหาร่วมกับสำนักงานอื่น")
+        result, offices = shared
+    else:
+        result, offices = repository.run_query(text, filters, page, limit, sort), {}
+        usage.record_search(result.query, result.found, filters, page, channel="api")
     return jsonify(
         {
             "query": result.query,
@@ -47,6 +66,7 @@ def api_search():
             "facets": result.facets,
             "suggestion": result.suggestion,
             "partial": result.partial,
+            **({"offices": {slug: o.name for slug, o in offices.items()}} if scope else {}),
         }
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from werkzeug.datastructures import MultiDict
 
-from indexer.content.office import Office
+from indexer.content.office import OFFICE_SLUG, Office
 from indexer.thaidate import BadYear, parse_year, whole_number
 
 # request parameter -> (index field, office table or None)
@@ -26,8 +26,31 @@ class BadParameter(ValueError):
         self.name = name
 
 
-def filters_from(args: MultiDict, office: Office) -> dict[str, tuple[str, ...]]:
+# scope=province: a search across every office sharing the engine, where
+# office=<slug> is a filter too (kmsearch.search.repository.run_shared_query).
+PROVINCE = "province"
+OFFICE_PARAM = "office"
+
+
+def scope_from(args: MultiDict) -> str:
+    """ "" for this office's own search, PROVINCE for one across offices."""
+    raw = args.get("scope") or ""
+    if raw not in ("", PROVINCE):
+        raise BadParameter("scope", f"ต้องเป็น {PROVINCE} หรือไม่ระบุ")
+    return raw
+
+
+def filters_from(args: MultiDict, office: Office, scope: str = "") -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
+    if scope == PROVINCE:
+        slugs = [v.strip() for raw in args.getlist(OFFICE_PARAM) for v in raw.split(",") if v.strip()]
+        bad = next((v for v in slugs if not OFFICE_SLUG.fullmatch(v)), None)
+        if bad is not None:
+            raise BadParameter(OFFICE_PARAM, f"ไม่รู้จักสำนักงาน “{bad[:MAX_FILTER_CHARS]}”")
+        if len(slugs) > MAX_FILTER_VALUES:
+            raise BadParameter(OFFICE_PARAM, f"เลือกได้ไม่เกิน {MAX_FILTER_VALUES} ค่า")
+        if slugs:
+            out[OFFICE_PARAM] = tuple(dict.fromkeys(slugs))
     for param, (field, table) in FILTER_PARAMS.items():
         values: list[str] = []
         for raw in args.getlist(param):

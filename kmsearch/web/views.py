@@ -16,7 +16,17 @@ from kmsearch.km import usage
 from kmsearch.search import repository
 from kmsearch.search.passage import mark_html
 from kmsearch.search.synonyms import thai_words_for
-from kmsearch.web.params import FILTER_PARAMS, BadParameter, filters_from, int_param, query_text, sort_from
+from kmsearch.web.params import (
+    FILTER_PARAMS,
+    OFFICE_PARAM,
+    PROVINCE,
+    BadParameter,
+    filters_from,
+    int_param,
+    query_text,
+    scope_from,
+    sort_from,
+)
 from kmsearch.web.security import valid_id
 
 bp = Blueprint("pages", __name__)
@@ -33,11 +43,20 @@ def results():
     settings = repository.repo().settings
     q = query_text(request.args, settings["MAX_QUERY_CHARS"])
     try:
-        filters = filters_from(request.args, repository.repo().office)
+        scope = scope_from(request.args)
+        filters = filters_from(request.args, repository.repo().office, scope)
         page = int_param(request.args, "page", 1, 1, settings["MAX_PAGE"])
         sort = sort_from(request.args)
     except BadParameter as e:
         return render_template("search.html", result=None, q=q, error=str(e)), 400
+    if scope == PROVINCE:
+        shared = repository.run_shared_query(q, filters, page, settings["PAGE_SIZE"], sort)
+        if shared is None:
+            abort(404)  # this office's engine holds it alone
+        result, g.km_offices = shared
+        # The office's own gaps are what its usage log counts: not recorded.
+        page_args = {"sort": sort, "error": None, "scope": scope, "unfiltered": None, "latin": None}
+        return render_template("search.html", result=result, q=result.query, **page_args)
     result = repository.run_query(q, filters, page, settings["PAGE_SIZE"], sort)
     # the query as searched: a letter pasted whole is shown and kept as its content words
     usage.record_search(result.query, result.found, filters, page)  # 0: a knowledge gap
@@ -186,13 +205,17 @@ FACET_PARAM = {field: param for param, (field, _) in FILTER_PARAMS.items()}
 FACET_TABLE = {field: table for _, (field, table) in FILTER_PARAMS.items()}
 
 
-def _understood() -> tuple[str, dict[str, tuple[str, ...]], str]:
+def _understood() -> tuple[str, dict[str, tuple[str, ...]], str, str]:
     """This search as the page understood it: the query, the filters (slugs,
-    years in พ.ศ.) and the sort; read once a request, whatever else the URL
-    holds."""
+    years in พ.ศ.), the sort and the scope; read once a request, whatever
+    else the URL holds."""
     if "km_search_state" not in g:
         try:
-            filters = filters_from(request.args, repository.repo().office)
+            scope = scope_from(request.args)
+        except BadParameter:
+            scope = ""
+        try:
+            filters = filters_from(request.args, repository.repo().office, scope)
         except BadParameter:
             filters = {}
         try:
@@ -200,7 +223,7 @@ def _understood() -> tuple[str, dict[str, tuple[str, ...]], str]:
         except BadParameter:
             sort = "relevance"
         q = query_text(request.args, repository.repo().settings["MAX_QUERY_CHARS"])
-        g.km_search_state = (q, filters, sort)
+        g.km_search_state = (q, filters, sort, scope)
     return g.km_search_state
 
 
@@ -214,10 +237,14 @@ def search_url(
     bookmarked; it is rebuilt from what the search understood, so a
     parameter this page does not know is never copied into its links.
     """
-    q, current, sort = _understood()
+    q, current, sort, scope = _understood()
     args = MultiDict({"q": q} if q else {})
     for param, (field, _) in FILTER_PARAMS.items():
         args.setlist(param, list(current.get(field, ())))
+    scope = changes.pop("scope", scope)
+    if scope == PROVINCE:
+        args["scope"] = scope
+        args.setlist(OFFICE_PARAM, list(current.get(OFFICE_PARAM, ())))
     if add:
         param = FACET_PARAM.get(add[0], add[0])
         if add[1] not in args.getlist(param):
@@ -242,11 +269,26 @@ def search_state() -> list[tuple[str, str]]:
     new query typed in the search box keeps them (the chips show them)."""
     if request.endpoint != "pages.results":
         return []
-    _, current, sort = _understood()
-    state = [(FACET_PARAM[f], v) for f, values in current.items() for v in values]
+    _, current, sort, scope = _understood()
+    state = [(FACET_PARAM.get(f, f), v) for f, values in current.items() for v in values]
+    if scope:
+        state.append(("scope", scope))
     if sort == "date":
         state.append(("sort", "date"))
     return state
+
+
+@bp.app_template_global()
+def office_of(hit) -> Any:
+    """The office a hit belongs to, for its labels: another office's own
+    names in a search across offices, else this office."""
+    return g.get("km_offices", {}).get(hit.office) or repository.repo().office
+
+
+@bp.app_template_global()
+def can_search_province() -> bool:
+    """Whether this office's engine is shared with other offices."""
+    return repository.repo().open_shared() is not None
 
 
 @bp.app_template_global()
@@ -262,6 +304,9 @@ def library_is_empty() -> bool:
 
 @bp.app_template_global()
 def facet_label(field: str, value: str) -> str:
+    if field == OFFICE_PARAM:
+        found = g.get("km_offices", {}).get(value)
+        return found.name if found else value
     table = FACET_TABLE.get(field)
     if table:
         return repository.repo().office.label(table, value)

@@ -164,8 +164,16 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
     }
 
 
+def _hit_key(fields: dict) -> tuple[str, str]:
+    """A hit's identity: ids are unique within an office, not across."""
+    return fields.get("office", ""), fields.get("id") or fields["stored"]["id"]
+
+
 def _stored(hit: dict) -> dict:
-    return typed(dict(hit["_source"]["stored"]))
+    fields = dict(hit["_source"]["stored"])
+    if "office" in hit["_source"]:  # a search across offices (open_shared)
+        fields["office"] = hit["_source"]["office"]
+    return typed(fields)
 
 
 def client_for(hosts: Iterable[str], timeout: float = 30):
@@ -233,7 +241,7 @@ class OpenSearchBackend:
     def __init__(self, index_dir: str | Path, office: Office):
         self.index_dir = Path(index_dir)
         self.hosts = tuple(office.hosts)
-        self.slug = office.slug or "office"
+        self.slug = office.slug
         self.prefix = os.environ.get("KMSEARCH_OPENSEARCH_PREFIX") or DEFAULT_PREFIX
         self.alias = f"{self.prefix}-{self.slug}"
         self.every = f"{self.prefix}-all"
@@ -292,6 +300,37 @@ class OpenSearchBackend:
         if index is None or meta is None:
             raise IndexMissing(f"{self}: no index; run 'kmsearch build' first")
         return OpenSearchIndex(self, index, meta)
+
+    def _shared_builds(self) -> tuple[str | None, list[dict]]:
+        """(key, build notes) of every office's live build in ``every``."""
+        from opensearchpy import NotFoundError
+
+        with _talking(self.hosts):
+            try:
+                indexes = sorted(self.client.indices.get_alias(name=self.every))
+            except NotFoundError:
+                return None, []
+            if not indexes:
+                return None, []
+            found = self.client.mget(
+                index=self.builds, body={"ids": indexes}, params={"_source_excludes": "info.docs,info.titles"}
+            )["docs"]
+        notes = [d["_source"] for d in found if d.get("found")]
+        key = "every:" + ",".join(f"{d['_id']}#{d['_source']['generation']}" for d in found if d.get("found"))
+        return (key if notes else None), notes
+
+    def shared_live(self) -> str | None:
+        return self._shared_builds()[0]
+
+    def open_shared(self) -> OpenSearchIndex | None:
+        key, notes = self._shared_builds()
+        if key is None:
+            return None
+        own = next((n for n in notes if n["office"] == self.slug), notes[0])
+        # Queries are analysed with this office's word list and segmenter:
+        # one analysis per search, whatever office wrote a document.
+        meta = {**own, "info": {**own["info"], "offices": {n["office"]: n["info"].get("office", "") for n in notes}}}
+        return OpenSearchIndex(self, self.every, meta, key=key)
 
     # --- writing ----------------------------------------------------------
 
@@ -519,13 +558,18 @@ def _any(clauses: list[dict], name: str | None = None) -> dict:
 class OpenSearchIndex:
     """``indexer.engine.base.SearchIndex`` over the office's alias."""
 
-    def __init__(self, backend: OpenSearchBackend, index: str, meta: dict):
+    def __init__(self, backend: OpenSearchBackend, index: str, meta: dict, key: str | None = None):
         self._backend = backend
         self._client = backend.client
         self.index = index
-        self.key = f"{index}#{meta['generation']}"
+        # Across offices (Backend.open_shared): the alias of every office,
+        # and no office filter.
+        self.shared = key is not None
+        self._target = backend.every if self.shared else backend.alias
+        self._source = ["stored", "office"] if self.shared else ["stored"]
+        self.key = key or f"{index}#{meta['generation']}"
         self.path = self.key
-        self.info = {k: v for k, v in meta["info"].items() if k in SERVING_KEYS}
+        self.info = {k: v for k, v in meta["info"].items() if k in (*SERVING_KEYS, "offices")}
         self.segmenter = thai.Segmenter(self.info.get("words", ()), self.info.get("segmenter", thai.SEGMENTERS[0]))
         self._lock = threading.Lock()
         self._vocab: tuple[dict[str, int], list[str], Vocabulary] | None = None
@@ -545,15 +589,15 @@ class OpenSearchIndex:
             yield
 
     def _office(self) -> dict:
-        return {"term": {"office": self._backend.slug}}
+        return {"match_all": {}} if self.shared else {"term": {"office": self._backend.slug}}
 
     def _search(self, body: dict, **params) -> dict:
         with self._talking():
-            return self._client.search(index=self._backend.alias, body=body, params=params)
+            return self._client.search(index=self._target, body=body, params=params)
 
     def _count(self, query: dict) -> int:
         with self._talking():
-            return int(self._client.count(index=self._backend.alias, body={"query": query})["count"])
+            return int(self._client.count(index=self._target, body={"query": query})["count"])
 
     @property
     def doc_count(self) -> int:
@@ -760,7 +804,7 @@ class OpenSearchIndex:
             "from": 0 if size != pagelen else start,
             "size": size,
             "track_total_hits": True,
-            "_source": ["stored"],
+            "_source": self._source,
             "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facets},
         }
         if question:  # the counts stay those of the documents holding every word
@@ -772,7 +816,8 @@ class OpenSearchIndex:
             body["size"], body["from"] = 0, 0
         found = self._search(body, **params)
         raw = found["hits"]["hits"]
-        hits, tier_of = [], {}
+        hits: list[Hit] = []
+        tier_of: dict[tuple[str, str], int] = {}
         for h in raw:
             missing: tuple[str, ...] = ()
             held = set(h.get("matched_queries") or ())
@@ -782,7 +827,7 @@ class OpenSearchIndex:
             if tiers:  # score + 1 + TIER * tier, the score below TIER
                 tier = int((score - 1) // TIER)
                 score = max(0.0, score - 1 - TIER * tier)
-                tier_of[h["_source"]["stored"]["id"]] = tier
+                tier_of[_hit_key(h["_source"])] = tier
             hits.append(Hit(_stored(h), score, missing))
         if size != pagelen:
             hits = self._verbatim(hits, spec.verbatim, tier_of)[start : start + pagelen]
@@ -836,7 +881,7 @@ class OpenSearchIndex:
             if by_date
             else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}]
         )
-        body = {"query": query, "sort": sort, "from": start, "size": size, "_source": ["stored"]}
+        body = {"query": query, "sort": sort, "from": start, "size": size, "_source": self._source}
         hits = []
         for h in self._search(body)["hits"]["hits"]:
             held = set(h.get("matched_queries") or ())
@@ -844,7 +889,7 @@ class OpenSearchIndex:
             hits.append(Hit(_stored(h), 0.0 if by_date else float(h.get("_score") or 0.0), missing))
         return hits
 
-    def _verbatim(self, hits: list[Hit], needles: tuple[str, ...], tier_of: dict[str, int]) -> list[Hit]:
+    def _verbatim(self, hits: list[Hit], needles: tuple[str, ...], tier_of: dict[tuple[str, str], int]) -> list[Hit]:
         """``ranking.VERBATIM_BONUS`` among the best ``VERBATIM_DEPTH``."""
         out = list(hits)
         for i, h in enumerate(out[: ranking.VERBATIM_DEPTH]):
@@ -854,7 +899,7 @@ class OpenSearchIndex:
                 out[i] = Hit(h.fields, h.score * (1 + ranking.VERBATIM_BONUS * share), h.missing)
         head = sorted(
             out[: ranking.VERBATIM_DEPTH],
-            key=lambda h: (-tier_of.get(h.fields["id"], 0), -round(h.score, 2), -h.fields["changed"].toordinal()),
+            key=lambda h: (-tier_of.get(_hit_key(h.fields), 0), -round(h.score, 2), -h.fields["changed"].toordinal()),
         )
         return head + out[ranking.VERBATIM_DEPTH :]
 

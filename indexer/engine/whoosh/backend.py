@@ -1030,5 +1030,11 @@ class WhooshBackend:
     def open(self) -> SearchIndex:
         return SearchIndex(self.index_dir)
 
+    def shared_live(self) -> str | None:
+        return None  # an index folder holds one office
+
+    def open_shared(self) -> None:
+        return None
+
     def prune(self) -> None:
         prune(self.index_dir)
