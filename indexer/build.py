@@ -26,7 +26,7 @@ from indexer.content.gitmeta import last_commits
 from indexer.content.limits import SECONDS_PER_DOCUMENT, LimitExceeded, time_limit
 from indexer.content.links import Links
 from indexer.content.loader import content_entries, read_file
-from indexer.content.office import CONFIG_NAME, ConfigError, Office, load_office, read_office_text
+from indexer.content.office import CONFIG_NAME, ConfigError, Office, load_office, parse_office_text, read_office_text
 from indexer.content.render import RENDER_VERSION, render
 from indexer.content.validate import check_unique, validate
 from indexer.content.wordlists import WORDS_FILE, read_synonyms, read_words
@@ -323,11 +323,14 @@ def config_problems(content_dir: str | Path) -> list[Problem]:
     return ([office] if office else []) + read_words(content_dir)[1] + read_synonyms(content_dir)[1]
 
 
-def _config_hash(root: Path, backend: engine.Backend) -> str:
+def _config_hash(root: Path, backend: engine.Backend, office_text: str | None = None) -> str:
     # Whoosh's as it always was, so that its indexes are not rebuilt for this
     engine = "" if backend.name == "whoosh" else backend.name
     h = hashlib.sha1(f"{engine}{backend.schema_version}/{RENDER_VERSION}/{GRAMS_VERSION}".encode())
     for name in (CONFIG_NAME, WORDS_FILE):
+        if name == CONFIG_NAME and office_text is not None:
+            h.update(office_text.encode())  # the bytes kmsearch move then writes
+            continue
         try:
             h.update((root / name).read_bytes())
         except FileNotFoundError:
@@ -335,8 +338,21 @@ def _config_hash(root: Path, backend: engine.Backend) -> str:
     return h.hexdigest()
 
 
-def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, full: bool = False) -> BuildReport:
+def build_index(
+    content_dir: str | Path,
+    index_dir: str | Path,
+    procs: int = 1,
+    full: bool = False,
+    office_text: str | None = None,
+    inherit: dict | None = None,
+) -> BuildReport:
     """Bring the index up to date with the content folder.
+
+    ``office_text`` builds with that kmsearch.yaml instead of the folder's,
+    and ``inherit`` is what another engine's live build recorded, for its
+    withdrawn ids (a move between engines, indexer/move.py: the file
+    changes only once the new engine's build is live, written with exactly
+    this text, so the next build finds nothing changed).
 
     Raises ConfigError when the office configuration is unusable (nothing is
     built and the old index keeps serving) and BuildLocked when another
@@ -344,9 +360,12 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
     """
     started = time.perf_counter()
     root = Path(content_dir)
-    office = load_office(root)
+    if office_text is None:
+        office = load_office(root)
+    else:
+        office = parse_office_text(office_text, str(root / CONFIG_NAME))
     backend = engine.backend(index_dir, office)
-    config = _config_hash(root, backend)
+    config = _config_hash(root, backend, office_text)
     with build_lock(Path(index_dir)):
         live_info = backend.read_info()
         previous = live_info if live_info and live_info.get("config") == config and not full else None
@@ -367,7 +386,7 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
         if previous is not None:
             removed = {e[0] for e in old_docs.values()} - {e[0] for e in docs.values()}
             removed |= {old_docs[d.path][0] for d in changed if d.path in old_docs and old_docs[d.path][0] != d.id}
-        gone = _withdrawn(live_info or {}, docs)
+        gone = _withdrawn(live_info or inherit or {}, docs)
         report = BuildReport(len(docs), found.files, config_problems(root) + found.problems, full=previous is None)
         backend.prune()  # what builds that were killed left
         if previous is not None and not changed and not removed and gone == previous.get("gone", {}):
@@ -384,7 +403,7 @@ def build_index(content_dir: str | Path, index_dir: str | Path, procs: int = 1, 
                     "docs": docs,
                     "gone": gone,
                     "titles": titles,
-                    "office": read_office_text(root).text,
+                    "office": read_office_text(root).text if office_text is None else office_text,
                 },
                 incremental=previous is not None,
                 procs=procs if len(changed) >= PROCS_MIN_DOCS else 1,

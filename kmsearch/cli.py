@@ -111,6 +111,45 @@ def build(content, index, procs, full):
 
 
 @cli.command()
+@click.argument("target", metavar="ENGINE", type=click.Choice(engine.ENGINES))
+@click.option(
+    "--hosts", default="", help="ที่อยู่ของคลัสเตอร์ OpenSearch คั่นด้วยจุลภาค เช่น https://search-1:9200,https://search-2:9200"
+)
+@click.option("--slug", default="", help="ชื่อสำนักงานในคลัสเตอร์ (a-z, 0-9, -) เมื่อ kmsearch.yaml ยังไม่ระบุ office: slug:")
+@content_option
+@index_option
+@click.option("--procs", default=usable_cores, type=click.IntRange(min=1), help="จำนวนโปรเซสที่ใช้เขียนดัชนี")
+def move(target, hosts, slug, content, index, procs):
+    """ย้ายสำนักงานไปใช้ระบบค้นหาอื่น (whoosh หรือ opensearch) ในคำสั่งเดียว
+
+    สร้างดัชนีทั้งหมดในระบบใหม่ก่อน ตรวจว่าครบ แล้วจึงแก้ kmsearch.yaml
+    ระหว่างนั้นเว็บยังค้นจากระบบเดิม หากสร้างไม่สำเร็จ ไม่มีอะไรเปลี่ยน
+    """
+    from indexer.move import MoveFailed, move_engine
+
+    s = _settings(content, index)
+    listed = tuple(h.strip() for h in hosts.split(",") if h.strip())
+    if target == "opensearch" and not listed:
+        raise click.UsageError("ย้ายไป opensearch ต้องระบุ --hosts")
+    try:
+        moved = move_engine(s["CONTENT_DIR"], s["INDEX_DIR"], target, listed, slug, procs)
+    except BuildLocked:
+        click.echo(f"ผิดพลาด: {s['INDEX_DIR']}: มีการสร้างดัชนีอีกงานหนึ่งกำลังทำอยู่ ลองใหม่เมื่องานนั้นเสร็จ", err=True)
+        sys.exit(BUILD_LOCKED)
+    except (ConfigError, MoveFailed, engine.EngineUnavailable, engine.BuildFailed, IndexMissing) as e:
+        raise click.ClickException(f"{e} (ยังใช้ระบบเดิมต่อไป ไม่มีการแก้ kmsearch.yaml)") from None
+    except OSError as e:
+        raise _cannot_write(s, e) from None
+    _print_problems(moved.report.problems)
+    click.echo(
+        f"ย้ายจาก {moved.before} ไป {moved.after} แล้ว: จัดทำดัชนี {moved.report.documents} เรื่อง"
+        f" ใน {moved.report.seconds:.1f} วินาที และแก้ kmsearch.yaml แล้ว"
+    )
+    click.echo("ขั้นต่อไป: commit kmsearch.yaml แล้วเริ่ม kmsearch serve ใหม่ (เว็บเลือกระบบค้นหาตอนเริ่มทำงาน)")
+    click.echo(f"ดัชนีของระบบเดิมยังอยู่ที่ {moved.old_index} (ลบได้เมื่อไม่ต้องการย้ายกลับ)")
+
+
+@cli.command()
 @content_option
 def check(content):
     """ตรวจเอกสารโดยไม่สร้างดัชนี

@@ -7,6 +7,7 @@ the knowledge map of the KM plan come from here, never from code.
 from __future__ import annotations
 
 import difflib
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -312,3 +313,49 @@ def parse_office(data: dict, where: str = CONFIG_NAME, lines: dict[str, dict] | 
         git_dates=bool(data.get("git_dates", True)),
         segmenter=segmenter,
     )
+
+
+_ENGINE_KEYS = re.compile(r"(engine|opensearch)\s*:")
+
+
+def with_engine(text: str, engine: str, hosts: tuple[str, ...] = (), slug: str = "") -> str:
+    """The text of a kmsearch.yaml with its engine settings replaced, the
+    rest (comments included) as it was: the top-level ``engine:`` line and
+    ``opensearch:`` block go, and for OpenSearch new ones are appended.
+
+    Raises ConfigError when the result would not say what was asked (an
+    office slug that differs from the one given, a file laid out in a way
+    this cannot edit)."""
+    where = CONFIG_NAME
+    current = parse_office_text(text, where)
+    if engine not in ENGINES:
+        raise ConfigError(f"{where}: engine: {engine!r} is not one of {', '.join(ENGINES)}")
+    if current.slug and slug and slug != current.slug:
+        raise ConfigError(f"{where}: office: slug: the file names the office {current.slug!r}, not {slug!r}")
+    kept: list[str] = []
+    inside = False
+    for line in text.splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            inside = bool(_ENGINE_KEYS.match(line))
+            while inside and kept and kept[-1].startswith("#"):
+                kept.pop()  # the comment above a setting goes with it
+        elif inside and line.startswith("#"):
+            inside = False  # a comment at the margin belongs to what follows
+        if not inside:
+            kept.append(line)
+    while kept and not kept[-1].strip():
+        kept.pop()
+    out = "\n".join(kept) + "\n"
+    if engine != "whoosh":
+        listed = ", ".join(json.dumps(h) for h in hosts)
+        out += (
+            "\n# The search engine (written by kmsearch move): credentials come from\n"
+            "# KMSEARCH_OPENSEARCH_USER and KMSEARCH_OPENSEARCH_PASSWORD, never from here.\n"
+            f"engine: {engine}\nopensearch:\n  hosts: [{listed}]\n"
+        )
+        if not (yaml.safe_load(text).get("office") or {}).get("slug"):  # else kept in office:
+            out += f"  office: {slug or current.slug}\n"
+    moved = parse_office_text(out, where)
+    if (moved.engine, moved.hosts) != (engine, tuple(hosts) if engine != "whoosh" else ()):
+        raise ConfigError(f"{where}: engine: could not be rewritten in this file's layout; edit it by hand")
+    return out
