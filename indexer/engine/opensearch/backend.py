@@ -592,6 +592,11 @@ class OpenSearchIndex:
         return {"match_all": {}} if self.shared else {"term": {"office": self._backend.slug}}
 
     def _search(self, body: dict, **params) -> dict:
+        if self.shared and body.get("size", 10):
+            # Each office's index has term statistics of its own: a word
+            # every document of a small office holds would score next to
+            # nothing there.  Scored across offices, with the statistics of all.
+            params.setdefault("search_type", "dfs_query_then_fetch")
         with self._talking():
             return self._client.search(index=self._target, body=body, params=params)
 
