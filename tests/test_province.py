@@ -212,3 +212,29 @@ def test_the_api_without_a_shared_engine(client):
     assert r.status_code == 400 and r.get_json()["parameter"] == "scope"
     r = client.get("/api/search?q=ภาษี&office=banmai")
     assert r.status_code == 400 and r.get_json()["parameter"] == "office"
+
+
+@pytest.mark.opensearch
+def test_a_page_asks_the_cluster_which_build_is_live_once(province):
+    """A page asks for the office, the index and the labels of every facet
+    many times: one request reads one build, and asks which once (it was
+    54 round trips for one search page)."""
+    app = province["khoktum"]
+    repo = app.extensions["kmsearch"]
+    transport = repo.backend.client.transport
+    asked: list[str] = []
+    perform = transport.perform_request
+
+    def counting(method, url, *args, **kwargs):
+        asked.append(url)
+        return perform(method, url, *args, **kwargs)
+
+    transport.perform_request = counting
+    client = app.test_client()
+    client.get("/search?q=ภาษี&scope=province")  # the builds opened once (again after each rebuild)
+    for path in ("/search?q=ภาษีที่ดิน", "/search?q=ภาษีที่ดิน&scope=province", "/", "/a/land-tax-manual"):
+        asked.clear()
+        assert client.get(path).status_code == 200
+        live_checks = [u for u in asked if u.rstrip("/").endswith("/_alias/" + repo.backend.alias)]
+        assert len(live_checks) <= 1, (path, asked)
+        assert len(asked) <= 12, (path, asked)

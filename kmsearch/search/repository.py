@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context
 from markupsafe import Markup
 
 from indexer import engine
@@ -158,6 +158,11 @@ class Repository:
             ix: engine.SearchIndex | None = self.open_index()
         except engine.IndexMissing:
             ix = None
+        return self.office_for(ix)
+
+    def office_for(self, ix: engine.SearchIndex | None) -> Office:
+        """The office as the build ``ix`` read it (the content folder's
+        while there is no build)."""
         key = ix.key if ix is not None else None
         cached = self._office
         if cached is None or cached[0] != key:
@@ -173,28 +178,42 @@ class Repository:
         thread may still be reading it.  It closes when the last reference
         goes.
         """
+        memo = self._request_memo()
+        if "own" in memo:
+            return memo["own"]
         live = self.backend.live()
         ix = self._index
         if ix is None or live is None or ix.key != live:
             with self._opening:
                 ix = self._index
-                if ix is None or ix.key != self.backend.live():
+                if ix is None or live is None or ix.key != live:  # another thread may have opened it
                     ix = self._index = _open_build(self.backend)
+        memo["own"] = ix
         return ix
+
+    def _request_memo(self) -> dict:
+        """What this request has opened: one request reads one build, asked
+        for once (a page asks for the office and the index many times, and
+        each asking is a round trip to a cluster)."""
+        if not has_request_context():
+            return {}
+        return g.setdefault("km_open", {}).setdefault(id(self), {})
 
     def open_shared(self) -> engine.SearchIndex | None:
         """Every office's live build that shares this office's engine (a
         province), opened as one and kept as ``open_index`` keeps its own;
         None when the engine holds this office alone (Whoosh)."""
+        memo = self._request_memo()
+        if "shared" in memo:
+            return memo["shared"]
         live = self.backend.shared_live()
-        if live is None:
-            return None
-        ix = self._shared
-        if ix is None or ix.key != live:
+        ix = self._shared if live is not None else None
+        if live is not None and (ix is None or ix.key != live):
             with self._opening:
                 ix = self._shared
                 if ix is None or ix.key != live:
                     ix = self._shared = self.backend.open_shared()
+        memo["shared"] = ix
         return ix
 
     def offices(self, ix: engine.SearchIndex) -> dict[str, Office]:
@@ -278,7 +297,7 @@ class Repository:
     ) -> ResultPage:
         text = condensed(text, self.settings["MAX_QUERY_CHARS"], ix.segmenter)
         parsed = query_parser.parse(
-            text, ix.segmenter, self.office, self.synonyms.groups(), filters, sort, ix if correct else None
+            text, ix.segmenter, self.office_for(ix), self.synonyms.groups(), filters, sort, ix if correct else None
         )
         results = ix.search(
             self.public(parsed.spec),
@@ -315,7 +334,8 @@ class Repository:
         a result opens.  Without the fragments of words the index lacks:
         the results label those, the article could not."""
         text = condensed(text, self.settings["MAX_QUERY_CHARS"], ix.segmenter)
-        return query_parser.parse(text, ix.segmenter, self.office, self.synonyms.groups(), None, "relevance", ix).marks
+        office = self.office_for(ix)
+        return query_parser.parse(text, ix.segmenter, office, self.synonyms.groups(), None, "relevance", ix).marks
 
 
 def init_app(app: Flask) -> None:

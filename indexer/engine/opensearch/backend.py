@@ -573,6 +573,7 @@ class OpenSearchIndex:
         self.segmenter = thai.Segmenter(self.info.get("words", ()), self.info.get("segmenter", thai.SEGMENTERS[0]))
         self._lock = threading.Lock()
         self._vocab: tuple[dict[str, int], list[str], Vocabulary] | None = None
+        self._doc_count: int | None = None
 
     def __enter__(self):
         return self
@@ -606,7 +607,11 @@ class OpenSearchIndex:
 
     @property
     def doc_count(self) -> int:
-        return self._count(self._office())
+        # fixed for a build and generation (the key), as this object is;
+        # across offices, any office's build can change it
+        if self._doc_count is None or self.shared:
+            self._doc_count = self._count(self._office())
+        return self._doc_count
 
     def get(self, doc_id: str) -> dict | None:
         found = self._search(
