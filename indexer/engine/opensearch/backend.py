@@ -164,6 +164,13 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
     }
 
 
+def _order(by_date: bool) -> list[dict]:
+    """By last change, or by score with the fresher first on a tie; then id."""
+    if by_date:
+        return [{"changed": "desc"}, {"id": "asc"}]
+    return [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}]
+
+
 def _hit_key(fields: dict) -> tuple[str, str]:
     """A hit's identity: ids are unique within an office, not across."""
     return fields.get("office", ""), fields.get("id") or fields["stored"]["id"]
@@ -709,6 +716,23 @@ class OpenSearchIndex:
             }
         }
 
+    def _batch(self, bodies: list[dict]) -> list[dict]:
+        """Searches sent together, in one round trip (``_msearch``), answered in order."""
+        lines: list[dict] = []
+        for body in bodies:
+            head: dict = {"index": self._target}
+            if self.shared and body.get("size", 10):
+                head["search_type"] = "dfs_query_then_fetch"  # as _search
+            lines += [head, body]
+        with self._talking():
+            answers = self._client.msearch(body=lines)["responses"]
+            for a in answers:
+                if "error" in a:
+                    from opensearchpy import TransportError
+
+                    raise TransportError(int(a.get("status", 500)), str(a["error"].get("type", "error")), a["error"])
+        return answers
+
     def search(
         self,
         spec: QuerySpec,
@@ -724,15 +748,106 @@ class OpenSearchIndex:
         if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
             must, should = self._scoring(spec, grams_too=False)  # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
+        start = (page - 1) * pagelen
+
+        def body_for(query: dict, match: str, question: bool) -> tuple[dict, int, bool]:
+            """The search of one page: (body, documents asked for, tiered)."""
+            if 2 * clauses(query) <= MAX_CLAUSES:
+                query = self._scored(query, should)
+            # Whoosh's tiers: among documents holding every need, those that
+            # hold them as typed, and those of a division, type or kind the
+            # query names (spec.boosts), first; each clause a document matches
+            # adds TIER, taken off again from each hit's score.
+            tiers: list[dict] = []
+            if not by_date and match == MATCH_ALL and not question:
+                tiers = [self._need(n, typed_only=True) for n in spec.needs]
+                tiers += [{"term": {f: v}} for f, v in spec.boosts]
+            if tiers and clauses(query) + clauses(tiers) > MAX_CLAUSES:
+                tiers = []
+            if tiers:
+                query = {
+                    "function_score": {
+                        "query": query,
+                        "functions": [
+                            {"filter": {"match_all": {}}, "weight": 1},
+                            *({"filter": c, "weight": TIER} for c in tiers),
+                        ],
+                        "score_mode": "sum",
+                        "boost_mode": "sum",
+                    }
+                }
+            verbatim = bool(spec.verbatim) and not by_date and match != MATCH_NONE
+            size = (
+                max(page * pagelen, ranking.VERBATIM_DEPTH) if verbatim and start < ranking.VERBATIM_DEPTH else pagelen
+            )
+            body: dict = {
+                "query": query,
+                "sort": _order(by_date),
+                "from": 0 if size != pagelen else start,
+                "size": size,
+                "track_total_hits": True,
+                "_source": self._source,
+                "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facets},
+            }
+            if question:  # the counts stay those of the documents holding every word
+                body["aggs"] = {"counted": {"filter": {"bool": {"filter": needs}}, "aggs": body["aggs"]}}
+            if timelimit:  # in the body: opensearch-py takes a "timeout" parameter as its own
+                body["timeout"] = f"{max(1, int(timelimit * 1000))}ms"
+            if match == MATCH_NONE:
+                body["size"], body["from"] = 0, 0
+            return body, size, bool(tiers)
+
         match, exact_total = MATCH_ALL, 0
         fragments: tuple[str, ...] = ()
         named: list[str] = []
+        more, question = 0, False
+        partial: dict | None = None
+        found: dict | None = None
+        guess: tuple[dict, int, bool] | None = None
         if spec.empty:
             query: dict = {"bool": {"filter": filters, "must_not": must_not}}
         elif spec.needs:
+            # Every count the page needs, and the search itself when it does
+            # not depend on them, in one round trip.
             every = {"bool": {"filter": filters + needs, "must_not": must_not, "should": must + should}}
-            if self._count({"bool": {"filter": filters + needs, "must_not": must_not}}):
+            typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
+            fallback = [n for n in spec.needs if self._fallback_applies(n)]
+            counts = [{"bool": {"filter": filters + needs, "must_not": must_not}}, typed_q]
+            counts += [
+                {
+                    "bool": {
+                        "filter": filters + [_any(holding_query(n.fallback))],
+                        "must_not": must_not + [self._need(n, True)] + [_any(holding_query(n.corrections))],
+                    }
+                }
+                for n in fallback
+            ]
+            if len(spec.needs) >= ranking.MANY_NEEDS:
+                # A question of many words (ranking.MANY_NEEDS): after the
+                # documents that hold them all, those that hold some, each
+                # saying what it lacks; from QUESTION_NEEDS all of them
+                # ranked by score together.
+                named, any_need = self._holding_some(spec, filters, must_not, must + should)
+                partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"bool": {"filter": needs}}]}}
+                counts.append(partial)
+            settled = len(spec.needs) < ranking.QUESTION_NEEDS  # the search does not wait for "more"
+            bodies = [{"size": 0, "track_total_hits": True, "query": q} for q in counts]
+            guess = body_for(every, MATCH_ALL, False) if settled else None
+            answers = self._batch(bodies + ([guess[0]] if guess else []))
+            totals = [int(a["hits"]["total"]["value"]) for a in answers[: len(counts)]]
+            exact_total = totals[1]
+            fragments = tuple(n.label for n, t in zip(fallback, totals[2 : 2 + len(fallback)]) if t)
+            if totals[0]:
                 query = every
+                if partial is not None:
+                    more = totals[-1]
+                    if 2 * clauses(partial) <= MAX_CLAUSES:
+                        partial = self._scored(partial, should)
+                    question = bool(more) and not settled
+                    if question:
+                        query = any_need
+                if guess:
+                    found = answers[-1]
             else:
                 named, query = self._holding_some(spec, filters, must_not, must + should)
                 counted = {
@@ -744,87 +859,16 @@ class OpenSearchIndex:
                     }
                 }
                 match = MATCH_SOME if self._count(counted) else MATCH_NONE
-            typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
-            exact_total = self._count(typed_q)
-            fragments = tuple(
-                n.label
-                for n in spec.needs
-                if self._fallback_applies(n)
-                and self._count(
-                    {
-                        "bool": {
-                            "filter": filters + [_any(holding_query(n.fallback))],
-                            "must_not": must_not + [self._need(n, True)] + [_any(holding_query(n.corrections))],
-                        }
-                    }
-                )
-            )
+                partial = None
         else:
             query = {"bool": {"filter": filters, "must_not": must_not, "must": must, "should": should}}
             if should and not must:
                 query["bool"]["minimum_should_match"] = 1
-        # A question of many words (ranking.MANY_NEEDS): after the documents
-        # that hold them all, those that hold some, each saying what it
-        # lacks; from QUESTION_NEEDS all of them ranked by score together.
-        more, partial, question = 0, None, False
-        if match == MATCH_ALL and len(spec.needs) >= ranking.MANY_NEEDS and not spec.empty:
-            named, any_need = self._holding_some(spec, filters, must_not, must + should)
-            partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"bool": {"filter": needs}}]}}
-            more = self._count(partial)
-            if 2 * clauses(partial) <= MAX_CLAUSES:
-                partial = self._scored(partial, should)
-            question = bool(more) and len(spec.needs) >= ranking.QUESTION_NEEDS
-            if question:
-                query = any_need
-        if 2 * clauses(query) <= MAX_CLAUSES:
-            query = self._scored(query, should)
-        # Whoosh's tiers: among documents holding every need, those that
-        # hold them as typed, and those of a division, type or kind the
-        # query names (spec.boosts), first; each clause a document matches
-        # adds TIER, taken off again from each hit's score.
-        tiers: list[dict] = []
-        if not by_date and match == MATCH_ALL and not question:
-            tiers = [self._need(n, typed_only=True) for n in spec.needs]
-            tiers += [{"term": {f: v}} for f, v in spec.boosts]
-        if tiers and clauses(query) + clauses(tiers) > MAX_CLAUSES:
-            tiers = []
-        if tiers:
-            query = {
-                "function_score": {
-                    "query": query,
-                    "functions": [
-                        {"filter": {"match_all": {}}, "weight": 1},
-                        *({"filter": c, "weight": TIER} for c in tiers),
-                    ],
-                    "score_mode": "sum",
-                    "boost_mode": "sum",
-                }
-            }
-        sort = (
-            [{"changed": "desc"}, {"id": "asc"}]
-            if by_date
-            else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}]
-        )
-        verbatim = bool(spec.verbatim) and not by_date and match != MATCH_NONE
-        start = (page - 1) * pagelen
-        size = max(page * pagelen, ranking.VERBATIM_DEPTH) if verbatim and start < ranking.VERBATIM_DEPTH else pagelen
-        body: dict = {
-            "query": query,
-            "sort": sort,
-            "from": 0 if size != pagelen else start,
-            "size": size,
-            "track_total_hits": True,
-            "_source": self._source,
-            "aggs": {name: {"terms": {"field": name, "size": FACET_SIZE}} for name in facets},
-        }
-        if question:  # the counts stay those of the documents holding every word
-            body["aggs"] = {"counted": {"filter": {"bool": {"filter": needs}}, "aggs": body["aggs"]}}
-        params: dict = {}
-        if timelimit:  # in the body: opensearch-py takes a "timeout" parameter as its own
-            body["timeout"] = f"{max(1, int(timelimit * 1000))}ms"
-        if match == MATCH_NONE:
-            body["size"], body["from"] = 0, 0
-        found = self._search(body, **params)
+        if found is not None and guess:
+            size, tiered = guess[1], guess[2]
+        else:
+            body, size, tiered = body_for(query, match, question)
+            found = self._search(body)
         raw = found["hits"]["hits"]
         hits: list[Hit] = []
         tier_of: dict[tuple[str, str], int] = {}
@@ -834,7 +878,7 @@ class OpenSearchIndex:
             if match == MATCH_SOME or question:
                 missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
             score = 0.0 if by_date else float(h.get("_score") or 0.0)
-            if tiers:  # score + 1 + TIER * tier, the score below TIER
+            if tiered:  # score + 1 + TIER * tier, the score below TIER
                 tier = int((score - 1) // TIER)
                 score = max(0.0, score - 1 - TIER * tier)
                 tier_of[_hit_key(h["_source"])] = tier
@@ -854,8 +898,8 @@ class OpenSearchIndex:
         groups = {}
         for name in facets:
             buckets = aggregations.get(name, {}).get("buckets", [])
-            counts = {str(b["key"]): int(b["doc_count"]) for b in buckets if str(b["key"]) != ""}
-            groups[name] = dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+            counts_of = {str(b["key"]): int(b["doc_count"]) for b in buckets if str(b["key"]) != ""}
+            groups[name] = dict(sorted(counts_of.items(), key=lambda kv: (-kv[1], kv[0])))
         return Results(
             total=total,
             hits=hits,
@@ -886,12 +930,7 @@ class OpenSearchIndex:
 
     def _partial(self, query: dict, spec: QuerySpec, named: list[str], start: int, size: int, by_date: bool) -> list:
         """The documents listed after the full matches, each with what it lacks."""
-        sort = (
-            [{"changed": "desc"}, {"id": "asc"}]
-            if by_date
-            else [{"_score": "desc"}, {"changed": "desc"}, {"id": "asc"}]
-        )
-        body = {"query": query, "sort": sort, "from": start, "size": size, "_source": self._source}
+        body = {"query": query, "sort": _order(by_date), "from": start, "size": size, "_source": self._source}
         hits = []
         for h in self._search(body)["hits"]["hits"]:
             held = set(h.get("matched_queries") or ())
