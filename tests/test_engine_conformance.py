@@ -313,6 +313,9 @@ def test_a_draft_is_stored_and_filtered_out(site):
     assert "water-draft" not in client.get("/sitemap.xml").get_data(as_text=True)
     assert "water-draft" not in client.get("/feed.atom").get_data(as_text=True)
     assert client.get("/api/suggest?q=ร่างคู่มือ").get_json()["titles"] == []
+    # no completion tells a visitor what only a draft says
+    assert "หน้าแล้ง" not in client.get("/api/suggest?q=หน้าแล").get_json()["terms"]
+    assert client.get("/api/suggest?q=สิ่งปลูก").get_json()["terms"] == ["สิ่งปลูกสร้าง"]
     assert client.get("/api/articles/water-draft").status_code == 404
     with site.app().app_context() as ctx:
         repo = ctx.app.extensions["kmsearch"]
@@ -324,6 +327,7 @@ def test_a_draft_is_stored_and_filtered_out(site):
         repo = preview.extensions["kmsearch"]
         page = repo.run_query(repo.open_index(), "ท่อประปา")
     assert page.hits[0].id == "water-draft" and page.hits[0].draft
+    assert "หน้าแล้ง" in preview.test_client().get("/api/suggest?q=หน้าแล").get_json()["terms"]
     html = preview.test_client().get("/a/water-draft")
     assert html.status_code == 200 and "ฉบับร่าง" in html.get_data(as_text=True)
     assert html.headers["X-Robots-Tag"] == "noindex"

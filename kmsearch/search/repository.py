@@ -21,7 +21,7 @@ from indexer.analysis.thai import words as words_of
 from indexer.content.documents import PUBLISHED, is_draft
 from indexer.content.office import Office, load_office, parse_office_text
 from indexer.content.wordlists import SYNONYMS_FILE
-from indexer.engine.spec import QuerySpec
+from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from indexer.thaidate import thai_date
 from kmsearch.search import query as query_parser
 from kmsearch.search import snippets
@@ -264,6 +264,20 @@ class Repository:
             self._drafts = (ix.key, frozenset(h.fields["id"] for h in found))
         return self._drafts[1]
 
+    def shown_words(self, ix: engine.SearchIndex, words: list[str]) -> list[str]:
+        """``words`` that a document this server shows holds: the index's
+        vocabulary counts drafts too, and a completion must not tell a
+        visitor what a draft says.  One search a word, only when the build
+        has drafts that this server hides."""
+        if self.show_drafts or not self.drafts(ix):
+            return words
+        kept = []
+        for w in words:
+            spec = QuerySpec(groups=(Group((Alternative((w,)),)),), needs=(Need(w, ((w,),)),))
+            if ix.search(self.public(spec), pagelen=1, facets=()).total:
+                kept.append(w)
+        return kept
+
     def titles(self, ix: engine.SearchIndex) -> list[tuple[str, str, str]]:
         """(id, title, normalised title without spaces) of what this server
         shows, cached per build."""
@@ -482,14 +496,14 @@ def suggest(prefix: str, limit: int = 8) -> dict:
     if chunks and not prefix[-1].isspace():
         before = prefix.rstrip()[: len(prefix.rstrip()) - len(chunks[-1])]
         last = normalise(chunks[-1])
-        endings = [w for w, _ in ix.words_with_prefix(last, limit)]
+        stem, endings = "", [w for w, _ in ix.words_with_prefix(last, limit)]
         if not endings:
             # The last run may end in a word that is not finished yet.
             pieces = words_of(chunks[-1], ix.segmenter)
             if pieces:
                 stem = "".join(pieces[:-1])
-                endings = [stem + w for w, _ in ix.words_with_prefix(pieces[-1], limit)]
-        terms = [before + w for w in endings]
+                endings = [w for w, _ in ix.words_with_prefix(pieces[-1], limit)]
+        terms = [before + stem + w for w in repo().shown_words(ix, endings)]
     return {"titles": found, "terms": list(dict.fromkeys(terms))[:limit]}
 
 
