@@ -49,7 +49,8 @@ date: 2024-03-01
 """
 
 
-def _office(root, cluster, prefix_slug: str, name: str, docs: dict[str, str] | None, site_url: str = ""):
+def write_office(root, cluster, prefix_slug: str, name: str, docs: dict[str, str] | None, site_url: str = ""):
+    """An office's content folder on the cluster, built; its path."""
     content = write_corpus(root / "content", docs)
     hosts = ", ".join(f'"{u}"' for u in cluster.data_urls)
     site = f"  site_url: {site_url}\n" if site_url else ""
@@ -65,6 +66,22 @@ def _office(root, cluster, prefix_slug: str, name: str, docs: dict[str, str] | N
     )
     report = build_index(content, root / "index")
     assert report.problems == []
+    return content
+
+
+OFFICES = {
+    "khoktum": ("เทศบาลตำบลโคกตูม", None, ""),
+    "banmai": (
+        "เทศบาลตำบลบ้านใหม่",
+        {"finance/land-tax.md": BANMAI_LAND_TAX, "engineering/flood.md": BANMAI_FLOOD},
+        "https://km.banmai.example/",
+    ),
+    "nongbua": ("อบต.หนองบัว", {"finance/note.md": NONGBUA_NOTE}, ""),
+}
+
+
+def _office(root, cluster, prefix_slug: str, name: str, docs: dict[str, str] | None, site_url: str = ""):
+    content = write_office(root, cluster, prefix_slug, name, docs, site_url)
     app = create_app(
         {"CONTENT_DIR": str(content), "INDEX_DIR": str(root / "index"), "USAGE_DB": str(root / "usage.sqlite3")}
     )
@@ -79,18 +96,7 @@ def province(opensearch, tmp_path, monkeypatch):
     หนองบัว (no site address)."""
     prefix = f"prov{next(_runs)}x{time.monotonic_ns() % 10**6}"
     monkeypatch.setenv("KMSEARCH_OPENSEARCH_PREFIX", prefix)
-    apps = {
-        "khoktum": _office(tmp_path / "a", opensearch, "khoktum", "เทศบาลตำบลโคกตูม", None),
-        "banmai": _office(
-            tmp_path / "b",
-            opensearch,
-            "banmai",
-            "เทศบาลตำบลบ้านใหม่",
-            {"finance/land-tax.md": BANMAI_LAND_TAX, "engineering/flood.md": BANMAI_FLOOD},
-            site_url="https://km.banmai.example/",
-        ),
-        "nongbua": _office(tmp_path / "c", opensearch, "nongbua", "อบต.หนองบัว", {"finance/note.md": NONGBUA_NOTE}),
-    }
+    apps = {slug: _office(tmp_path / slug, opensearch, slug, *office) for slug, office in OFFICES.items()}
     yield apps
     for app in apps.values():
         app.extensions["kmsearch"].backend.delete_everything()
