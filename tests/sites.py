@@ -18,6 +18,9 @@ import pytest
 
 from indexer import build_index, engine
 from indexer.content.office import load_office
+from kmsearch import create_app
+
+from .corpus import write_corpus
 
 BACKENDS = ("whoosh", pytest.param("opensearch", marks=pytest.mark.opensearch))
 
@@ -75,3 +78,43 @@ class Sites:
         if key not in self._built:
             self._built[key] = make(self._tmp.mktemp(f"{name}-{kind}"))
         return self._built[key]
+
+
+class Site:
+    """A content folder of the tests' corpus, its index and the backend the
+    office names (tests/test_engine_conformance.py, tests/test_engine_faults.py)."""
+
+    def __init__(self, root: Path, kind: str, request, slug: str | None = None, docs: dict[str, str] | None = None):
+        self.content = write_corpus(root / "content", docs)
+        self.index = root / "index"
+        self.kind = kind
+        cluster = request.getfixturevalue("opensearch") if kind == "opensearch" else None
+        on_backend(self.content, kind, cluster, slug=slug or (fresh_slug("conformance") if cluster else None))
+        self.backend = engine.backend_for(self.content, self.index)
+        assert self.backend.name == kind
+
+    def build(self, **kw):
+        report = build_index(self.content, self.index, **kw)
+        assert report.problems == [], report.problems
+        return report
+
+    def open(self):
+        return self.backend.open()
+
+    def app(self):
+        app = create_app({"CONTENT_DIR": str(self.content), "INDEX_DIR": str(self.index)})
+        app.testing = True
+        return app
+
+    def query(self, text: str, filters=None, page: int = 1, pagelen: int = 10, sort: str = "relevance"):
+        app = self.app()
+        with app.app_context():
+            repo = app.extensions["kmsearch"]
+            return repo.run_query(repo.open_index(), text, filters, page, pagelen, sort)
+
+    def ids(self, text: str, **kw) -> list[str]:
+        return [h.id for h in self.query(text, **kw).hits]
+
+    def cleanup(self):
+        if self.kind == "opensearch":
+            self.backend.delete_everything()

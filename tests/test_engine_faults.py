@@ -16,7 +16,7 @@ from kmsearch.cli import cli
 
 from .corpus import write_corpus
 from .servers import free_port
-from .test_engine_conformance import Site
+from .sites import Site
 
 
 @pytest.fixture
