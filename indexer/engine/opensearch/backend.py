@@ -64,6 +64,12 @@ DEFAULT_PREFIX = "kmsearch"
 TEXT_FIELDS = (*ranking.WORD_FIELDS, *ranking.GRAMS_WEIGHTS)
 KEYWORDS = ("id", "office", "division", "type", "knowledge", "status", "area", "tag", "alias", "words")
 BULK_CHUNK = 500
+# How long the cluster holds a bulk request for a shard with no active copy
+# (its data node gone) before refusing it, in seconds: below the client's
+# own timeout (client_for), so that the build hears "primary shard is not
+# active" from the cluster rather than a read timeout ("cannot be reached").
+BULK_SHARD_WAIT = 20
+CLIENT_TIMEOUT = 30
 # Tiers (see search): each adds this much to a score, so documents of a
 # higher tier sort first; large against any BM25 sum, small enough that
 # float32 scores keep two decimals within a tier.
@@ -168,7 +174,7 @@ def _stored(hit: dict) -> dict:
     return typed(dict(hit["_source"]["stored"]))
 
 
-def client_for(hosts: Iterable[str], timeout: float = 30):
+def client_for(hosts: Iterable[str], timeout: float = CLIENT_TIMEOUT):
     """An opensearch-py client; user and password from the environment."""
     from opensearchpy import OpenSearch
 
@@ -220,6 +226,8 @@ def _bulk_reason(item: dict) -> str:
     caused = (err.get("caused_by") or {}).get("reason", "")
     field = re.search(r"field \[([^\]]+)\]", reason + " " + caused)
     where = f"field {field.group(1)!r}: " if field else ""
+    if err.get("type") == "unavailable_shards_exception":
+        where = "no copy of its shard is active (a data node left the cluster): "
     return f"document {op.get('_id')!r}: {where}{reason}{' (' + caused + ')' if caused else ''}"
 
 
@@ -350,8 +358,16 @@ class OpenSearchBackend:
     def _bulk(self, actions: Iterable[dict]) -> None:
         from opensearchpy import helpers
 
+        # (opensearch-py sends "timeout" to the server only beside its own request_timeout)
+        wait = {"timeout": f"{BULK_SHARD_WAIT}s", "request_timeout": CLIENT_TIMEOUT}
         for ok, item in helpers.streaming_bulk(
-            self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False, raise_on_exception=True, max_retries=2
+            self.client,
+            actions,
+            chunk_size=BULK_CHUNK,
+            raise_on_error=False,
+            raise_on_exception=True,
+            max_retries=2,
+            params=wait,
         ):
             if not ok:
                 op = next(iter(item.values()))
