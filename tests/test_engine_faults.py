@@ -227,7 +227,7 @@ def other_than(node: dict, cluster) -> dict:
 
 
 @pytest.mark.opensearch
-@pytest.mark.parametrize("victim", ["writing"])
+@pytest.mark.parametrize("victim", ["writing", "other"])
 def test_a_data_node_killed_during_a_full_build(opensearch, tmp_path, request, monkeypatch, victim):
     """A data node dies mid-bulk: the one that holds the new index's only
     copy (no replica while it loads), or the other one. The build completes

@@ -399,7 +399,11 @@ class OpenSearchBackend:
             replicas = min(self.replicas, max(0, self._data_nodes() - 1))
             # Refresh stays off between builds: an incremental build's
             # changes become searchable together, at its refresh.
-            self.client.indices.put_settings(index=index, body={"index": {"number_of_replicas": replicas}})
+            # auto-expanded, not a number: a data node that left during the build
+            # (or joins later) gets the replica when it is back
+            self.client.indices.put_settings(
+                index=index, body={"index": {"auto_expand_replicas": f"0-{self.replicas}"}}
+            )
             self.client.indices.refresh(index=index)
             # (opensearch-py takes a "timeout" parameter as its own: the
             # server's default wait, 30 s, applies)
