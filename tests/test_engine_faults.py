@@ -155,7 +155,10 @@ def test_searches_keep_answering_when_a_data_node_dies(opensearch, tmp_path, req
 
 PLOTS = 120  # documents of the build beside the corpus: several bulk requests of PLOT_CHUNK
 PLOT_CHUNK = 20  # documents a bulk request (os_backend.BULK_CHUNK, made small: many requests, small corpus)
-KILL_AT = 3 * PLOT_CHUNK + 1  # the document being prepared when the node dies: three requests sent before
+# The document being prepared when the node dies: two requests of 20 sent and
+# acknowledged, a third full (opensearch-py sends a chunk when the next action
+# comes), sent as soon as this document is prepared, to a node that is gone.
+KILL_AT = 3 * PLOT_CHUNK + 1
 
 
 def plot(i: int, note: str = "รดน้ำทุกเช้า") -> str:
@@ -173,8 +176,9 @@ class KillDuringBuild:
     """Kills a data node of ``cluster`` while a build runs, at the moment the
     build prepares its KILL_AT-th document (``indexer.build.prepare``: the
     documents go to the bulk requests as they are prepared, so KILL_AT - 1
-    of them have been handed to the bulk stream). No timing is guessed: the
-    build waits until the node is dead. ``choose(index)`` picks the victim
+    of them have been handed to the bulk stream, 2 * PLOT_CHUNK of them
+    acknowledged). No timing is guessed: the build waits, in ``prepare``,
+    until the node is dead. ``choose(index)`` picks the victim
     from the index being written."""
 
     def __init__(self, cluster, monkeypatch, choose):
