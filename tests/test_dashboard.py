@@ -12,7 +12,11 @@ import pytest
 from click.testing import CliRunner
 
 from kmsearch.cli import cli
+from tests.corpus import write_corpus
+from tests.sites import on_backend
 from tests.visible import unbreak
+
+pytestmark = pytest.mark.both_backends  # tests/conftest.py: each test that builds a site, on both engines
 
 TOKEN = "s3cret-committee-token"
 IN_2567 = dt.datetime(2024, 3, 12, 10, 30)
@@ -219,11 +223,18 @@ def test_cli_report_numbers_equal_what_was_recorded(make_app, built, db, tmp_pat
     assert no_file.exit_code != 0 and "--output" in no_file.output
 
 
-def test_cli_report_errors(built, tmp_path):
+def test_cli_report_errors(built, backend, cluster, tmp_path):
     args = ["report", "--content", built["CONTENT_DIR"], "--usage-db", str(tmp_path / "u.db")]
     bad_year = CliRunner().invoke(cli, [*args, "--index", built["INDEX_DIR"], "--fiscal-year", "67"])
     assert bad_year.exit_code == 1 and "2567" in bad_year.output
-    no_index = CliRunner().invoke(cli, [*args, "--index", str(tmp_path / "none"), "--fiscal-year", "2567"])
+    # no build yet: an empty index folder (Whoosh), an office slug never built (OpenSearch:
+    # the folder holds only the lock, the cluster the index)
+    unbuilt = on_backend(write_corpus(tmp_path / "unbuilt"), backend, cluster)
+    no_index = CliRunner().invoke(
+        cli,
+        ["report", "--content", str(unbuilt), "--usage-db", str(tmp_path / "u.db")]
+        + ["--index", str(tmp_path / "none"), "--fiscal-year", "2567"],
+    )
     assert no_index.exit_code == 1 and "kmsearch build" in no_index.output
     bad_division = CliRunner().invoke(cli, [*args, "--index", built["INDEX_DIR"], "--division", "nowhere"])
     assert bad_division.exit_code == 1 and "nowhere" in bad_division.output
@@ -340,12 +351,14 @@ def test_behind_trusted_proxies_the_limit_is_per_forwarded_client(make_app, db):
     assert ok.headers["Strict-Transport-Security"].startswith("max-age=")
 
 
-def test_km_reads_the_documents_once_a_build_and_never_their_bodies(make_app, monkeypatch):
-    from indexer.engine.whoosh.backend import SearchIndex
+def test_km_reads_the_documents_once_a_build_and_never_their_bodies(make_app, built, monkeypatch):
+    from indexer import engine
 
+    with engine.backend_for(built["CONTENT_DIR"], built["INDEX_DIR"]).open() as ix:
+        opened = type(ix)  # the backend's SearchIndex
     reads = []
-    original = SearchIndex.all
-    monkeypatch.setattr(SearchIndex, "all", lambda self: reads.append(1) or original(self))
+    original = opened.all
+    monkeypatch.setattr(opened, "all", lambda self: reads.append(1) or original(self))
     app = make_app()
     client = app.test_client()
     for _ in range(3):

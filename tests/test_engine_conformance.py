@@ -10,7 +10,6 @@ tests share the cluster without seeing each other's documents.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import threading
 import time
 
@@ -23,64 +22,15 @@ from indexer.engine import MATCH_ALL, MATCH_NONE, MATCH_SOME
 from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from kmsearch import create_app
 
-from .corpus import DOCS, write_corpus
+from .corpus import DOCS
+from .sites import BACKENDS, Site
 
-_slugs = itertools.count(1)
 
-
-@pytest.fixture(params=["whoosh", pytest.param("opensearch", marks=pytest.mark.opensearch)])
+@pytest.fixture(params=BACKENDS)
 def kind(request):
     if request.param == "opensearch":
         request.getfixturevalue("opensearch")
     return request.param
-
-
-class Site:
-    """A content folder, its index and the backend the office names."""
-
-    def __init__(self, root, kind: str, request, slug: str | None = None):
-        self.content = write_corpus(root / "content")
-        self.index = root / "index"
-        self.kind = kind
-        if kind == "opensearch":
-            cluster = request.getfixturevalue("opensearch")
-            slug = slug or f"conformance-{next(_slugs)}-{time.monotonic_ns() % 10**6}"
-            hosts = ", ".join(f'"{u}"' for u in cluster.data_urls)
-            yaml = self.content / "kmsearch.yaml"
-            yaml.write_text(
-                yaml.read_text(encoding="utf-8").replace(
-                    "office:\n", f"engine: opensearch\nopensearch:\n  hosts: [{hosts}]\noffice:\n  slug: {slug}\n", 1
-                ),
-                encoding="utf-8",
-            )
-        self.backend = engine.backend_for(self.content, self.index)
-        assert self.backend.name == kind
-
-    def build(self, **kw):
-        report = build_index(self.content, self.index, **kw)
-        assert report.problems == [], report.problems
-        return report
-
-    def open(self):
-        return self.backend.open()
-
-    def app(self):
-        app = create_app({"CONTENT_DIR": str(self.content), "INDEX_DIR": str(self.index)})
-        app.testing = True
-        return app
-
-    def query(self, text: str, filters=None, page: int = 1, pagelen: int = 10, sort: str = "relevance"):
-        app = self.app()
-        with app.app_context():
-            repo = app.extensions["kmsearch"]
-            return repo.run_query(repo.open_index(), text, filters, page, pagelen, sort)
-
-    def ids(self, text: str, **kw) -> list[str]:
-        return [h.id for h in self.query(text, **kw).hits]
-
-    def cleanup(self):
-        if self.kind == "opensearch":
-            self.backend.delete_everything()
 
 
 @pytest.fixture

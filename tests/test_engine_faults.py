@@ -16,7 +16,7 @@ from kmsearch.cli import cli
 
 from .corpus import write_corpus
 from .servers import free_port
-from .test_engine_conformance import Site
+from .sites import Site
 
 
 @pytest.fixture
@@ -149,3 +149,196 @@ def test_searches_keep_answering_when_a_data_node_dies(opensearch, tmp_path, req
             site.cleanup()
         except engine.EngineUnavailable:
             pass
+
+
+# --- a data node killed while a build is being written ------------------------
+
+PLOTS = 120  # documents of the build beside the corpus: several bulk requests of PLOT_CHUNK
+PLOT_CHUNK = 20  # documents a bulk request (os_backend.BULK_CHUNK, made small: many requests, small corpus)
+# The document being prepared when the node dies: two requests of 20 sent and
+# acknowledged, a third full (opensearch-py sends a chunk when the next action
+# comes), sent as soon as this document is prepared, to a node that is gone.
+KILL_AT = 3 * PLOT_CHUNK + 1
+
+
+def plot(i: int, note: str = "รดน้ำทุกเช้า") -> str:
+    return (
+        f"---\nid: plot-{i:03d}\ntitle: บันทึกแปลงผักสาธิตแปลงที่ {i}\ndivision: กองช่าง\ntype: lesson\n"
+        f"knowledge: explicit\ndate: 2024-05-01\n---\nแปลงผักสาธิตแปลงนี้{note}\n"
+    )
+
+
+def plot_docs(note: str = "รดน้ำทุกเช้า") -> dict[str, str]:
+    return {f"engineering/plots/plot-{i:03d}.md": plot(i, note) for i in range(PLOTS)}
+
+
+class KillDuringBuild:
+    """Kills a data node of ``cluster`` while a build runs, at the moment the
+    build prepares its KILL_AT-th document (``indexer.build.prepare``: the
+    documents go to the bulk requests as they are prepared, so KILL_AT - 1
+    of them have been handed to the bulk stream, 2 * PLOT_CHUNK of them
+    acknowledged). No timing is guessed: the build waits, in ``prepare``,
+    until the node is dead. ``choose(index)`` picks the victim
+    from the index being written."""
+
+    def __init__(self, cluster, monkeypatch, choose):
+        from indexer import build as build_mod
+
+        self.cluster, self.choose = cluster, choose
+        self.victim: dict | None = None
+        self.seen = 0
+        self.error: BaseException | None = None
+        original = build_mod.prepare
+
+        def counting(doc, found):
+            self.seen += 1
+            if self.seen == KILL_AT and self.error is None:
+                try:
+                    self.victim = self.choose()
+                    cluster.kill_node(self.victim)
+                except BaseException as e:  # noqa: BLE001 - reported by the test, not the build
+                    self.error = e
+            return original(doc, found)
+
+        monkeypatch.setattr(build_mod, "prepare", counting)
+        monkeypatch.setattr(os_backend, "BULK_CHUNK", PLOT_CHUNK)
+
+
+def primary_of(site, index: str, cluster) -> dict:
+    shards = site.backend.client.cat.shards(index=index, format="json")
+    primary = [s for s in shards if s["prirep"] == "p"]
+    assert len(primary) == 1, shards
+    return next(n for n in cluster.data_nodes if n["name"] == primary[0]["node"])
+
+
+def new_index(site, live: str) -> str:
+    """The index a full build is writing beside the live one (``live``: its key)."""
+    found = [i for i in site.backend.client.indices.get(index=f"{site.backend.alias}-*") if i != live.split("#")[0]]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def searchable(site) -> tuple[set[str], int]:
+    """Every stored id of the live build, and how many documents a search for
+    the plots' common words finds."""
+    with site.open() as ix:
+        ids = {d["id"] for d in ix.all()}
+    return ids, site.query("แปลงผักสาธิต", pagelen=1).total
+
+
+def other_than(node: dict, cluster) -> dict:
+    return next(n for n in cluster.data_nodes if n["name"] != node["name"])
+
+
+@pytest.mark.opensearch
+@pytest.mark.parametrize("victim", ["writing", "other"])
+def test_a_data_node_killed_during_a_full_build(opensearch, tmp_path, request, monkeypatch, victim):
+    """A data node dies mid-bulk: the one that holds the new index's only
+    copy (no replica while it loads), or the other one. The build completes
+    with every document searchable, or fails with one line and the old
+    build serving whole; once the node is back, every document of the build
+    that reported success is searchable, with a replica again."""
+    site = Site(tmp_path, "opensearch", request)
+    try:
+        site.build()  # the old build: the corpus alone
+        old_live = site.backend.live()
+        old_ids, _ = searchable(site)
+        (site.content / "engineering" / "plots").mkdir()
+        for rel, text in plot_docs().items():
+            (site.content / rel).write_text(text, encoding="utf-8")
+
+        def choose() -> dict:
+            writing = primary_of(site, new_index(site, old_live), opensearch)
+            return writing if victim == "writing" else other_than(writing, opensearch)
+
+        killer = KillDuringBuild(opensearch, monkeypatch, choose)
+        started = time.monotonic()
+        try:
+            report = build_index(site.content, site.index, full=True)
+            failed = None
+        except (engine.BuildFailed, engine.EngineUnavailable) as e:
+            report, failed = None, e
+        took = time.monotonic() - started
+        assert killer.error is None, killer.error
+        assert killer.victim is not None and not opensearch.alive(killer.victim)
+        print(
+            f"full build with {killer.victim['name']} killed: {'failed: ' + str(failed) if failed else 'completed'}"
+            f" in {took:.1f} s"
+        )
+        if failed is None:
+            assert report.problems == [] and site.backend.live() != old_live
+            ids, found = searchable(site)
+            assert ids == old_ids | {f"plot-{i:03d}" for i in range(PLOTS)} and found == PLOTS
+        else:
+            assert len(str(failed).splitlines()) == 1 and "Traceback" not in str(failed)
+            assert "a data node left" in str(failed) and "cannot be reached" not in str(failed), failed
+            assert site.backend.live() == old_live, "the old alias keeps serving"
+            assert searchable(site) == (old_ids, 0), "its complete old build"
+            assert site.ids("ภาษีที่ดิน")[:1] == ["land-tax-manual"]
+        opensearch.restart_node(killer.victim)
+        monkeypatch.undo()
+        ids, found = searchable(site)
+        if failed is None:
+            assert ids == old_ids | {f"plot-{i:03d}" for i in range(PLOTS)} and found == PLOTS
+            live = site.backend.live().split("#")[0]
+            opensearch.health(status="green", nodes=len(opensearch.nodes), timeout=60)
+            copies = site.backend.client.cat.shards(index=live, format="json")
+            assert sorted(c["prirep"] for c in copies) == ["p", "r"], f"a replica again once the node is back: {copies}"
+        else:
+            assert (ids, found) == (old_ids, 0)
+            site.build()  # the next build writes everything
+            ids, found = searchable(site)
+            assert found == PLOTS and len(ids) == len(old_ids) + PLOTS
+    finally:
+        site.cleanup()
+
+
+@pytest.mark.opensearch
+def test_a_data_node_killed_during_an_incremental_build(opensearch, tmp_path, request, monkeypatch):
+    """The node holding the live index's primary dies while an incremental
+    build sends its changes: its replica takes over; the build completes
+    with every change searchable, or fails with one line and loses nothing
+    the last successful build wrote; once the node is back, the same."""
+    site = Site(tmp_path, "opensearch", request)
+    try:
+        (site.content / "engineering" / "plots").mkdir()
+        for rel, text in plot_docs().items():
+            (site.content / rel).write_text(text, encoding="utf-8")
+        site.build()
+        live = site.backend.live()
+        before, found = searchable(site)
+        assert found == PLOTS
+        for rel, text in plot_docs("ใส่ปุ๋ยคอกทุกเย็น").items():
+            (site.content / rel).write_text(text, encoding="utf-8")
+        index = live.split("#")[0]
+        killer = KillDuringBuild(opensearch, monkeypatch, lambda: primary_of(site, index, opensearch))
+        started = time.monotonic()
+        try:
+            report = build_index(site.content, site.index)
+            failed = None
+        except (engine.BuildFailed, engine.EngineUnavailable) as e:
+            report, failed = None, e
+        took = time.monotonic() - started
+        assert killer.error is None, killer.error
+        assert killer.victim is not None and not opensearch.alive(killer.victim)
+        print(
+            f"incremental build with {killer.victim['name']} killed: "
+            f"{'failed: ' + str(failed) if failed else 'completed'} in {took:.1f} s"
+        )
+
+        def changed() -> int:
+            return site.query("ปุ๋ยคอก", pagelen=1).total
+
+        if failed is None:
+            assert not report.full and report.added == PLOTS and report.problems == []
+            assert searchable(site) == (before, PLOTS) and changed() == PLOTS
+        else:
+            assert len(str(failed).splitlines()) == 1
+            assert searchable(site)[0] == before, "nothing the last build wrote is lost"
+        opensearch.restart_node(killer.victim)
+        monkeypatch.undo()
+        if failed is not None:
+            site.build()
+        assert searchable(site) == (before, PLOTS) and changed() == PLOTS
+    finally:
+        site.cleanup()

@@ -10,6 +10,8 @@ import pytest
 
 from indexer.content.render import heading_id, to_html
 
+pytestmark = pytest.mark.both_backends  # tests/conftest.py: each test that builds a site, on both engines
+
 ATOM = "{http://www.w3.org/2005/Atom}"
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 

@@ -14,6 +14,9 @@ from indexer.content import gitlog
 from kmsearch import create_app
 
 from .corpus import DOCS, write_corpus
+from .sites import on_backend
+
+pytestmark = pytest.mark.both_backends  # tests/conftest.py: each test that builds a site, on both engines
 
 LAND = "finance/land-tax-manual.md"
 ADDED = "ผู้เสียภาษีที่ชำระผ่านแอปพลิเคชันของธนาคารได้รับใบเสร็จทางอีเมล"
@@ -35,12 +38,15 @@ def git(root, *args, author="นางสาวสมใจ ใจดี", when=
     subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True, env=env)
 
 
-@pytest.fixture(scope="module")
-def repo_site(tmp_path_factory):
+@pytest.fixture
+def repo_site(backend, cluster, sites):
     """A content repository: the corpus committed, then the land-tax manual
-    changed by another author, then renamed."""
-    root = tmp_path_factory.mktemp("history")
-    content = write_corpus(root / "content")
+    changed by another author, then renamed (once a session per backend)."""
+    return sites.get("history", backend, lambda root: make_repo_site(root, backend, cluster))
+
+
+def make_repo_site(root, backend, cluster):
+    content = on_backend(write_corpus(root / "content"), backend, cluster)
     git(content, "init", "-q", "-b", "main")
     git(content, "add", ".")
     git(content, "commit", "-q", "-m", "เพิ่มคู่มือภาษีที่ดินและเอกสารชุดแรก")
@@ -148,8 +154,9 @@ def test_a_git_that_hangs_does_not_stall_the_page(repo_site, monkeypatch, tmp_pa
     assert time.monotonic() - started < 5
 
 
-def test_a_draft_has_no_public_history(tmp_path):
+def test_a_draft_has_no_public_history(backend, cluster, tmp_path):
     content = write_corpus(tmp_path / "content", {LAND: DOCS[LAND].replace("aliases:", "status: ร่าง\naliases:")})
+    on_backend(content, backend, cluster)
     build_index(content, tmp_path / "index")
     app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(tmp_path / "index"), "USAGE_DB": "off"})
     assert app.test_client().get("/a/land-tax-manual/history").status_code == 404

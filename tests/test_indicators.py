@@ -9,9 +9,8 @@ import io
 
 import pytest
 
-from indexer import build_index
+from indexer import build_index, engine
 from indexer.content.office import load_office
-from indexer.engine.whoosh import SearchIndex
 from kmsearch.km import figures as ki
 from kmsearch.km.report_csv import to_csv
 from kmsearch.km.report_docx import to_docx
@@ -19,16 +18,23 @@ from kmsearch.km.report_md import to_markdown
 from kmsearch.km.usage import UsageRow
 
 from .corpus import DOCS, write_corpus
+from .sites import on_backend
+
+pytestmark = pytest.mark.both_backends  # tests/conftest.py: each test that builds a site, on both engines
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("km")
-    content = write_corpus(root / "content")
-    assert build_index(content, root / "index").problems == []
-    with SearchIndex(root / "index") as ix:
-        documents = ix.all()
-    return documents, load_office(content)
+@pytest.fixture
+def site(backend, cluster, sites):
+    """The stored documents of the corpus (what /km reads), once a session per backend."""
+
+    def make(root):
+        content = on_backend(write_corpus(root / "content"), backend, cluster)
+        assert build_index(content, root / "index").problems == []
+        with engine.backend_for(content, root / "index").open() as ix:
+            documents = ix.all()
+        return documents, load_office(content)
+
+    return sites.get("km", backend, make)
 
 
 class FakeUsage:

@@ -5,6 +5,7 @@ of this module's own, through the Flask test client."""
 from __future__ import annotations
 
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from html import unescape
 from pathlib import Path
@@ -19,6 +20,9 @@ from kmsearch.search.repository import Repository
 from kmsearch.search.synonyms import thai_words_for
 
 from .corpus import DOCS, write_corpus
+from .sites import on_backend
+
+pytestmark = pytest.mark.both_backends  # tests/conftest.py: each test that builds a site, on both engines
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 KM = "{https://kmsearch.invalid/ns/feed}"
@@ -48,8 +52,9 @@ people:
 """
 
 
-def make_site(root: Path, show: bool | None = None, synonyms: str = "") -> dict:
+def make_site(root: Path, show: bool | None = None, synonyms: str = "", backend: str = "whoosh", cluster=None) -> dict:
     content = write_corpus(root / "content", {**DOCS, "engineering/culvert-lesson.md": SECOND_ROAD_LESSON})
+    on_backend(content, backend, cluster)
     if show is not None:
         with open(content / "kmsearch.yaml", "a", encoding="utf-8") as fh:
             fh.write(CONTACTS.format(show="true" if show else "false"))
@@ -67,9 +72,12 @@ def client_for(settings: dict):
     return app.test_client()
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    return make_site(tmp_path_factory.mktemp("pages"), synonyms="งบประมาณ = budget\n")
+@pytest.fixture
+def site(backend, cluster, sites):
+    """This module's corpus, built once a session per backend."""
+    return sites.get(
+        "pages", backend, lambda root: make_site(root, synonyms="งบประมาณ = budget\n", backend=backend, cluster=cluster)
+    )
 
 
 @pytest.fixture
@@ -200,10 +208,10 @@ def test_the_dashboard_directory_is_the_same_one(client):
 
 
 @pytest.mark.slow
-def test_contacts_only_when_the_office_turns_them_on(tmp_path):
-    hidden = page(client_for(make_site(tmp_path / "off", show=False)).get("/people"))
+def test_contacts_only_when_the_office_turns_them_on(backend, cluster, tmp_path):
+    hidden = page(client_for(make_site(tmp_path / "off", show=False, backend=backend, cluster=cluster)).get("/people"))
     assert "036 411 222" not in hidden and "prasit@example.go.th" not in hidden
-    shown = page(client_for(make_site(tmp_path / "on", show=True)).get("/people"))
+    shown = page(client_for(make_site(tmp_path / "on", show=True, backend=backend, cluster=cluster)).get("/people"))
     prasit = people(shown)["นายช่างประสิทธิ์ ทำดี"]
     assert "โทรศัพท์ 036 411 222 ต่อ 12" in prasit and "อีเมล prasit@example.go.th" in prasit
     assert 'href="mailto:prasit@example.go.th"' in shown
@@ -236,10 +244,13 @@ def test_bad_people_entries_name_file_and_line(tmp_path, people_yaml, problem):
 
 
 @pytest.mark.slow
-def test_every_example_on_the_help_page_finds_results_in_the_bundled_content(tmp_path):
-    report = build_index(BUNDLED, tmp_path / "index")
+def test_every_example_on_the_help_page_finds_results_in_the_bundled_content(backend, cluster, tmp_path):
+    content = BUNDLED
+    if backend != "whoosh":  # the bundled folder stays as it is: a copy names the engine
+        content = on_backend(Path(shutil.copytree(BUNDLED, tmp_path / "content")), backend, cluster)
+    report = build_index(content, tmp_path / "index")
     assert report.problems == []
-    client = client_for({"CONTENT_DIR": str(BUNDLED), "INDEX_DIR": str(tmp_path / "index"), "USAGE_DB": "off"})
+    client = client_for({"CONTENT_DIR": str(content), "INDEX_DIR": str(tmp_path / "index"), "USAGE_DB": "off"})
     html = page(client.get("/help"))
     links = re.findall(r'<a class="example" href="([^"]+)"><code>([^<]+)</code>', html)
     assert len(links) == 12, "every example works here: none was left out"

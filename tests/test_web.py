@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from kmsearch import create_app
+from tests.corpus import write_corpus
+from tests.sites import on_backend
 from tests.visible import unbreak
+
+pytestmark = pytest.mark.both_backends  # tests/conftest.py: each test that builds a site, on both engines
 
 
 def text(resp) -> str:
@@ -145,7 +150,9 @@ def test_api_article(client):
     assert client.get("/api/articles/land-tax").status_code == 301
 
 
-def test_no_index_yet_is_a_clear_page(make_app, tmp_path):
-    client = make_app(INDEX_DIR=str(tmp_path / "empty")).test_client()
+def test_no_index_yet_is_a_clear_page(backend, cluster, tmp_path):
+    content = on_backend(write_corpus(tmp_path / "content"), backend, cluster)  # never built
+    app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(tmp_path / "empty"), "USAGE_DB": "off"})
+    client = app.test_client()
     resp = client.get("/search?q=x")
     assert resp.status_code == 503 and "kmsearch build" in text(resp)

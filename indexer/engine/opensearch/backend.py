@@ -64,6 +64,12 @@ DEFAULT_PREFIX = "kmsearch"
 TEXT_FIELDS = (*ranking.WORD_FIELDS, *ranking.GRAMS_WEIGHTS)
 KEYWORDS = ("id", "office", "division", "type", "knowledge", "status", "area", "tag", "alias", "words")
 BULK_CHUNK = 500
+# How long the cluster holds a bulk request for a shard with no active copy
+# (its data node gone) before refusing it, in seconds: below the client's
+# own timeout (client_for), so that the build hears "primary shard is not
+# active" from the cluster rather than a read timeout ("cannot be reached").
+BULK_SHARD_WAIT = 20
+CLIENT_TIMEOUT = 30
 # Tiers (see search): each adds this much to a score, so documents of a
 # higher tier sort first; large against any BM25 sum, small enough that
 # float32 scores keep two decimals within a tier.
@@ -183,7 +189,7 @@ def _stored(hit: dict) -> dict:
     return typed(fields)
 
 
-def client_for(hosts: Iterable[str], timeout: float = 30):
+def client_for(hosts: Iterable[str], timeout: float = CLIENT_TIMEOUT):
     """An opensearch-py client; user and password from the environment."""
     from opensearchpy import OpenSearch
 
@@ -235,6 +241,8 @@ def _bulk_reason(item: dict) -> str:
     caused = (err.get("caused_by") or {}).get("reason", "")
     field = re.search(r"field \[([^\]]+)\]", reason + " " + caused)
     where = f"field {field.group(1)!r}: " if field else ""
+    if err.get("type") == "unavailable_shards_exception":
+        where = "no copy of its shard is active (a data node left the cluster): "
     return f"document {op.get('_id')!r}: {where}{reason}{' (' + caused + ')' if caused else ''}"
 
 
@@ -396,8 +404,16 @@ class OpenSearchBackend:
     def _bulk(self, actions: Iterable[dict]) -> None:
         from opensearchpy import helpers
 
+        # (opensearch-py sends "timeout" to the server only beside its own request_timeout)
+        wait = {"timeout": f"{BULK_SHARD_WAIT}s", "request_timeout": CLIENT_TIMEOUT}
         for ok, item in helpers.streaming_bulk(
-            self.client, actions, chunk_size=BULK_CHUNK, raise_on_error=False, raise_on_exception=True, max_retries=2
+            self.client,
+            actions,
+            chunk_size=BULK_CHUNK,
+            raise_on_error=False,
+            raise_on_exception=True,
+            max_retries=2,
+            params=wait,
         ):
             if not ok:
                 op = next(iter(item.values()))
@@ -429,7 +445,11 @@ class OpenSearchBackend:
             replicas = min(self.replicas, max(0, self._data_nodes() - 1))
             # Refresh stays off between builds: an incremental build's
             # changes become searchable together, at its refresh.
-            self.client.indices.put_settings(index=index, body={"index": {"number_of_replicas": replicas}})
+            # auto-expanded, not a number: a data node that left during the build
+            # (or joins later) gets the replica when it is back
+            self.client.indices.put_settings(
+                index=index, body={"index": {"auto_expand_replicas": f"0-{self.replicas}"}}
+            )
             self.client.indices.refresh(index=index)
             # (opensearch-py takes a "timeout" parameter as its own: the
             # server's default wait, 30 s, applies)
