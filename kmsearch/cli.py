@@ -265,16 +265,24 @@ def serve(content, index, host, port, debug, threads, watch, drafts):
 @index_option
 @click.option("--json", "as_json", is_flag=True, help="แสดงผลเป็น JSON แบบเดียวกับ API")
 @click.option("--limit", default=10, show_default=True, help="จำนวนผลลัพธ์ที่แสดง")
-def search(query, content, index, as_json, limit):
+@click.option("--province", is_flag=True, help="ค้นทุกสำนักงานที่ใช้คลัสเตอร์ OpenSearch ร่วมกัน")
+def search(query, content, index, as_json, limit, province):
     """ค้นหาจากหน้าจอคำสั่ง เช่น kmsearch search ภาษีที่ดิน"""
     s = _settings(content, index)
     from kmsearch import create_app
     from kmsearch.search import repository as search_mod
 
     app = create_app(s)
+    offices: dict = {}
     with app.test_request_context():
         try:
-            result = search_mod.run_query(query, pagelen=limit)
+            if province:
+                shared = search_mod.run_shared_query(query, pagelen=limit)
+                if shared is None:
+                    raise click.ClickException("สำนักงานนี้ไม่ได้ใช้ระบบค้นหาร่วมกับสำนักงานอื่น (ค้นทุกสำนักงานได้เมื่อใช้ OpenSearch)")
+                result, offices = shared
+            else:
+                result = search_mod.run_query(query, pagelen=limit)
         except IndexMissing:
             raise click.ClickException(f"{s['INDEX_DIR']}: ยังไม่มีดัชนีค้นหา สั่ง kmsearch build ก่อน") from None
         if as_json:
@@ -289,7 +297,8 @@ def search(query, content, index, as_json, limit):
         click.echo(f"พบ {result.total} เรื่อง")
         for i, h in enumerate(result.hits, 1):
             snippet = str(h.snippet).replace("<mark>", "[").replace("</mark>", "]")
-            click.echo(f"{i:2}. {h.title}  ({h.id}, {h.score:.2f})\n    {snippet}")
+            whose = f"{offices[h.office].name if h.office in offices else h.office} · " if h.office else ""
+            click.echo(f"{i:2}. {h.title}  ({whose}{h.id}, {h.score:.2f})\n    {snippet}")
 
 
 @cli.command()

@@ -244,3 +244,29 @@ def test_a_page_asks_the_cluster_which_build_is_live_once(province):
         live_checks = [u for u in asked if u.rstrip("/").endswith("/_alias/" + repo.backend.alias)]
         assert len(live_checks) <= 1, (path, asked)
         assert len(asked) <= 12, (path, asked)
+
+
+@pytest.mark.opensearch
+def test_the_command_line_searches_the_province(province):
+    from click.testing import CliRunner
+
+    from kmsearch.cli import cli
+
+    repo = province["khoktum"].extensions["kmsearch"]
+    places = ["--content", str(repo.content_dir), "--index", str(repo.index_dir)]
+    out = CliRunner().invoke(cli, ["search", "น้ำท่วม", "--province", *places])
+    assert out.exit_code == 0, out.output
+    assert "พบ 1 เรื่อง" in out.output and "(เทศบาลตำบลบ้านใหม่ · flood-lesson," in out.output
+    own = CliRunner().invoke(cli, ["search", "น้ำท่วม", *places])
+    assert "flood-lesson" not in own.output
+
+
+def test_the_command_line_without_a_shared_engine(built):
+    from click.testing import CliRunner
+
+    from kmsearch.cli import cli
+
+    out = CliRunner().invoke(
+        cli, ["search", "ภาษี", "--province", "--content", built["CONTENT_DIR"], "--index", built["INDEX_DIR"]]
+    )
+    assert out.exit_code == 1 and "ไม่ได้ใช้ระบบค้นหาร่วมกับสำนักงานอื่น" in out.output
