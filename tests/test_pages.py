@@ -71,6 +71,29 @@ def test_related_articles_share_an_area_or_tag(client):
     assert "คู่มือการจัดเก็บภาษีที่ดินและสิ่งปลูกสร้าง" not in related
 
 
+def test_related_articles_are_worked_out_once_a_build(tmp_path):
+    from .corpus import DOCS, write_corpus
+
+    content = write_corpus(tmp_path / "content")
+    build_index(content, tmp_path / "index")
+    app = create_app({"CONTENT_DIR": str(content), "INDEX_DIR": str(tmp_path / "index"), "USAGE_DB": "off"})
+    client = app.test_client()
+    assert "สรุประเบียบการจัดซื้อจัดจ้างผ่านระบบ e-GP" in text(client.get("/a/land-tax-manual"))
+    repo = app.extensions["kmsearch"]
+    ix = repo.open_index()
+    searches = []
+    search = ix.search
+    ix.search = lambda *a, **k: searches.append(a) or search(*a, **k)
+    client.get("/a/land-tax-manual")
+    assert searches == []  # the second reader's page asks the engine nothing for them
+    # a new build: a new article in the same area is among them
+    note = DOCS["finance/egp-regulation.md"].replace("id: egp-regulation", "id: tax-appeal-note")
+    note = note.replace("title: สรุประเบียบการจัดซื้อจัดจ้างผ่านระบบ e-GP", "title: สรุปการอุทธรณ์ภาษีที่ดิน")
+    (content / "finance" / "tax-appeal.md").write_text(note, encoding="utf-8")
+    build_index(content, tmp_path / "index")
+    assert "สรุปการอุทธรณ์ภาษีที่ดิน" in text(client.get("/a/land-tax-manual"))
+
+
 @pytest.fixture(scope="module")
 def long_manual(tmp_path_factory):
     root = tmp_path_factory.mktemp("long")

@@ -142,6 +142,7 @@ class Repository:
         self._titles: tuple = (None, [])
         self._catalogue: tuple[str | None, list[dict]] = (None, [])
         self._drafts: tuple = (None, frozenset())
+        self._related: tuple[str | None, dict] = (None, {})  # build key, (id, limit) -> related articles
         # A public server never shows a draft; an author's preview does.
         self.show_drafts = bool(settings.get("SHOW_DRAFTS"))
         self._index: engine.SearchIndex | None = None
@@ -530,10 +531,24 @@ def overview() -> ResultPage:
     return browse({}, page=1, pagelen=8)
 
 
+MAX_RELATED_KEPT = 10_000  # articles whose related list is kept per build
+
+
 def related(doc: dict, limit: int = 4) -> list[HitView]:
-    """Articles like ``doc``: words of its title and tags found in theirs,
-    ranked up for each knowledge area and tag they share with it."""
-    ix = get_index()
+    """Articles like ``doc``, worked out once a build (two or three
+    searches, a third of an article page's time on a cluster)."""
+    r, ix = repo(), get_index()
+    if r._related[0] != ix.key or len(r._related[1]) > MAX_RELATED_KEPT:
+        r._related = (ix.key, {})
+    kept = r._related[1]
+    if (doc["id"], limit) not in kept:
+        kept[doc["id"], limit] = _related(ix, doc, limit)
+    return kept[doc["id"], limit]
+
+
+def _related(ix: engine.SearchIndex, doc: dict, limit: int) -> list[HitView]:
+    """Words of its title and tags found in theirs, ranked up for each
+    knowledge area and tag they share with it."""
     areas, tags = set(doc.get("areas", ())), set(doc.get("tags", ()))
     text = " ".join([doc["title"], *sorted(tags)])[:200]
     found = repo().run_query(ix, text, None, 1, 20, snippets=False, facets=(), correct=False).hits
