@@ -769,6 +769,8 @@ class OpenSearchIndex:
             must, should = self._scoring(spec, grams_too=False)  # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
         start = (page - 1) * pagelen
+        # in each body: opensearch-py takes a "timeout" parameter as its own
+        limit = {"timeout": f"{max(1, int(timelimit * 1000))}ms"} if timelimit else {}
 
         def body_for(query: dict, match: str, question: bool) -> tuple[dict, int, bool]:
             """The search of one page: (body, documents asked for, tiered)."""
@@ -811,8 +813,7 @@ class OpenSearchIndex:
             }
             if question:  # the counts stay those of the documents holding every word
                 body["aggs"] = {"counted": {"filter": {"bool": {"filter": needs}}, "aggs": body["aggs"]}}
-            if timelimit:  # in the body: opensearch-py takes a "timeout" parameter as its own
-                body["timeout"] = f"{max(1, int(timelimit * 1000))}ms"
+            body.update(limit)
             if match == MATCH_NONE:
                 body["size"], body["from"] = 0, 0
             return body, size, bool(tiers)
@@ -824,6 +825,7 @@ class OpenSearchIndex:
         partial: dict | None = None
         found: dict | None = None
         guess: tuple[dict, int, bool] | None = None
+        counts_cut = False  # a count cut short by the time limit: the page says it is partial
         if spec.empty:
             query: dict = {"bool": {"filter": filters, "must_not": must_not}}
         elif spec.needs:
@@ -851,10 +853,11 @@ class OpenSearchIndex:
                 partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"bool": {"filter": needs}}]}}
                 counts.append(partial)
             settled = len(spec.needs) < ranking.QUESTION_NEEDS  # the search does not wait for "more"
-            bodies = [{"size": 0, "track_total_hits": True, "query": q} for q in counts]
+            bodies = [{"size": 0, "track_total_hits": True, "query": q, **limit} for q in counts]
             guess = body_for(every, MATCH_ALL, False) if settled else None
             answers = self._batch(bodies + ([guess[0]] if guess else []))
             totals = [int(a["hits"]["total"]["value"]) for a in answers[: len(counts)]]
+            counts_cut = any(a.get("timed_out") for a in answers[: len(counts)])
             exact_total = totals[1]
             fragments = tuple(n.label for n, t in zip(fallback, totals[2 : 2 + len(fallback)]) if t)
             if totals[0]:
@@ -924,7 +927,7 @@ class OpenSearchIndex:
             total=total,
             hits=hits,
             facets=groups,
-            timed_out=bool(found.get("timed_out")),
+            timed_out=bool(found.get("timed_out")) or counts_cut,
             match=match,
             exact_total=exact_total,
             fragments=fragments,
