@@ -230,6 +230,24 @@ def other_than(node: dict, cluster) -> dict:
     return next(n for n in cluster.data_nodes if n["name"] != node["name"])
 
 
+def build_while_killing(site, killer, cluster, full: bool):
+    """(report, None) when the build completed, (None, the error) when it
+    failed, the killer having killed its node meanwhile; says which and how
+    long it took (pytest -s)."""
+    started = time.monotonic()
+    try:
+        report, failed = build_index(site.content, site.index, full=full), None
+    except (engine.BuildFailed, engine.EngineUnavailable) as e:
+        report, failed = None, e
+    took = time.monotonic() - started
+    assert killer.error is None, killer.error
+    assert killer.victim is not None and not cluster.alive(killer.victim)
+    how = "full" if full else "incremental"
+    outcome = f"failed: {failed}" if failed else "completed"
+    print(f"{how} build with {killer.victim['name']} killed: {outcome} in {took:.1f} s")
+    return report, failed
+
+
 @pytest.mark.opensearch
 @pytest.mark.parametrize("victim", ["writing", "other"])
 def test_a_data_node_killed_during_a_full_build(opensearch, tmp_path, request, monkeypatch, victim):
@@ -252,19 +270,7 @@ def test_a_data_node_killed_during_a_full_build(opensearch, tmp_path, request, m
             return writing if victim == "writing" else other_than(writing, opensearch)
 
         killer = KillDuringBuild(opensearch, monkeypatch, choose)
-        started = time.monotonic()
-        try:
-            report = build_index(site.content, site.index, full=True)
-            failed = None
-        except (engine.BuildFailed, engine.EngineUnavailable) as e:
-            report, failed = None, e
-        took = time.monotonic() - started
-        assert killer.error is None, killer.error
-        assert killer.victim is not None and not opensearch.alive(killer.victim)
-        print(
-            f"full build with {killer.victim['name']} killed: {'failed: ' + str(failed) if failed else 'completed'}"
-            f" in {took:.1f} s"
-        )
+        report, failed = build_while_killing(site, killer, opensearch, full=True)
         if failed is None:
             assert report.problems == [] and site.backend.live() != old_live
             ids, found = searchable(site)
@@ -312,19 +318,7 @@ def test_a_data_node_killed_during_an_incremental_build(opensearch, tmp_path, re
             (site.content / rel).write_text(text, encoding="utf-8")
         index = live.split("#")[0]
         killer = KillDuringBuild(opensearch, monkeypatch, lambda: primary_of(site, index, opensearch))
-        started = time.monotonic()
-        try:
-            report = build_index(site.content, site.index)
-            failed = None
-        except (engine.BuildFailed, engine.EngineUnavailable) as e:
-            report, failed = None, e
-        took = time.monotonic() - started
-        assert killer.error is None, killer.error
-        assert killer.victim is not None and not opensearch.alive(killer.victim)
-        print(
-            f"incremental build with {killer.victim['name']} killed: "
-            f"{'failed: ' + str(failed) if failed else 'completed'} in {took:.1f} s"
-        )
+        report, failed = build_while_killing(site, killer, opensearch, full=False)
 
         def changed() -> int:
             return site.query("ปุ๋ยคอก", pagelen=1).total
