@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 
@@ -206,6 +207,21 @@ def test_named_facets_rank_first_and_scores_stay_scores(site):
             named = ix.search(QuerySpec(groups=steps.groups, boosts=(("division", division),)))
             assert named.hits[0].fields["id"] == first
             assert {h.fields["id"]: h.score for h in named.hits} == pytest.approx(before, rel=1e-3, abs=0.02)
+
+
+def test_a_questions_sub_word_pairs_add_to_the_scores_of_the_documents_holding_them(site):
+    """QuerySpec.pairs (ranking.QUESTION_GRAMS_WEIGHT): the document that
+    holds ค่าปรับร้อยละ gains; the others keep their scores; what is listed
+    stays what the needs say (the parser sends pairs with needs only)."""
+    with site.open() as ix:
+        plain_spec = QuerySpec(groups=(Group((Alternative(("ภาษี",)),)),), needs=(Need("ภาษี", (("ภาษี",),)),))
+        plain = {h.fields["id"]: h.score for h in ix.search(plain_spec).hits}
+        pairs = tuple(dict.fromkeys(thai.grams("ค่าปรับร้อยละ", ix.segmenter)))
+        paired = {h.fields["id"]: h.score for h in ix.search(replace(plain_spec, pairs=pairs)).hits}
+    assert set(paired) == set(plain) and "land-tax-manual" in plain
+    assert paired["land-tax-manual"] > plain["land-tax-manual"] * 1.05
+    others = {k: v for k, v in paired.items() if k != "land-tax-manual"}
+    assert others == pytest.approx({k: plain[k] for k in others}, rel=1e-3, abs=0.02)
 
 
 def test_a_long_question_answers(site):

@@ -17,6 +17,7 @@ import pytest
 from whoosh import query
 
 from indexer import build_index, engine
+from indexer.engine import ranking
 from indexer.engine.spec import Alternative, Group, QuerySpec
 from indexer.engine.whoosh import SearchIndex, postfile, scoring
 from indexer.engine.whoosh import backend as whoosh_backend
@@ -62,10 +63,20 @@ def whoosh_query(spec: QuerySpec) -> query.Query:
     return q
 
 
-def reference(ix: SearchIndex, spec: QuerySpec) -> dict[str, float]:
+def whoosh_scores(ix: SearchIndex, q: query.Query) -> dict[str, float]:
+    """Whoosh's own scores, with the ranking policy's BM25F parameters."""
+    from whoosh.scoring import BM25F
+
     searcher = ix._searcher
-    results = searcher.search(whoosh_query(spec), limit=None)
-    return {hit["id"]: hit.score for hit in results}
+    saved, searcher.weighting = searcher.weighting, BM25F(B=ranking.B, K1=ranking.K1)
+    try:
+        return {hit["id"]: hit.score for hit in searcher.search(q, limit=None)}
+    finally:
+        searcher.weighting = saved
+
+
+def reference(ix: SearchIndex, spec: QuerySpec) -> dict[str, float]:
+    return whoosh_scores(ix, whoosh_query(spec))
 
 
 CONTENT = Path(__file__).parent.parent / "content"
@@ -107,7 +118,7 @@ def test_every_alternative_scores_as_in_whoosh(site, index):
                 if alt in seen:
                     continue
                 seen.add(alt)
-                want = {h["id"]: h.score for h in index._searcher.search(whoosh_alternative(alt), limit=None)}
+                want = whoosh_scores(index, whoosh_alternative(alt))
                 score = np.zeros(index._source.size)
                 index._scorer.alternative(alt, score, np.zeros(index._source.size, dtype=np.int32))
                 got = {index._searcher.stored_fields(int(d))["id"]: score[d] for d in np.flatnonzero(score)}
@@ -121,7 +132,7 @@ def test_whole_queries_match_the_same_documents(site, index):
     single = 0
     for text, spec in specs(site, index):
         # the project's own: the verbatim bonus (below), and what a match must hold (test_search.py)
-        spec = dataclasses.replace(spec, verbatim=(), needs=(), boosts=())
+        spec = dataclasses.replace(spec, verbatim=(), needs=(), boosts=(), pairs=())
         want = reference(index, spec)
         got = index.search(spec, pagelen=max(len(want), 1), facets=())
         assert got.total == len(want), text

@@ -64,6 +64,9 @@ class QuerySpec:
     # documents rank first (คู่มือ กองช่าง: กองช่าง's manuals above a lesson
     # that mentions both); the page offers them as filters.
     boosts: tuple[tuple[str, str], ...] = ()
+    # A question of many words (ranking.QUESTION_GRAMS_NEEDS): the sub-word
+    # pairs of all it says, scored in the body's gram field.
+    pairs: tuple[str, ...] = ()
 
     @property
     def empty(self) -> bool:

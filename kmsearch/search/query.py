@@ -16,6 +16,7 @@ from typing import Protocol
 
 from indexer.analysis import thai
 from indexer.content.office import Office
+from indexer.engine import ranking
 from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from indexer.thaidate import BadYear, other_era, parse_year
 from kmsearch.search.snippets import Marks
@@ -404,6 +405,7 @@ def parse(
     verbatim: list[str] = []
     needs: list[Need] = []
     named: list[tuple[str, str]] = []
+    said: list[str] = []  # the plain words, as typed
 
     for m in _TOKEN.finditer(raw):
         if m.group(0) == '"':
@@ -443,6 +445,7 @@ def parse(
                     named.append(named_facet)
             corrected_any |= fixed != text
             suggestion.append(fixed)
+            said.append(text)
             # Not a sentence: no document holds a question verbatim, and
             # each check reads a document.  A whole indexed word is kept:
             # a middle fragment of a compound often is one (dev set:
@@ -479,6 +482,7 @@ def parse(
     filters_found = {k: tuple(dict.fromkeys(v)) for k, v in found_filters.items() if v}
     content = _content_needs(needs) if groups else []
     named = [f for f in named if f[1] not in filters_found.get(f[0], ())]
+    question = len(content) >= ranking.QUESTION_GRAMS_NEEDS
     spec = QuerySpec(
         tuple(groups),
         tuple(exclude),
@@ -487,6 +491,7 @@ def parse(
         tuple(dict.fromkeys(verbatim)) if groups else (),
         tuple(content),
         tuple(named),
+        tuple(dict.fromkeys(thai.grams(" ".join(said), segmenter))) if question else (),
     )
     return ParsedQuery(spec, _marks(content, verbatim), " ".join(suggestion) if corrected_any else None, named)
 

@@ -59,7 +59,7 @@ from indexer.engine.vocabulary import Vocabulary
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2  # 2: status (drafts)
+SCHEMA_VERSION = 3  # 2: status (drafts); 3: BM25 with ranking.B and K1
 DEFAULT_PREFIX = "kmsearch"
 TEXT_FIELDS = (*ranking.WORD_FIELDS, *ranking.GRAMS_WEIGHTS)
 KEYWORDS = ("id", "office", "division", "type", "knowledge", "status", "area", "tag", "alias", "words")
@@ -168,6 +168,15 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
             ],
         },
     }
+
+
+def _with_pairs(query: dict, spec: QuerySpec) -> dict:
+    """``query`` scoring a question's sub-word pairs too (ranking.QUESTION_GRAMS_WEIGHT):
+    one clause, whatever the question's length."""
+    if not spec.pairs:
+        return query
+    pairs = {"match": {"grams": {"query": _joined(spec.pairs), "boost": ranking.QUESTION_GRAMS_WEIGHT}}}
+    return {"bool": {"must": [query], "should": [pairs]}}
 
 
 def _order(by_date: bool) -> list[dict]:
@@ -434,7 +443,13 @@ class OpenSearchBackend:
             self.client.indices.create(
                 index=index,
                 body={
-                    "settings": {"number_of_shards": 1, "number_of_replicas": 0, "refresh_interval": "-1"},
+                    "settings": {
+                        "number_of_shards": 1,
+                        "number_of_replicas": 0,
+                        "refresh_interval": "-1",
+                        # the ranking policy's BM25, not Lucene's defaults
+                        "similarity": {"default": {"type": "BM25", "b": ranking.B, "k1": ranking.K1}},
+                    },
                     "mappings": mapping(),
                 },
             )
@@ -776,6 +791,7 @@ class OpenSearchIndex:
             """The search of one page: (body, documents asked for, tiered)."""
             if 2 * clauses(query) <= MAX_CLAUSES:
                 query = self._scored(query, should)
+            query = _with_pairs(query, spec)
             # Whoosh's tiers: among documents holding every need, those that
             # hold them as typed, and those of a division, type or kind the
             # query names (spec.boosts), first; each clause a document matches
@@ -866,6 +882,7 @@ class OpenSearchIndex:
                     more = totals[-1]
                     if 2 * clauses(partial) <= MAX_CLAUSES:
                         partial = self._scored(partial, should)
+                    partial = _with_pairs(partial, spec)
                     question = bool(more) and not settled
                     if question:
                         query = any_need

@@ -31,6 +31,7 @@ from indexer.engine.ranking import (
     GRAMS_WEIGHTS,
     GROUP_COORDINATION,
     K1,
+    QUESTION_GRAMS_WEIGHT,
     VERBATIM_BONUS,
     VERBATIM_DEPTH,
     WORD_FIELDS,
@@ -203,10 +204,20 @@ class Scorer:
             total = np.where(required > 0, required + optional, 0.0)
         else:
             total = optional
+        if spec.pairs:
+            total += QUESTION_GRAMS_WEIGHT * self._pairs(spec.pairs)
         total[~allowed] = 0.0
         if spec.verbatim:
             self._verbatim(total, spec.verbatim)
         return total, timed_out
+
+    def _pairs(self, pairs: tuple[str, ...]) -> np.ndarray:
+        """Per document, the summed scores of ``pairs`` in the body's gram field."""
+        out = np.zeros(self.source.size)
+        for g in dict.fromkeys(pairs):
+            ids, s = self.term("grams", g)
+            out[ids] += s
+        return out
 
     def shown(self, spec: QuerySpec, allowed: np.ndarray | None = None) -> np.ndarray:
         """Documents a search may show: live, ``allowed`` (the filters) and
