@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
 import threading
 import time
 
@@ -535,3 +536,49 @@ def test_documents_holding_some_words_follow_those_holding_all(site):
     lacking = {h.id: set(h.missing) for h in asked.hits}
     assert lacking["orchid-all"] == set() and lacking["orchid-only"] == {"ปุ๋ย", "ใบไม้"}
     assert set(lacking) == {*ORCHIDS, "orchid-all", "road-repair-lesson"}
+
+
+@pytest.mark.opensearch
+def test_parallel_analysis_indexes_what_one_process_does(opensearch, tmp_path, request, monkeypatch):
+    """A full build with procs=2 analyses documents in forked workers, a few
+    documents a job, and streams them into the bulk in whatever order the
+    jobs finish: the same documents, scores and answers as procs=1."""
+    import indexer.build
+    from indexer.engine.opensearch import backend as os_backend
+
+    monkeypatch.setattr(indexer.build, "PROCS_MIN_DOCS", 1)  # the tests' corpus is small
+    monkeypatch.setattr(os_backend, "ANALYSIS_CHUNK", 2)  # several jobs per worker
+    one = Site(tmp_path / "one", "opensearch", request)
+    two = Site(tmp_path / "two", "opensearch", request)
+    for doc_id, body in ORCHIDS.items():
+        for site in (one, two):
+            (site.content / f"{doc_id}.md").write_text(orchid(doc_id, body), encoding="utf-8")
+    who = tmp_path / "analysed-by.txt"  # a worker's memory is its own: each analysis says where it ran
+    original = os_backend.to_source
+
+    def noted(doc, office, segmenter):
+        with open(who, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return original(doc, office, segmenter)
+
+    monkeypatch.setattr(os_backend, "to_source", noted)
+    try:
+        one.build(procs=1, full=True)
+        assert set(who.read_text().split()) == {str(os.getpid())}, "procs=1 analyses in this process"
+        who.unlink()
+        report = two.build(procs=2, full=True)
+        assert report.added == len(DOCS) + len(ORCHIDS)
+        pids = who.read_text().split()
+        assert len(pids) == report.added and str(os.getpid()) not in pids and 1 <= len(set(pids)) <= 2
+        with one.open() as a, two.open() as b:
+            assert a.doc_count == b.doc_count == len(DOCS) + len(ORCHIDS)
+            assert sorted(a.all(), key=lambda d: d["id"]) == sorted(b.all(), key=lambda d: d["id"])
+            assert a.frequency("กล้วยไม้") == b.frequency("กล้วยไม้") > 0
+        for text in ("กล้วยไม้ ปุ๋ย", "ภาษีที่ดิน", "จัดซื้อจัดจ้าง", '"ปุ๋ยหมัก"'):
+            ra, rb = one.query(text), two.query(text)
+            assert [(h.id, round(h.score, 3)) for h in ra.hits] == [(h.id, round(h.score, 3)) for h in rb.hits], text
+            assert (ra.total, ra.facets) == (rb.total, rb.facets), text
+        assert one.ids("กล้วยไม้ ปุ๋ย")[:2] == two.ids("กล้วยไม้ ปุ๋ย")[:2] != []
+    finally:
+        one.cleanup()
+        two.cleanup()

@@ -29,11 +29,15 @@ Credentials come from KMSEARCH_OPENSEARCH_USER / KMSEARCH_OPENSEARCH_PASSWORD
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
+import multiprocessing
 import os
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -64,6 +68,10 @@ DEFAULT_PREFIX = "kmsearch"
 TEXT_FIELDS = (*ranking.WORD_FIELDS, *ranking.GRAMS_WEIGHTS)
 KEYWORDS = ("id", "office", "division", "type", "knowledge", "status", "area", "tag", "alias", "words")
 BULK_CHUNK = 500
+# A full build with procs > 1: documents per job of an analysis worker, and
+# jobs in flight per worker (what the bulk has not taken yet stays bounded).
+ANALYSIS_CHUNK = 50
+ANALYSIS_AHEAD = 2
 # Tiers (see search): each adds this much to a score, so documents of a
 # higher tier sort first; large against any BM25 sum, small enough that
 # float32 scores keep two decimals within a tier.
@@ -162,6 +170,58 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
             ],
         },
     }
+
+
+_worker: tuple[str, thai.Segmenter] | None = None  # (office, segmenter) of an analysis worker
+
+
+def _start_worker(office: str, segmenter: thai.Segmenter) -> None:
+    global _worker
+    _worker = (office, segmenter)
+
+
+def _analyse_chunk(docs: list[Document]) -> list[dict]:
+    assert _worker is not None, "not an analysis worker"
+    office, segmenter = _worker
+    return [to_source(d, office, segmenter) for d in docs]
+
+
+def sources(docs: Iterable[Document], office: str, segmenter: thai.Segmenter, procs: int = 1) -> Iterator[dict]:
+    """``to_source`` of every document; with ``procs`` > 1 in that many
+    forked worker processes, ``ANALYSIS_CHUNK`` documents a job, yielded as
+    the jobs finish (not in the order of ``docs``, which this process still
+    reads: rendering stays here).  At most ``ANALYSIS_AHEAD`` jobs per worker
+    wait for the bulk to take them."""
+    if procs <= 1:
+        for doc in docs:
+            yield to_source(doc, office, segmenter)
+        return
+    segmenter.segment("")  # the dictionary is loaded before the fork: the workers share it
+    context = multiprocessing.get_context("fork")  # the workers need nothing re-imported
+    pending: deque[Future] = deque()
+    rest = iter(docs)
+    chunks = iter(lambda: list(itertools.islice(rest, ANALYSIS_CHUNK)), [])
+    with ProcessPoolExecutor(
+        procs, mp_context=context, initializer=_start_worker, initargs=(office, segmenter)
+    ) as pool:
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(_analyse_chunk, chunk))
+                while len(pending) >= procs * ANALYSIS_AHEAD:
+                    yield from _first_done(pending)
+            while pending:
+                yield from _first_done(pending)
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise
+
+
+def _first_done(pending: deque[Future]) -> list[dict]:
+    """The results of the oldest job: jobs are of the same size, so the
+    oldest is about the first to finish, and waiting on it keeps the rest
+    of the queue working."""
+    return pending.popleft().result()
 
 
 def _stored(hit: dict) -> dict:
@@ -337,15 +397,20 @@ class OpenSearchBackend:
             self._ensure_builds_index()
             if incremental:
                 return self._write_incremental(segmenter, add, remove, info)
-            return self._write_full(segmenter, add, info)
+            return self._write_full(segmenter, add, info, procs)
 
     def _actions(
-        self, index: str, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str] = ()
+        self,
+        index: str,
+        segmenter: thai.Segmenter,
+        add: Iterable[Document],
+        remove: Iterable[str] = (),
+        procs: int = 1,
     ) -> Iterator[dict]:
         for doc_id in remove:
             yield {"_op_type": "delete", "_index": index, "_id": doc_id}
-        for doc in add:
-            yield {"_op_type": "index", "_index": index, "_id": doc.id, "_source": to_source(doc, self.slug, segmenter)}
+        for source in sources(add, self.slug, segmenter, procs):
+            yield {"_op_type": "index", "_index": index, "_id": source["id"], "_source": source}
 
     def _bulk(self, actions: Iterable[dict]) -> None:
         from opensearchpy import helpers
@@ -363,7 +428,7 @@ class OpenSearchBackend:
         health = self.client.cluster.health()
         return int(health.get("number_of_data_nodes", 1))
 
-    def _write_full(self, segmenter: thai.Segmenter, add: Iterable[Document], info: dict) -> str:
+    def _write_full(self, segmenter: thai.Segmenter, add: Iterable[Document], info: dict, procs: int = 1) -> str:
         from opensearchpy import RequestError
 
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
@@ -379,7 +444,7 @@ class OpenSearchBackend:
         except RequestError as e:
             raise BuildFailed(f"{self}: the cluster refused the index {index}: {_reason(e)}") from None
         try:
-            self._bulk(self._actions(index, segmenter, add))
+            self._bulk(self._actions(index, segmenter, add, procs=procs))
             replicas = min(self.replicas, max(0, self._data_nodes() - 1))
             # Refresh stays off between builds: an incremental build's
             # changes become searchable together, at its refresh.
