@@ -83,7 +83,7 @@ TIER = 100_000.0
 # its ranking (never what decides which documents count).
 MAX_CLAUSES = 1000
 FACET_SIZE = 1000
-GREEN_TIMEOUT = 60
+GREEN_TIMEOUT = 120  # s: the most a full build waits for its replicas (_wait_for_copies)
 
 
 def mapping() -> dict:
@@ -450,11 +450,7 @@ class OpenSearchBackend:
             # changes become searchable together, at its refresh.
             self.client.indices.put_settings(index=index, body={"index": {"number_of_replicas": replicas}})
             self.client.indices.refresh(index=index)
-            # (opensearch-py takes a "timeout" parameter as its own: the
-            # server's default wait, 30 s, applies)
-            self.client.cluster.health(
-                index=index, wait_for_status="green" if replicas else "yellow", request_timeout=GREEN_TIMEOUT
-            )
+            self._wait_for_copies(index, replicas)
             self.client.index(
                 index=self.builds, id=index, body={"office": self.slug, "generation": 1, "info": info}, refresh="true"
             )
@@ -471,6 +467,30 @@ class OpenSearchBackend:
             raise
         self.prune()
         return f"{index}#1"
+
+    def _wait_for_copies(self, index: str, replicas: int) -> None:
+        """Every copy of the new index started, waiting at most
+        GREEN_TIMEOUT on the server: a replica's recovery on busy cores can
+        take longer than the server's default of 30 s (measured: a 1 711-
+        document index at load 9).  opensearch-py takes a ``timeout``
+        parameter as its own unless ``request_timeout`` is given, hence
+        both.  Not in time: BuildFailed, and the old build keeps serving."""
+        from opensearchpy import TransportError
+
+        try:
+            self.client.cluster.health(
+                index=index,
+                wait_for_status="green" if replicas else "yellow",
+                params={"timeout": f"{GREEN_TIMEOUT}s"},
+                request_timeout=GREEN_TIMEOUT + 15,
+            )
+        except TransportError as e:
+            if e.status_code != 408:
+                raise
+            raise BuildFailed(
+                f"{self}: the copies of {index} did not start within {GREEN_TIMEOUT} s "
+                f"({replicas} replica(s) asked); the old build keeps serving"
+            ) from None
 
     def _write_incremental(
         self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str], info: dict
@@ -780,7 +800,7 @@ class OpenSearchIndex:
         more, partial, question = 0, None, False
         if match == MATCH_ALL and len(spec.needs) >= ranking.MANY_NEEDS and not spec.empty:
             named, any_need = self._holding_some(spec, filters, must_not, must + should)
-            partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"bool": {"filter": needs}}]}}
+            partial = self._lacking_some(spec, filters, must_not, needs, must + should)
             more = self._count(partial)
             if 2 * clauses(partial) <= MAX_CLAUSES:
                 partial = self._scored(partial, should)
@@ -884,15 +904,28 @@ class OpenSearchIndex:
         hit says which it lacks (``matched_queries``)."""
         named = [f"need-{i}" for i in range(len(spec.needs))]
         some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
-        query = {
-            "bool": {
-                "filter": filters + [_any(some)],
-                "must_not": must_not,
-                "should": scoring,
-                "minimum_should_match": 1,
-            }
-        }
+        query: dict = {"bool": {"filter": filters + [_any(some)], "must_not": must_not}}
+        if scoring:
+            query["bool"].update(should=scoring, minimum_should_match=1)
         return named, query
+
+    def _lacking_some(
+        self, spec: QuerySpec, filters: list[dict], must_not: list[dict], needs: list[dict], scoring: list[dict]
+    ) -> dict:
+        """Documents holding some needs but not all (listed after the full
+        matches).  It names every need twice, so a long question passes
+        Lucene's clause limit sooner than the search itself: over
+        MAX_CLAUSES it ranks without the sub-word grams, then by the needs
+        alone (found by the relevance benchmark: 'Query contains too many
+        nested clauses')."""
+        lacking = [{"bool": {"filter": needs}}]
+        for ranked in (scoring, lambda: sum(self._scoring(spec, grams_too=False), []), lambda: []):
+            ranking_clauses = ranked() if callable(ranked) else ranked
+            _, some = self._holding_some(spec, filters, must_not, ranking_clauses)
+            query = {"bool": {**some["bool"], "must_not": must_not + lacking}}
+            if clauses(query) <= MAX_CLAUSES:
+                break
+        return query
 
     def _partial(self, query: dict, spec: QuerySpec, named: list[str], start: int, size: int, by_date: bool) -> list:
         """The documents listed after the full matches, each with what it lacks."""
