@@ -23,6 +23,7 @@ from indexer.content.documents import Document
 from indexer.engine import MATCH_ALL, MATCH_NONE, MATCH_SOME
 from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from kmsearch import create_app
+from kmsearch.search import query as query_parser
 
 from .corpus import DOCS, write_corpus
 
@@ -597,3 +598,42 @@ def test_parallel_analysis_indexes_what_one_process_does(opensearch, tmp_path, r
     finally:
         one.cleanup()
         two.cleanup()
+
+
+@pytest.mark.opensearch
+def test_documents_holding_some_words_past_the_clause_limit(opensearch, tmp_path, request, monkeypatch):
+    """When naming every word twice (holding some, not all) would pass
+    Lucene's clause limit, OpenSearch counts those holding some less those
+    holding all and lists them by excluding the full matches' ids: the same
+    documents, counted and listed, as below the limit."""
+    from indexer.engine.opensearch import backend as os_backend
+
+    site = Site(tmp_path, "opensearch", request)
+    try:
+        for doc_id, body in ORCHIDS.items():
+            (site.content / f"{doc_id}.md").write_text(orchid(doc_id, body), encoding="utf-8")
+        site.build()
+        below = site.query("กล้วยไม้ ปุ๋ย")
+        repo = site.app().extensions["kmsearch"]
+        with site.open() as ix:
+            parsed = query_parser.parse(
+                "กล้วยไม้ ปุ๋ย", ix.segmenter, repo.office, repo.synonyms.groups(), None, "relevance", ix
+            )
+            once = os_backend.clauses([ix._need(n, typed_only=False) for n in repo.public(parsed.spec).needs])
+        monkeypatch.setattr(os_backend, "MAX_CLAUSES", once + 8)  # the needs once fit, twice do not
+        listed = []
+        original = os_backend.OpenSearchIndex._partial
+
+        def noted(self, query, *args):
+            listed.append(query)
+            return original(self, query, *args)
+
+        monkeypatch.setattr(os_backend.OpenSearchIndex, "_partial", noted)
+        past = site.query("กล้วยไม้ ปุ๋ย")
+        assert listed and "'terms': {'id':" in str(listed[-1]), "listed by excluding the full matches' ids"
+        assert (past.total, past.more) == (below.total, below.more) == (2, 2)
+        assert [h.id for h in past.hits[:2]] and {h.id for h in past.hits[2:]} == {h.id for h in below.hits[2:]}
+        assert {h.id for h in past.hits[2:]} == {"orchid-only", "fertiliser-only"}
+        assert all(h.missing for h in past.hits[2:])
+    finally:
+        site.cleanup()

@@ -755,26 +755,32 @@ class OpenSearchIndex:
         if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
             must, should = self._scoring(spec, grams_too=False)  # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
-        match, exact_total = MATCH_ALL, 0
+        match, exact_total, full_count = MATCH_ALL, 0, 0
         fragments: tuple[str, ...] = ()
         named: list[str] = []
         if spec.empty:
             query: dict = {"bool": {"filter": filters, "must_not": must_not}}
         elif spec.needs:
-            every = {"bool": {"filter": filters + needs, "must_not": must_not, "should": must + should}}
-            if self._count({"bool": {"filter": filters + needs, "must_not": must_not}}):
-                query = every
+            full_count = self._count({"bool": {"filter": filters + needs, "must_not": must_not}})
+            if full_count:
+                query = self._within_limit(
+                    spec,
+                    must + should,
+                    lambda scoring: {"bool": {"filter": filters + needs, "must_not": must_not, "should": scoring}},
+                )
             else:
-                named, query = self._holding_some(spec, filters, must_not, must + should)
-                counted = {
-                    "bool": {
-                        "filter": filters + [_any(needs)],
-                        "must_not": must_not,
-                        "should": must + should,
-                        "minimum_should_match": 1,
-                    }
-                }
-                match = MATCH_SOME if self._count(counted) else MATCH_NONE
+                named = self._holding_some(spec, filters, must_not, [])[0]
+                query = self._within_limit(
+                    spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring)[1]
+                )
+
+                def counted(scoring: list[dict]) -> dict:
+                    q: dict = {"bool": {"filter": filters + [_any(needs)], "must_not": must_not}}
+                    if scoring:
+                        q["bool"].update(should=scoring, minimum_should_match=1)
+                    return q
+
+                match = MATCH_SOME if self._count(self._within_limit(spec, must + should, counted)) else MATCH_NONE
             typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
             exact_total = self._count(typed_q)
             fragments = tuple(
@@ -799,11 +805,21 @@ class OpenSearchIndex:
         # lacks; from QUESTION_NEEDS all of them ranked by score together.
         more, partial, question = 0, None, False
         if match == MATCH_ALL and len(spec.needs) >= ranking.MANY_NEEDS and not spec.empty:
-            named, any_need = self._holding_some(spec, filters, must_not, must + should)
+            named = self._holding_some(spec, filters, must_not, [])[0]
+            any_need = self._within_limit(
+                spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring)[1]
+            )
             partial = self._lacking_some(spec, filters, must_not, needs, must + should)
-            more = self._count(partial)
-            if 2 * clauses(partial) <= MAX_CLAUSES:
-                partial = self._scored(partial, should)
+            if clauses(partial) <= MAX_CLAUSES:
+                more = self._count(partial)
+                if 2 * clauses(partial) <= MAX_CLAUSES:
+                    partial = self._scored(partial, should)
+            else:
+                # Every need named twice passes Lucene's limit even unranked:
+                # those holding some less those holding all, listed (below)
+                # by the ids of the full matches instead.
+                more = max(0, self._count(any_need) - full_count)
+                partial = None
             question = bool(more) and len(spec.needs) >= ranking.QUESTION_NEEDS
             if question:
                 query = any_need
@@ -874,7 +890,12 @@ class OpenSearchIndex:
         total = int(found["hits"]["total"]["value"]) if match != MATCH_NONE else 0
         if question:
             total -= more
-        elif partial is not None and more and len(hits) < pagelen:
+        elif more and len(hits) < pagelen:
+            if partial is None:  # the full matches are fewer than a page's end: excluded by id
+                every = {"bool": {"filter": filters + needs, "must_not": must_not}}
+                full = self._search({"query": every, "size": max(1, total), "_source": ["stored.id"]})["hits"]["hits"]
+                ids = [h["_source"]["stored"]["id"] for h in full]
+                partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"terms": {"id": ids}}]}}
             hits += self._partial(partial, spec, named, max(0, start - total), pagelen - len(hits), by_date)
         if not spec.needs:
             exact_total = total
@@ -909,23 +930,35 @@ class OpenSearchIndex:
             query["bool"].update(should=scoring, minimum_should_match=1)
         return named, query
 
+    def _within_limit(self, spec: QuerySpec, scoring: list[dict], make) -> dict:
+        """``make(scoring)``, or if that passes MAX_CLAUSES, ``make`` of the
+        ranking without sub-word grams, then of no ranking clauses at all:
+        what decides which documents count (the needs, the filters) is never
+        shed.  A long question's needs (each word, its corrections and its
+        fallback in every word field) can take most of Lucene's 1 024
+        clauses by themselves: the relevance benchmark's natural questions
+        met 'Query contains too many nested clauses' (too_many_nested_clauses)."""
+        query = make(scoring)
+        if clauses(query) <= MAX_CLAUSES:
+            return query
+        query = make(sum(self._scoring(spec, grams_too=False), []))
+        if clauses(query) <= MAX_CLAUSES:
+            return query
+        return make([])
+
     def _lacking_some(
         self, spec: QuerySpec, filters: list[dict], must_not: list[dict], needs: list[dict], scoring: list[dict]
     ) -> dict:
         """Documents holding some needs but not all (listed after the full
         matches).  It names every need twice, so a long question passes
-        Lucene's clause limit sooner than the search itself: over
-        MAX_CLAUSES it ranks without the sub-word grams, then by the needs
-        alone (found by the relevance benchmark: 'Query contains too many
-        nested clauses')."""
+        Lucene's clause limit sooner than the search itself (``_within_limit``)."""
         lacking = [{"bool": {"filter": needs}}]
-        for ranked in (scoring, lambda: sum(self._scoring(spec, grams_too=False), []), lambda: []):
-            ranking_clauses = ranked() if callable(ranked) else ranked
-            _, some = self._holding_some(spec, filters, must_not, ranking_clauses)
-            query = {"bool": {**some["bool"], "must_not": must_not + lacking}}
-            if clauses(query) <= MAX_CLAUSES:
-                break
-        return query
+
+        def make(ranking: list[dict]) -> dict:
+            _, some = self._holding_some(spec, filters, must_not, ranking)
+            return {"bool": {**some["bool"], "must_not": must_not + lacking}}
+
+        return self._within_limit(spec, scoring, make)
 
     def _partial(self, query: dict, spec: QuerySpec, named: list[str], start: int, size: int, by_date: bool) -> list:
         """The documents listed after the full matches, each with what it lacks."""
