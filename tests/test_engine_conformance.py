@@ -635,5 +635,9 @@ def test_documents_holding_some_words_past_the_clause_limit(opensearch, tmp_path
         assert [h.id for h in past.hits[:2]] and {h.id for h in past.hits[2:]} == {h.id for h in below.hits[2:]}
         assert {h.id for h in past.hits[2:]} == {"orchid-only", "fertiliser-only"}
         assert all(h.missing for h in past.hits[2:])
+        # so many words that their needs alone pass the limit: the words as typed decide
+        monkeypatch.setattr(os_backend, "MAX_CLAUSES", once - 1)
+        typed = site.query("กล้วยไม้ ปุ๋ย")
+        assert (typed.total, typed.more) == (2, 2) and {h.id for h in typed.hits[:2]} == {h.id for h in below.hits[:2]}
     finally:
         site.cleanup()

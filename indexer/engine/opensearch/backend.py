@@ -752,6 +752,13 @@ class OpenSearchIndex:
         filters, must_not = self._shown(spec)
         must, should = self._scoring(spec)
         needs = [self._need(n, typed_only=False) for n in spec.needs]
+        typed = clauses([filters, must_not, needs]) > MAX_CLAUSES
+        if typed:
+            # So many words that asking for each with its corrections and
+            # fallback in every word field passes Lucene's clause limit by
+            # itself (a long natural question of bench-relevance): the
+            # words as typed decide.  Whoosh has no such limit.
+            needs = [self._need(n, typed_only=True) for n in spec.needs]
         if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
             must, should = self._scoring(spec, grams_too=False)  # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
@@ -769,9 +776,9 @@ class OpenSearchIndex:
                     lambda scoring: {"bool": {"filter": filters + needs, "must_not": must_not, "should": scoring}},
                 )
             else:
-                named = self._holding_some(spec, filters, must_not, [])[0]
+                named = self._holding_some(spec, filters, must_not, [], typed)[0]
                 query = self._within_limit(
-                    spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring)[1]
+                    spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring, typed)[1]
                 )
 
                 def counted(scoring: list[dict]) -> dict:
@@ -805,11 +812,11 @@ class OpenSearchIndex:
         # lacks; from QUESTION_NEEDS all of them ranked by score together.
         more, partial, question = 0, None, False
         if match == MATCH_ALL and len(spec.needs) >= ranking.MANY_NEEDS and not spec.empty:
-            named = self._holding_some(spec, filters, must_not, [])[0]
+            named = self._holding_some(spec, filters, must_not, [], typed)[0]
             any_need = self._within_limit(
-                spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring)[1]
+                spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring, typed)[1]
             )
-            partial = self._lacking_some(spec, filters, must_not, needs, must + should)
+            partial = self._lacking_some(spec, filters, must_not, needs, must + should, typed)
             if clauses(partial) <= MAX_CLAUSES:
                 more = self._count(partial)
                 if 2 * clauses(partial) <= MAX_CLAUSES:
@@ -919,12 +926,12 @@ class OpenSearchIndex:
         )
 
     def _holding_some(
-        self, spec: QuerySpec, filters: list[dict], must_not: list[dict], scoring: list[dict]
+        self, spec: QuerySpec, filters: list[dict], must_not: list[dict], scoring: list[dict], typed: bool = False
     ) -> tuple[list[str], dict]:
         """Documents holding at least one need, each need named so that a
         hit says which it lacks (``matched_queries``)."""
         named = [f"need-{i}" for i in range(len(spec.needs))]
-        some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
+        some = [self._need(n, typed, name) for n, name in zip(spec.needs, named)]
         query: dict = {"bool": {"filter": filters + [_any(some)], "must_not": must_not}}
         if scoring:
             query["bool"].update(should=scoring, minimum_should_match=1)
@@ -947,7 +954,13 @@ class OpenSearchIndex:
         return make([])
 
     def _lacking_some(
-        self, spec: QuerySpec, filters: list[dict], must_not: list[dict], needs: list[dict], scoring: list[dict]
+        self,
+        spec: QuerySpec,
+        filters: list[dict],
+        must_not: list[dict],
+        needs: list[dict],
+        scoring: list[dict],
+        typed: bool = False,
     ) -> dict:
         """Documents holding some needs but not all (listed after the full
         matches).  It names every need twice, so a long question passes
@@ -955,7 +968,7 @@ class OpenSearchIndex:
         lacking = [{"bool": {"filter": needs}}]
 
         def make(ranking: list[dict]) -> dict:
-            _, some = self._holding_some(spec, filters, must_not, ranking)
+            _, some = self._holding_some(spec, filters, must_not, ranking, typed)
             return {"bool": {**some["bool"], "must_not": must_not + lacking}}
 
         return self._within_limit(spec, scoring, make)
