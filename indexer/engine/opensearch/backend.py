@@ -84,6 +84,7 @@ TIER = 100_000.0
 # its ranking (never what decides which documents count).
 MAX_CLAUSES = 1000
 FACET_SIZE = 1000
+TOO_MANY = re.compile(r"too[ _]many([ _]nested)?[ _]clauses", re.I)  # how Lucene's refusal reads
 GREEN_TIMEOUT = 120  # s: the most a full build waits for its replicas (_wait_for_copies)
 
 
@@ -760,7 +761,8 @@ class OpenSearchIndex:
             try:
                 return self._search_spec(spec, page, pagelen, facets, timelimit)
             except TransportError as e:
-                if "too_many" not in str(e) or (len(spec.needs) <= 1 and len(spec.groups) <= 1):
+                # "too_many_nested_clauses: Query contains ..." or the bare sentence
+                if not TOO_MANY.search(str(e)) or (len(spec.needs) <= 1 and len(spec.groups) <= 1):
                     raise
                 log.warning("%s: too many clauses for Lucene; asking again with half of the words", self.index)
                 spec = dataclasses.replace(
