@@ -16,11 +16,14 @@ import multiprocessing
 import os
 import resource
 import shlex
+import shutil
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import families as fam
@@ -33,6 +36,8 @@ CONTENT = ROOT / "content"
 CONTENT_QUERIES = ROOT / "benchmarks" / "queries-content.jsonl"
 OUT = ROOT / "benchmarks" / "out"
 CHUNK = 40
+CLUSTER_HEAP = "1g"  # per data node of the test cluster (kmsearch-opensearch)
+ENGINE_TOLERANCE = 0.01  # issue 17: MRR@10 of every family within this of the Whoosh backend
 
 
 class Clock:
@@ -115,7 +120,7 @@ def run(args) -> dict:
         # Longest builds first, so that the short ones fill the gaps.
         jobs = {
             pool.submit(_build, s, v, str(args.data), work): ("build", s, v)
-            for s in sorted(systems, key=lambda s: s != "kmsearch")
+            for s in sorted(systems, key=lambda s: not s.startswith("kmsearch"))
             for v in fam.VARIANTS
         }
         if judged:
@@ -296,6 +301,18 @@ def render(rows: list[dict], content: dict | None, meta: dict) -> str:
         ),
         "",
     ]
+    diffs = engine_differences(rows, systems)
+    if diffs:
+        c = meta.get("cluster") or {}
+        out += [
+            _table(
+                f"MRR@10, kmsearch on OpenSearch {c.get('version', '')} against kmsearch on Whoosh "
+                f"(target: within {ENGINE_TOLERANCE})",
+                ["family", "N", "whoosh", "opensearch", "difference", ""],
+                diffs,
+            ),
+            "",
+        ]
     out += ["families:"] + [f"  {r['family']:<14} {r['note']}" for r in rows] + [""]
     out += ["systems:"] + [f"  {s:<24} {note}" for s, note in meta["systems"].items()] + [""]
     lines = [
@@ -311,7 +328,11 @@ def render(rows: list[dict], content: dict | None, meta: dict) -> str:
             lines,
         )
     ]
-    out += [f"kmsearch searches stopped by the project's time limit (partial results): {t['partial']['kmsearch']}", ""]
+    out += [
+        f"{s} searches stopped by the project's time limit (partial results): {t['partial'][s]}"
+        for s in systems
+        if s.startswith("kmsearch")
+    ] + [""]
     if content:
         sc = content["scores"]
         out += [
@@ -327,6 +348,56 @@ def render(rows: list[dict], content: dict | None, meta: dict) -> str:
         out.append(f"content set: {meta['content_queries']} not found; skipped")
     out += ["", f"total {t['total']['wall']:.0f}s wall, {t['total']['cpu']:.0f}s CPU"]
     return "\n".join(out)
+
+
+@contextmanager
+def _cluster_if_needed(systems: list) -> Iterator[dict | None]:
+    """The test cluster of tests/cluster for the systems that need one
+    (kmsearch-opensearch), started here and stopped at the end; its data
+    nodes are named to the workers through ``systems.CLUSTER_ENV``."""
+    if not any(getattr(s, "needs_cluster", False) for s in systems):
+        yield None
+        return
+    from tests.cluster.cluster import TestCluster, http_json
+
+    from .systems import CLUSTER_ENV
+
+    base = Path(tempfile.mkdtemp(prefix="kmsearch-relevance-cluster-"))
+    _progress(f"starting the OpenSearch test cluster in {base} (full JIT, heap {CLUSTER_HEAP} per data node) ...")
+    cluster = TestCluster.start(base, heap=CLUSTER_HEAP, node_jvm_opts="", timeout=300)
+    try:
+        os.environ[CLUSTER_ENV] = ",".join(cluster.data_urls)
+        _progress(f"cluster green in {cluster.seconds_to_green:.1f}s")
+        yield {
+            "version": http_json(cluster.urls[0])["version"]["number"],
+            "heap": CLUSTER_HEAP,
+            "seconds_to_green": cluster.seconds_to_green,
+        }
+    finally:
+        os.environ.pop(CLUSTER_ENV, None)
+        cluster.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def engine_differences(rows: list[dict], systems: list[str]) -> list[list[str]]:
+    """Each family's MRR@10 of kmsearch on Whoosh and on OpenSearch and
+    their difference, flagged past ENGINE_TOLERANCE (issue 17's target)."""
+    if "kmsearch" not in systems or "kmsearch-opensearch" not in systems:
+        return []
+    out = []
+    for r in rows:
+        w, o = r["scores"]["kmsearch"]["mrr@10"], r["scores"]["kmsearch-opensearch"]["mrr@10"]
+        out.append(
+            [
+                r["family"],
+                str(r["n"]),
+                f"{w:.3f}",
+                f"{o:.3f}",
+                f"{o - w:+.3f}",
+                "" if abs(o - w) <= ENGINE_TOLERANCE else "OVER",
+            ]
+        )
+    return out
 
 
 def _command(argv: list[str]) -> str:
@@ -363,7 +434,8 @@ def main(argv: list[str] | None = None) -> int:
 
     require_fts5_trigram()
     load_start = os.getloadavg()[0]
-    result = run(args)
+    with _cluster_if_needed([system_named(n) for n in args.systems]) as cluster:
+        result = run(args)
     rows = evaluate(result)
     content = content_report(result, args)
     meta = {
@@ -378,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         "content_queries": _rel(args.content_queries),
         "systems": {name: system_named(name).note for name in args.systems},
         "timings": result["timings"],
+        "cluster": cluster,
     }
     print(render(rows, content, meta))
     args.out.mkdir(parents=True, exist_ok=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import sqlite3
 from collections.abc import Callable
@@ -54,10 +55,13 @@ def slug(doc_id: str) -> str:
     return "d-" + hashlib.sha1(doc_id.encode()).hexdigest()[:16]
 
 
-def write_content(folder: Path, docs: list[Doc], segmenter: str = SEGMENTERS[0]) -> dict[str, str]:
-    """A content folder of the passages; returns project id -> dataset id."""
+def write_content(
+    folder: Path, docs: list[Doc], segmenter: str = SEGMENTERS[0], settings: dict | None = None
+) -> dict[str, str]:
+    """A content folder of the passages; returns project id -> dataset id.
+    ``settings``: more of kmsearch.yaml (the engine, for one)."""
     folder.mkdir(parents=True, exist_ok=True)
-    office = {**OFFICE, "segmenter": segmenter}
+    office = {**OFFICE, "segmenter": segmenter, **(settings or {})}
     (folder / "kmsearch.yaml").write_text(yaml.safe_dump(office, allow_unicode=True, sort_keys=False), encoding="utf-8")
     (folder / "words.txt").write_text("", encoding="utf-8")
     (folder / "synonyms.txt").write_text(synonyms_file(), encoding="utf-8")
@@ -80,19 +84,44 @@ def write_content(folder: Path, docs: list[Doc], segmenter: str = SEGMENTERS[0])
     return ids
 
 
+# The OpenSearch cluster of a run (benchmarks.relevance starts the test
+# cluster and names its data nodes here, comma-separated; the workers inherit it).
+CLUSTER_ENV = "KMSEARCH_BENCH_OPENSEARCH_HOSTS"
+
+
 class Project:
     """kmsearch itself; with ``segmenter``, the same with another word
-    segmentation engine (``segmenter:`` in kmsearch.yaml)."""
+    segmentation engine (``segmenter:`` in kmsearch.yaml); with ``engine``
+    opensearch, the same on the OpenSearch backend (``engine: opensearch``,
+    the run's cluster, an office slug per index)."""
 
-    def __init__(self, segmenter: str = SEGMENTERS[0]):
+    def __init__(self, segmenter: str = SEGMENTERS[0], engine: str = "whoosh"):
         self.segmenter = segmenter
+        self.engine = engine
         self.name = "kmsearch" if segmenter == SEGMENTERS[0] else f"kmsearch-{segmenter}"
+        if engine != "whoosh":
+            self.name += f"-{engine}"
         self.note = "the project: Markdown content folder -> indexer.build_index -> Repository.run_query" + (
             "" if segmenter == SEGMENTERS[0] else f", words segmented by PyThaiNLP's {segmenter}"
         )
+        if engine == "opensearch":
+            self.note = "the same on the OpenSearch backend (engine: opensearch; the test cluster of tests/cluster)"
+
+    @property
+    def needs_cluster(self) -> bool:
+        return self.engine == "opensearch"
+
+    def settings(self, folder: Path) -> dict | None:
+        if self.engine == "whoosh":
+            return None
+        hosts = [h for h in os.environ.get(CLUSTER_ENV, "").split(",") if h]
+        if not hosts:
+            raise RuntimeError(f"{self.name} needs an OpenSearch cluster: {CLUSTER_ENV} is not set")
+        slug = re.sub(r"[^a-z0-9-]+", "-", folder.name.lower()).strip("-")
+        return {"engine": "opensearch", "opensearch": {"hosts": hosts}, "office": {**OFFICE["office"], "slug": slug}}
 
     def build(self, docs: list[Doc], folder: Path) -> None:
-        ids = write_content(folder / "content", docs, self.segmenter)
+        ids = write_content(folder / "content", docs, self.segmenter, self.settings(folder))
         (folder / "ids.json").write_text(json.dumps(ids))
         report = build_index(folder / "content", folder / "index")
         if report.problems or report.documents != len(docs):
@@ -226,6 +255,7 @@ SYSTEMS = {
     s.name: s
     for s in (
         Project(),
+        Project(engine="opensearch"),
         Fts5Trigram(
             "fts5-trigram", "SQLite FTS5 trigram, bm25; query = OR of the quoted whitespace pieces of >= 3 chars"
         ),

@@ -10,6 +10,7 @@ tests share the cluster without seeing each other's documents.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from dataclasses import replace
@@ -22,6 +23,7 @@ from indexer.content.documents import Document
 from indexer.engine import MATCH_ALL, MATCH_NONE, MATCH_SOME
 from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 from kmsearch import create_app
+from kmsearch.search import query as query_parser
 
 from .corpus import DOCS
 from .sites import BACKENDS, Site
@@ -224,18 +226,33 @@ def test_a_questions_sub_word_pairs_add_to_the_scores_of_the_documents_holding_t
     assert others == pytest.approx({k: plain[k] for k in others}, rel=1e-3, abs=0.02)
 
 
+LONG_QUESTION = " ".join(
+    [
+        "ขั้นตอน การ จัดเก็บ ภาษีที่ดิน และ สิ่งปลูกสร้าง ของ เทศบาล ตำบล โคกตูม ผู้ขออนุญาต ยื่นแบบ",
+        "พร้อม แบบแปลน สำเนา โฉนด ที่ดิน หนังสือยินยอม เจ้าของ ถนนลูกรัง ซ่อม หน้าฝน บดอัด รางระบายน้ำ",
+    ]
+)
+
+
 def test_a_long_question_answers(site):
     """Many words, each in every field and as sub-word pairs: over
     Lucene's 1 024 clauses unless the query sheds some ranking."""
-    text = " ".join(
-        [
-            "ขั้นตอน การ จัดเก็บ ภาษีที่ดิน และ สิ่งปลูกสร้าง ของ เทศบาล ตำบล โคกตูม ผู้ขออนุญาต ยื่นแบบ",
-            "พร้อม แบบแปลน สำเนา โฉนด ที่ดิน หนังสือยินยอม เจ้าของ ถนนลูกรัง ซ่อม หน้าฝน บดอัด รางระบายน้ำ",
-        ]
-    )
+    text = LONG_QUESTION
     found = site.query(text)
     assert found.total >= 1 and found.hits
     assert site.query(text, sort="date").hits
+
+
+def test_a_long_question_one_document_holds_in_full_answers(site):
+    """The same with a document holding every word: the documents that hold
+    only some are then counted and listed after it, a query naming every
+    word twice (the relevance benchmark found it over Lucene's limit)."""
+    text = LONG_QUESTION
+    (site.content / "all-the-words.md").write_text(orchid("all-the-words", text.replace(" ", "")), encoding="utf-8")
+    site.build()
+    found = site.query(text)
+    assert found.match == MATCH_ALL and found.hits[0].id == "all-the-words"
+    assert found.more >= 1, "documents holding some of the words follow"
 
 
 def test_the_vocabulary(site):
@@ -505,3 +522,92 @@ def test_documents_holding_some_words_follow_those_holding_all(site):
     lacking = {h.id: set(h.missing) for h in asked.hits}
     assert lacking["orchid-all"] == set() and lacking["orchid-only"] == {"ปุ๋ย", "ใบไม้"}
     assert set(lacking) == {*ORCHIDS, "orchid-all", "road-repair-lesson"}
+
+
+@pytest.mark.opensearch
+def test_parallel_analysis_indexes_what_one_process_does(opensearch, tmp_path, request, monkeypatch):
+    """A full build with procs=2 analyses documents in forked workers, a few
+    documents a job, and streams them into the bulk in whatever order the
+    jobs finish: the same documents, scores and answers as procs=1."""
+    import indexer.build
+    from indexer.engine.opensearch import backend as os_backend
+
+    monkeypatch.setattr(indexer.build, "PROCS_MIN_DOCS", 1)  # the tests' corpus is small
+    monkeypatch.setattr(os_backend, "ANALYSIS_CHUNK", 2)  # several jobs per worker
+    one = Site(tmp_path / "one", "opensearch", request)
+    two = Site(tmp_path / "two", "opensearch", request)
+    for doc_id, body in ORCHIDS.items():
+        for site in (one, two):
+            (site.content / f"{doc_id}.md").write_text(orchid(doc_id, body), encoding="utf-8")
+    who = tmp_path / "analysed-by.txt"  # a worker's memory is its own: each analysis says where it ran
+    original = os_backend.to_source
+
+    def noted(doc, office, segmenter):
+        with open(who, "a") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return original(doc, office, segmenter)
+
+    monkeypatch.setattr(os_backend, "to_source", noted)
+    try:
+        one.build(procs=1, full=True)
+        assert set(who.read_text().split()) == {str(os.getpid())}, "procs=1 analyses in this process"
+        who.unlink()
+        report = two.build(procs=2, full=True)
+        assert report.added == len(DOCS) + len(ORCHIDS)
+        pids = who.read_text().split()
+        assert len(pids) == report.added and str(os.getpid()) not in pids and 1 <= len(set(pids)) <= 2
+        with one.open() as a, two.open() as b:
+            assert a.doc_count == b.doc_count == len(DOCS) + len(ORCHIDS)
+            assert sorted(a.all(), key=lambda d: d["id"]) == sorted(b.all(), key=lambda d: d["id"])
+            assert a.frequency("กล้วยไม้") == b.frequency("กล้วยไม้") > 0
+        for text in ("กล้วยไม้ ปุ๋ย", "ภาษีที่ดิน", "จัดซื้อจัดจ้าง", '"ปุ๋ยหมัก"'):
+            ra, rb = one.query(text), two.query(text)
+            assert [(h.id, round(h.score, 3)) for h in ra.hits] == [(h.id, round(h.score, 3)) for h in rb.hits], text
+            assert (ra.total, ra.facets) == (rb.total, rb.facets), text
+        assert one.ids("กล้วยไม้ ปุ๋ย")[:2] == two.ids("กล้วยไม้ ปุ๋ย")[:2] != []
+    finally:
+        one.cleanup()
+        two.cleanup()
+
+
+@pytest.mark.opensearch
+def test_documents_holding_some_words_past_the_clause_limit(opensearch, tmp_path, request, monkeypatch):
+    """When naming every word twice (holding some, not all) would pass
+    Lucene's clause limit, OpenSearch counts those holding some less those
+    holding all and lists them by excluding the full matches' ids: the same
+    documents, counted and listed, as below the limit."""
+    from indexer.engine.opensearch import backend as os_backend
+
+    site = Site(tmp_path, "opensearch", request)
+    try:
+        for doc_id, body in ORCHIDS.items():
+            (site.content / f"{doc_id}.md").write_text(orchid(doc_id, body), encoding="utf-8")
+        site.build()
+        below = site.query("กล้วยไม้ ปุ๋ย")
+        repo = site.app().extensions["kmsearch"]
+        with site.open() as ix:
+            parsed = query_parser.parse(
+                "กล้วยไม้ ปุ๋ย", ix.segmenter, repo.office, repo.synonyms.groups(), None, "relevance", ix
+            )
+            once = os_backend.clauses([ix._need(n, typed_only=False) for n in repo.public(parsed.spec).needs])
+        monkeypatch.setattr(os_backend, "MAX_CLAUSES", once + 8)  # the needs once fit, twice do not
+        listed = []
+        original = os_backend.OpenSearchIndex._partial
+
+        def noted(self, query, *args):
+            listed.append(query)
+            return original(self, query, *args)
+
+        monkeypatch.setattr(os_backend.OpenSearchIndex, "_partial", noted)
+        past = site.query("กล้วยไม้ ปุ๋ย")
+        assert listed and "'terms': {'id':" in str(listed[-1]), "listed by excluding the full matches' ids"
+        assert (past.total, past.more) == (below.total, below.more) == (2, 2)
+        assert [h.id for h in past.hits[:2]] and {h.id for h in past.hits[2:]} == {h.id for h in below.hits[2:]}
+        assert {h.id for h in past.hits[2:]} == {"orchid-only", "fertiliser-only"}
+        assert all(h.missing for h in past.hits[2:])
+        # so many words that their needs alone pass the limit: the words as typed decide
+        monkeypatch.setattr(os_backend, "MAX_CLAUSES", once - 1)
+        typed = site.query("กล้วยไม้ ปุ๋ย")
+        assert (typed.total, typed.more) == (2, 2) and {h.id for h in typed.hits[:2]} == {h.id for h in below.hits[:2]}
+    finally:
+        site.cleanup()

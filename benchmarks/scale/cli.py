@@ -13,9 +13,10 @@ from pathlib import Path
 from . import __doc__ as ABOUT
 from .base import OUT, PLOT, ROOT
 from .measure import machine
+from .opensearch import OpenSearchRun, start_cluster, summarise_opensearch
 from .plot import svg_plot
 from .run import Run, code_fingerprint
-from .summary import growth, summarise, targets
+from .summary import growth, opensearch_targets, summarise, targets
 from .table import render
 
 PHASES = (
@@ -50,12 +51,21 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="also run the experiments that say what bounds queries and the procs=2 build",
     )
+    ap.add_argument(
+        "--engines",
+        default="whoosh",
+        help="backends measured, comma-separated: whoosh, opensearch [whoosh]; opensearch starts the test "
+        "cluster of tests/cluster once for the run (Java 17 and Maven: make cluster-deps)",
+    )
     ap.add_argument("--json", default=str(OUT / "scale.json"), help="where the results go [benchmarks/out/scale.json]")
     args = ap.parse_args(argv)
     args.sizes = [1000] if args.quick else sorted({int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()})
     args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     if "baseline" in args.skip:
         args.skip |= {"baseline-build", "baseline-queries"}
+    args.engines = [x.strip() for x in args.engines.split(",") if x.strip()]
+    if not args.engines or set(args.engines) - {"whoosh", "opensearch"}:
+        ap.error(f"--engines: whoosh and/or opensearch, not {','.join(args.engines)!r}")
     OUT.mkdir(parents=True, exist_ok=True)
     fingerprint = code_fingerprint()
     result = {
@@ -64,18 +74,33 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python -m benchmarks.scale", *argv]),
         "code": fingerprint,
         "sizes": args.sizes,
+        "engines": args.engines,
         "states": {},
         "summaries": {},
     }
-    for n in args.sizes:
-        state = Run(n, args, fingerprint).run()
-        result["states"][n] = state
-        result["summaries"][n] = summarise(state)
+    cluster = start_cluster() if "opensearch" in args.engines else None
+    try:
+        if cluster is not None:
+            result["opensearch"] = {"states": {}, "summaries": {}}
+        for n in args.sizes:
+            if "whoosh" in args.engines:
+                state = Run(n, args, fingerprint).run()
+                result["states"][n] = state
+                result["summaries"][n] = summarise(state)
+            if cluster is not None:
+                state = OpenSearchRun(n, args, fingerprint, cluster).run()
+                result["opensearch"]["states"][n] = state
+                result["opensearch"]["summaries"][n] = summarise_opensearch(state)
+    finally:
+        if cluster is not None:
+            cluster.stop()
     result["targets"] = targets(result["summaries"])
+    if cluster is not None:
+        result["opensearch"]["targets"] = opensearch_targets(result["summaries"], result["opensearch"]["summaries"])
     result["growth"] = growth(result["summaries"])
     result["machine"]["loadavg_end"] = os.getloadavg()
     Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False, default=str))
-    if len(args.sizes) > 1:
+    if len(args.sizes) > 1 and result["summaries"]:
         svg_plot(
             result["summaries"],
             PLOT,

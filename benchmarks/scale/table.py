@@ -207,14 +207,170 @@ def _server_rows(row) -> None:
     )
 
 
+def _engine_rows(w: dict, o: dict) -> list[tuple[str, float | None, float | None, int]]:
+    """(label, Whoosh, OpenSearch, digits) of one size."""
+
+    def jvm(kind: str, data: bool) -> float | None:
+        """Summed over the data nodes, or the tiebreaker's."""
+        roles = o.get("jvm_roles") or {}
+        vals = [v[kind] for name, v in (o.get("jvm") or {}).items() if ("data" in roles.get(name, ())) == data]
+        return sum(vals) if vals else None
+
+    return [
+        ("full build procs=1 docs/s", _g(w, "build-p1", "docs_s"), _g(o, "build-p1", "docs_s"), 1),
+        ("full build procs=2 docs/s", _g(w, "build-p2", "docs_s"), _g(o, "build-p2", "docs_s"), 1),
+        ("  procs=2 s", _g(w, "build-p2", "s"), _g(o, "build-p2", "s"), 1),
+        ("  procs=2 / procs=1 speed-up", _g(w, "procs2_speedup"), _g(o, "procs2_speedup"), 2),
+        ("  Python CPU s procs=1", _g(w, "build-p1", "cpu_s"), _g(o, "build-p1", "cpu_s"), 1),
+        ("  Python CPU s procs=2", _g(w, "build-p2", "cpu_s"), _g(o, "build-p2", "cpu_s"), 1),
+        ("  JVMs' CPU s procs=1 / procs=2", None, _g(o, "build-p1", "jvm_cpu_s"), 1),
+        ("", None, _g(o, "build-p2", "jvm_cpu_s"), 1),
+        ("  peak RSS MB build procs=1 (Python)", _g(w, "build-p1", "maxrss_mb"), _g(o, "build-p1", "maxrss_mb"), 0),
+        (
+            "  peak RSS MB build procs=2 (tree)",
+            _g(w, "build-p2", "peak_tree_rss_mb"),
+            _g(o, "build-p2", "peak_tree_rss_mb"),
+            0,
+        ),
+        (
+            "index MB (OpenSearch: primary store)",
+            _g(w, "build-p1", "index_mb") or _g(w, "build-p2", "index_mb"),
+            _mb(_g(o, "build-p2", "store", "primary_bytes") or _g(o, "build-p1", "store", "primary_bytes")),
+            1,
+        ),
+        (
+            "  OpenSearch total store MB (with replica)",
+            None,
+            _mb(_g(o, "build-p2", "store", "total_bytes") or _g(o, "build-p1", "store", "total_bytes")),
+            1,
+        ),
+        (
+            "one-doc change: build s (median)",
+            _g(w, "incremental", "build_s_median"),
+            _g(o, "incremental", "build_s_median"),
+            2,
+        ),
+        (
+            "  searchable over HTTP s (worst of 3)",
+            _g(w, "incremental", "searchable_s_max"),
+            _g(o, "incremental", "searchable_s_max"),
+            2,
+        ),
+        (
+            "  CLI build, cold interpreter s",
+            _g(w, "incremental", "cli_build_s"),
+            _g(o, "incremental", "cli_build_s"),
+            2,
+        ),
+        ("  no-change build s", _g(w, "incremental", "nochange_build_s"), _g(o, "incremental", "nochange_build_s"), 2),
+        ("query ms p50 (snippets, facets)", _g(w, "query", "snippets", "p50"), _g(o, "query", "snippets", "p50"), 1),
+        ("query ms p95", _g(w, "query", "snippets", "p95"), _g(o, "query", "snippets", "p95"), 1),
+        ("  Python CPU ms p50", _g(w, "query", "snippets_cpu", "p50"), _g(o, "query", "snippets_cpu", "p50"), 1),
+        ("  Python CPU ms p95", _g(w, "query", "snippets_cpu", "p95"), _g(o, "query", "snippets_cpu", "p95"), 1),
+        (
+            "  no snippets (subset) p95",
+            _g(w, "query", "no_snippets_subset", "p95"),
+            _g(o, "query", "no_snippets_subset", "p95"),
+            1,
+        ),
+        (
+            "  search share of Python CPU %",
+            _pct(_g(w, "query", "stages_cpu", "search_share")),
+            _pct(_g(o, "query", "stages_cpu", "search_share")),
+            0,
+        ),
+        ("HTTP /api/search ms p50", _g(w, "server", "http", "p50"), _g(o, "server", "http", "p50"), 1),
+        ("HTTP /api/search ms p95", _g(w, "server", "http", "p95"), _g(o, "server", "http", "p95"), 1),
+        (
+            "  server CPU ms per query (Python)",
+            _g(w, "server", "cpu_ms_per_query"),
+            _g(o, "server", "cpu_ms_per_query"),
+            1,
+        ),
+        (
+            "  4 clients: queries/s",
+            _g(w, "server", "concurrent", "queries_per_s"),
+            _g(o, "server", "concurrent", "queries_per_s"),
+            1,
+        ),
+        ("server RSS MB HWM (Python)", _g(w, "server", "hwm_mb"), _g(o, "server", "hwm_mb"), 0),
+        ("search process HWM MB (Python)", _g(w, "query", "process_hwm_mb"), _g(o, "query", "process_hwm_mb"), 0),
+        ("JVM RSS MB now: data nodes (sum)", None, jvm("rss_mb", True), 0),
+        ("  JVM RSS MB peak: data nodes (sum)", None, jvm("hwm_mb", True), 0),
+        ("  JVM RSS MB peak: tiebreaker", None, jvm("hwm_mb", False), 0),
+    ]
+
+
+def _mb(v):
+    return None if v is None else v / 1e6
+
+
+def _pct(v):
+    return None if v is None else 100 * v
+
+
+def engines_table(whoosh: dict[int, dict], opensearch: dict[int, dict]) -> str:
+    """Whoosh and OpenSearch of the same run side by side, a column each
+    and their ratio per size."""
+    sizes = sorted(set(whoosh) | set(opensearch))
+    rows: list[tuple[str, list[str]]] = []
+    for i, (label, *_rest) in enumerate(_engine_rows({}, {})):
+        cells = []
+        for n in sizes:
+            _, wv, ov, digits = _engine_rows(whoosh.get(n, {}), opensearch.get(n, {}))[i]
+            ratio = ov / wv if wv and ov is not None else None
+            cells += [
+                _f(wv, digits) if wv is not None else "-",
+                _f(ov, digits) if ov is not None else "-",
+                f"{ratio:.2f}x" if ratio is not None else "",
+            ]
+        rows.append((label, cells))
+    heads = [h for n in sizes for h in (f"{n:,} whoosh", "opensearch", "os/whoosh")]
+    width = max(len(r[0]) for r in rows)
+    cols = [max(len(h), *(len(r[1][i]) for r in rows)) for i, h in enumerate(heads)]
+    lines = ["".ljust(width) + "  " + "  ".join(h.rjust(w) for h, w in zip(heads, cols))]
+    for label, cells in rows:
+        lines.append(label.ljust(width) + "  " + "  ".join(c.rjust(w) for c, w in zip(cells, cols)))
+    return "\n".join(lines)
+
+
+def _target_line(t: dict) -> str:
+    mark = "n/a " if t["met"] is None else "met " if t["met"] else "MISS"
+    return f"  [{mark}] {t['target']} @ {t['size']:,}: {t['value']:.2f} {t['unit']} (limit {t['limit']})"
+
+
+def render_opensearch(result: dict) -> list[str]:
+    """The OpenSearch part of the report: the cluster, the side-by-side
+    table, the targets."""
+    os_ = result["opensearch"]
+    first = next(iter(os_["summaries"].values()), {})
+    c = first.get("cluster") or {}
+    lines = [
+        "",
+        f"OpenSearch {c.get('version', '?')} test cluster (tests/cluster): 2 data nodes of {c.get('heap', '?')} heap "
+        f"+ tiebreaker, full JIT, green in {_f(c.get('seconds_to_green'))} s; on the same 2 cores",
+        "",
+        engines_table(result["summaries"], os_["summaries"]),
+        "",
+        "OpenSearch targets (issue 17):",
+    ]
+    lines += [_target_line(t) for t in os_["targets"]]
+    return lines
+
+
 def render(result: dict) -> str:
     m = result["machine"]
-    lines = [
+    head = [
         f"kmsearch scale benchmark  {result['started']}",
         f"machine: {m['cpu']}, {m['cores']} cores, {m['memory_mb']:,} MB, Python {m['python']}; "
         f"load average at start {', '.join(f'{x:.2f}' for x in m['loadavg_start'])}",
         f"command: {result['command']}",
         f"code fingerprint: {result['code']}",
+        f"engines: {', '.join(result.get('engines', ['whoosh']))}",
+    ]
+    if not result["summaries"]:  # OpenSearch alone
+        return "\n".join(head + render_opensearch(result))
+    lines = head + [
         "",
         table(result["summaries"]),
         "",
@@ -252,4 +408,6 @@ def render(result: dict) -> str:
     for name, steps in result["growth"].items():
         if steps:
             lines.append(f"  {name}: " + ", ".join(f"{s['from']:,}->{s['to']:,}: b={s['exponent']}" for s in steps))
+    if result.get("opensearch"):
+        lines += render_opensearch(result)
     return "\n".join(lines)

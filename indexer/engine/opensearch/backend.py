@@ -28,12 +28,17 @@ Credentials come from KMSEARCH_OPENSEARCH_USER / KMSEARCH_OPENSEARCH_PASSWORD
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import logging
+import multiprocessing
 import os
 import re
 import threading
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -70,6 +75,10 @@ BULK_CHUNK = 500
 # active" from the cluster rather than a read timeout ("cannot be reached").
 BULK_SHARD_WAIT = 20
 CLIENT_TIMEOUT = 30
+# A full build with procs > 1: documents per job of an analysis worker, and
+# jobs in flight per worker (what the bulk has not taken yet stays bounded).
+ANALYSIS_CHUNK = 50
+ANALYSIS_AHEAD = 2
 # Tiers (see search): each adds this much to a score, so documents of a
 # higher tier sort first; large against any BM25 sum, small enough that
 # float32 scores keep two decimals within a tier.
@@ -81,7 +90,8 @@ TIER = 100_000.0
 # its ranking (never what decides which documents count).
 MAX_CLAUSES = 1000
 FACET_SIZE = 1000
-GREEN_TIMEOUT = 60
+TOO_MANY = re.compile(r"too[ _]many([ _]nested)?[ _]clauses", re.I)  # how Lucene's refusal reads
+GREEN_TIMEOUT = 120  # s: the most a full build waits for its replicas (_wait_for_copies)
 
 
 def mapping() -> dict:
@@ -171,12 +181,14 @@ def to_source(doc: Document, office: str, segmenter: thai.Segmenter) -> dict:
 
 
 def _with_pairs(query: dict, spec: QuerySpec) -> dict:
-    """``query`` scoring a question's sub-word pairs too (ranking.QUESTION_GRAMS_WEIGHT):
-    one clause, whatever the question's length."""
-    if not spec.pairs:
+    """``query`` scoring a question's sub-word pairs too
+    (ranking.QUESTION_GRAMS_WEIGHT), as many of them as Lucene's clause
+    limit leaves room for (each is a term of one ``match``)."""
+    pairs = spec.pairs[: max(0, MAX_CLAUSES - clauses(query))]
+    if not pairs:
         return query
-    pairs = {"match": {"grams": {"query": _joined(spec.pairs), "boost": ranking.QUESTION_GRAMS_WEIGHT}}}
-    return {"bool": {"must": [query], "should": [pairs]}}
+    found = {"match": {"grams": {"query": _joined(pairs), "boost": ranking.QUESTION_GRAMS_WEIGHT}}}
+    return {"bool": {"must": [query], "should": [found]}}
 
 
 def _order(by_date: bool) -> list[dict]:
@@ -189,6 +201,58 @@ def _order(by_date: bool) -> list[dict]:
 def _hit_key(fields: dict) -> tuple[str, str]:
     """A hit's identity: ids are unique within an office, not across."""
     return fields.get("office", ""), fields.get("id") or fields["stored"]["id"]
+
+
+_worker: tuple[str, thai.Segmenter] | None = None  # (office, segmenter) of an analysis worker
+
+
+def _start_worker(office: str, segmenter: thai.Segmenter) -> None:
+    global _worker
+    _worker = (office, segmenter)
+
+
+def _analyse_chunk(docs: list[Document]) -> list[dict]:
+    assert _worker is not None, "not an analysis worker"
+    office, segmenter = _worker
+    return [to_source(d, office, segmenter) for d in docs]
+
+
+def sources(docs: Iterable[Document], office: str, segmenter: thai.Segmenter, procs: int = 1) -> Iterator[dict]:
+    """``to_source`` of every document; with ``procs`` > 1 in that many
+    forked worker processes, ``ANALYSIS_CHUNK`` documents a job, yielded as
+    the jobs finish (not in the order of ``docs``, which this process still
+    reads: rendering stays here).  At most ``ANALYSIS_AHEAD`` jobs per worker
+    wait for the bulk to take them."""
+    if procs <= 1:
+        for doc in docs:
+            yield to_source(doc, office, segmenter)
+        return
+    segmenter.segment("")  # the dictionary is loaded before the fork: the workers share it
+    context = multiprocessing.get_context("fork")  # the workers need nothing re-imported
+    pending: deque[Future] = deque()
+    rest = iter(docs)
+    chunks = iter(lambda: list(itertools.islice(rest, ANALYSIS_CHUNK)), [])
+    with ProcessPoolExecutor(
+        procs, mp_context=context, initializer=_start_worker, initargs=(office, segmenter)
+    ) as pool:
+        try:
+            for chunk in chunks:
+                pending.append(pool.submit(_analyse_chunk, chunk))
+                while len(pending) >= procs * ANALYSIS_AHEAD:
+                    yield from _first_done(pending)
+            while pending:
+                yield from _first_done(pending)
+        except BaseException:
+            for f in pending:
+                f.cancel()
+            raise
+
+
+def _first_done(pending: deque[Future]) -> list[dict]:
+    """The results of the oldest job: jobs are of the same size, so the
+    oldest is about the first to finish, and waiting on it keeps the rest
+    of the queue working."""
+    return pending.popleft().result()
 
 
 def _stored(hit: dict) -> dict:
@@ -400,15 +464,20 @@ class OpenSearchBackend:
             self._ensure_builds_index()
             if incremental:
                 return self._write_incremental(segmenter, add, remove, info)
-            return self._write_full(segmenter, add, info)
+            return self._write_full(segmenter, add, info, procs)
 
     def _actions(
-        self, index: str, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str] = ()
+        self,
+        index: str,
+        segmenter: thai.Segmenter,
+        add: Iterable[Document],
+        remove: Iterable[str] = (),
+        procs: int = 1,
     ) -> Iterator[dict]:
         for doc_id in remove:
             yield {"_op_type": "delete", "_index": index, "_id": doc_id}
-        for doc in add:
-            yield {"_op_type": "index", "_index": index, "_id": doc.id, "_source": to_source(doc, self.slug, segmenter)}
+        for source in sources(add, self.slug, segmenter, procs):
+            yield {"_op_type": "index", "_index": index, "_id": source["id"], "_source": source}
 
     def _bulk(self, actions: Iterable[dict]) -> None:
         from opensearchpy import helpers
@@ -434,7 +503,7 @@ class OpenSearchBackend:
         health = self.client.cluster.health()
         return int(health.get("number_of_data_nodes", 1))
 
-    def _write_full(self, segmenter: thai.Segmenter, add: Iterable[Document], info: dict) -> str:
+    def _write_full(self, segmenter: thai.Segmenter, add: Iterable[Document], info: dict, procs: int = 1) -> str:
         from opensearchpy import RequestError
 
         stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S-%f")
@@ -456,7 +525,7 @@ class OpenSearchBackend:
         except RequestError as e:
             raise BuildFailed(f"{self}: the cluster refused the index {index}: {_reason(e)}") from None
         try:
-            self._bulk(self._actions(index, segmenter, add))
+            self._bulk(self._actions(index, segmenter, add, procs=procs))
             replicas = min(self.replicas, max(0, self._data_nodes() - 1))
             # Refresh stays off between builds: an incremental build's
             # changes become searchable together, at its refresh.
@@ -466,11 +535,7 @@ class OpenSearchBackend:
                 index=index, body={"index": {"auto_expand_replicas": f"0-{self.replicas}"}}
             )
             self.client.indices.refresh(index=index)
-            # (opensearch-py takes a "timeout" parameter as its own: the
-            # server's default wait, 30 s, applies)
-            self.client.cluster.health(
-                index=index, wait_for_status="green" if replicas else "yellow", request_timeout=GREEN_TIMEOUT
-            )
+            self._wait_for_copies(index, replicas)
             self.client.index(
                 index=self.builds, id=index, body={"office": self.slug, "generation": 1, "info": info}, refresh="true"
             )
@@ -487,6 +552,30 @@ class OpenSearchBackend:
             raise
         self.prune()
         return f"{index}#1"
+
+    def _wait_for_copies(self, index: str, replicas: int) -> None:
+        """Every copy of the new index started, waiting at most
+        GREEN_TIMEOUT on the server: a replica's recovery on busy cores can
+        take longer than the server's default of 30 s (measured: a 1 711-
+        document index at load 9).  opensearch-py takes a ``timeout``
+        parameter as its own unless ``request_timeout`` is given, hence
+        both.  Not in time: BuildFailed, and the old build keeps serving."""
+        from opensearchpy import TransportError
+
+        try:
+            self.client.cluster.health(
+                index=index,
+                wait_for_status="green" if replicas else "yellow",
+                params={"timeout": f"{GREEN_TIMEOUT}s"},
+                request_timeout=GREEN_TIMEOUT + 15,
+            )
+        except TransportError as e:
+            if e.status_code != 408:
+                raise
+            raise BuildFailed(
+                f"{self}: the copies of {index} did not start within {GREEN_TIMEOUT} s "
+                f"({replicas} replica(s) asked); the old build keeps serving"
+            ) from None
 
     def _write_incremental(
         self, segmenter: thai.Segmenter, add: Iterable[Document], remove: Iterable[str], info: dict
@@ -555,7 +644,7 @@ def clauses(query) -> int:
     for key, value in query.items():
         if key in ("term", "match_all", "match_none"):
             n += 1
-        elif key == "match_phrase":
+        elif key in ("match_phrase", "match"):  # a clause per word (match: OR of its terms)
             n += sum(len(str(v.get("query", "")).split()) if isinstance(v, dict) else 1 for v in value.values())
         elif key == "terms":
             n += sum(len(v) for v in value.values() if isinstance(v, list))
@@ -776,10 +865,46 @@ class OpenSearchIndex:
         facets: Iterable[str] = FACET_FIELDS,
         timelimit: float | None = None,
     ) -> Results:
+        """``_search_spec``; a question that Lucene still refuses as too many
+        clauses after every shedding (``too_many_nested_clauses``, met by
+        make bench's query mix at 10 000 documents although the estimate in
+        ``clauses`` was under the limit) is asked again with the first half
+        of its words, until it is answered: its first words decide."""
+        from opensearchpy import TransportError
+
+        while True:
+            try:
+                return self._search_spec(spec, page, pagelen, facets, timelimit)
+            except TransportError as e:
+                # "too_many_nested_clauses: Query contains ..." or the bare sentence
+                if not TOO_MANY.search(str(e)) or (len(spec.needs) <= 1 and len(spec.groups) <= 1):
+                    raise
+                log.warning("%s: too many clauses for Lucene; asking again with half of the words", self.index)
+                spec = dataclasses.replace(
+                    spec,
+                    needs=spec.needs[: max(1, len(spec.needs) // 2)],
+                    groups=spec.groups[: max(1, len(spec.groups) // 2)],
+                )
+
+    def _search_spec(
+        self,
+        spec: QuerySpec,
+        page: int,
+        pagelen: int,
+        facets: Iterable[str],
+        timelimit: float | None,
+    ) -> Results:
         facets = tuple(facets)
         filters, must_not = self._shown(spec)
         must, should = self._scoring(spec)
         needs = [self._need(n, typed_only=False) for n in spec.needs]
+        typed = clauses([filters, must_not, needs]) > MAX_CLAUSES
+        if typed:
+            # So many words that asking for each with its corrections and
+            # fallback in every word field passes Lucene's clause limit by
+            # itself (a long natural question of bench-relevance): the
+            # words as typed decide.  Whoosh has no such limit.
+            needs = [self._need(n, typed_only=True) for n in spec.needs]
         if clauses([filters, must_not, must, should, needs]) > MAX_CLAUSES:
             must, should = self._scoring(spec, grams_too=False)  # words still rank; pairs only for words without
         by_date = spec.sort == "date" or spec.empty
@@ -834,7 +959,7 @@ class OpenSearchIndex:
                 body["size"], body["from"] = 0, 0
             return body, size, bool(tiers)
 
-        match, exact_total = MATCH_ALL, 0
+        match, exact_total, full_count = MATCH_ALL, 0, 0
         fragments: tuple[str, ...] = ()
         named: list[str] = []
         more, question = 0, False
@@ -846,8 +971,14 @@ class OpenSearchIndex:
             query: dict = {"bool": {"filter": filters, "must_not": must_not}}
         elif spec.needs:
             # Every count the page needs, and the search itself when it does
-            # not depend on them, in one round trip.
-            every = {"bool": {"filter": filters + needs, "must_not": must_not, "should": must + should}}
+            # not depend on them, in one round trip; each query within
+            # Lucene's clause limit (_within_limit: the ranking is shed, never
+            # what decides which documents count).
+            every = self._within_limit(
+                spec,
+                must + should,
+                lambda scoring: {"bool": {"filter": filters + needs, "must_not": must_not, "should": scoring}},
+            )
             typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
             fallback = [n for n in spec.needs if self._fallback_applies(n)]
             counts = [{"bool": {"filter": filters + needs, "must_not": must_not}}, typed_q]
@@ -860,46 +991,56 @@ class OpenSearchIndex:
                 }
                 for n in fallback
             ]
+            lacking: dict | None = None
             if len(spec.needs) >= ranking.MANY_NEEDS:
                 # A question of many words (ranking.MANY_NEEDS): after the
                 # documents that hold them all, those that hold some, each
                 # saying what it lacks; from QUESTION_NEEDS all of them
                 # ranked by score together.
-                named, any_need = self._holding_some(spec, filters, must_not, must + should)
-                partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"bool": {"filter": needs}}]}}
-                counts.append(partial)
+                named = self._holding_some(spec, filters, must_not, [], typed)[0]
+                any_need = self._within_limit(
+                    spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring, typed)[1]
+                )
+                lacking = self._lacking_some(spec, filters, must_not, needs, must + should, typed)
+                # every need named twice can pass the limit even unranked:
+                # then those holding some less those holding all
+                counts.append(lacking if clauses(lacking) <= MAX_CLAUSES else any_need)
             settled = len(spec.needs) < ranking.QUESTION_NEEDS  # the search does not wait for "more"
             bodies = [{"size": 0, "track_total_hits": True, "query": q, **limit} for q in counts]
             guess = body_for(every, MATCH_ALL, False) if settled else None
             answers = self._batch(bodies + ([guess[0]] if guess else []))
             totals = [int(a["hits"]["total"]["value"]) for a in answers[: len(counts)]]
             counts_cut = any(a.get("timed_out") for a in answers[: len(counts)])
-            exact_total = totals[1]
+            full_count, exact_total = totals[0], totals[1]
             fragments = tuple(n.label for n, t in zip(fallback, totals[2 : 2 + len(fallback)]) if t)
-            if totals[0]:
+            if full_count:
                 query = every
-                if partial is not None:
-                    more = totals[-1]
-                    if 2 * clauses(partial) <= MAX_CLAUSES:
-                        partial = self._scored(partial, should)
-                    partial = _with_pairs(partial, spec)
+                if lacking is not None:
+                    if clauses(lacking) <= MAX_CLAUSES:
+                        more, partial = totals[-1], lacking
+                        if 2 * clauses(partial) <= MAX_CLAUSES:
+                            partial = self._scored(partial, should)
+                        partial = _with_pairs(partial, spec)
+                    else:  # listed (below) by excluding the full matches' ids
+                        more = max(0, totals[-1] - full_count)
                     question = bool(more) and not settled
                     if question:
                         query = any_need
                 if guess:
                     found = answers[-1]
             else:
-                named, query = self._holding_some(spec, filters, must_not, must + should)
-                counted = {
-                    "bool": {
-                        "filter": filters + [_any(needs)],
-                        "must_not": must_not,
-                        "should": must + should,
-                        "minimum_should_match": 1,
-                    }
-                }
-                match = MATCH_SOME if self._count(counted) else MATCH_NONE
-                partial = None
+                named = self._holding_some(spec, filters, must_not, [], typed)[0]
+                query = self._within_limit(
+                    spec, must + should, lambda scoring: self._holding_some(spec, filters, must_not, scoring, typed)[1]
+                )
+
+                def counted(scoring: list[dict]) -> dict:
+                    q: dict = {"bool": {"filter": filters + [_any(needs)], "must_not": must_not}}
+                    if scoring:
+                        q["bool"].update(should=scoring, minimum_should_match=1)
+                    return q
+
+                match = MATCH_SOME if self._count(self._within_limit(spec, must + should, counted)) else MATCH_NONE
         else:
             query = {"bool": {"filter": filters, "must_not": must_not, "must": must, "should": should}}
             if should and not must:
@@ -928,7 +1069,12 @@ class OpenSearchIndex:
         total = int(found["hits"]["total"]["value"]) if match != MATCH_NONE else 0
         if question:
             total -= more
-        elif partial is not None and more and len(hits) < pagelen:
+        elif more and len(hits) < pagelen:
+            if partial is None:  # the full matches are fewer than a page's end: excluded by id
+                every = {"bool": {"filter": filters + needs, "must_not": must_not}}
+                full = self._search({"query": every, "size": max(1, total), "_source": ["stored.id"]})["hits"]["hits"]
+                ids = [h["_source"]["stored"]["id"] for h in full]
+                partial = {"bool": {**any_need["bool"], "must_not": must_not + [{"terms": {"id": ids}}]}}
             hits += self._partial(partial, spec, named, max(0, start - total), pagelen - len(hits), by_date)
         if not spec.needs:
             exact_total = total
@@ -952,21 +1098,52 @@ class OpenSearchIndex:
         )
 
     def _holding_some(
-        self, spec: QuerySpec, filters: list[dict], must_not: list[dict], scoring: list[dict]
+        self, spec: QuerySpec, filters: list[dict], must_not: list[dict], scoring: list[dict], typed: bool = False
     ) -> tuple[list[str], dict]:
         """Documents holding at least one need, each need named so that a
         hit says which it lacks (``matched_queries``)."""
         named = [f"need-{i}" for i in range(len(spec.needs))]
-        some = [self._need(n, False, name) for n, name in zip(spec.needs, named)]
-        query = {
-            "bool": {
-                "filter": filters + [_any(some)],
-                "must_not": must_not,
-                "should": scoring,
-                "minimum_should_match": 1,
-            }
-        }
+        some = [self._need(n, typed, name) for n, name in zip(spec.needs, named)]
+        query: dict = {"bool": {"filter": filters + [_any(some)], "must_not": must_not}}
+        if scoring:
+            query["bool"].update(should=scoring, minimum_should_match=1)
         return named, query
+
+    def _within_limit(self, spec: QuerySpec, scoring: list[dict], make) -> dict:
+        """``make(scoring)``, or if that passes MAX_CLAUSES, ``make`` of the
+        ranking without sub-word grams, then of no ranking clauses at all:
+        what decides which documents count (the needs, the filters) is never
+        shed.  A long question's needs (each word, its corrections and its
+        fallback in every word field) can take most of Lucene's 1 024
+        clauses by themselves: the relevance benchmark's natural questions
+        met 'Query contains too many nested clauses' (too_many_nested_clauses)."""
+        query = make(scoring)
+        if clauses(query) <= MAX_CLAUSES:
+            return query
+        query = make(sum(self._scoring(spec, grams_too=False), []))
+        if clauses(query) <= MAX_CLAUSES:
+            return query
+        return make([])
+
+    def _lacking_some(
+        self,
+        spec: QuerySpec,
+        filters: list[dict],
+        must_not: list[dict],
+        needs: list[dict],
+        scoring: list[dict],
+        typed: bool = False,
+    ) -> dict:
+        """Documents holding some needs but not all (listed after the full
+        matches).  It names every need twice, so a long question passes
+        Lucene's clause limit sooner than the search itself (``_within_limit``)."""
+        lacking = [{"bool": {"filter": needs}}]
+
+        def make(ranking: list[dict]) -> dict:
+            _, some = self._holding_some(spec, filters, must_not, ranking, typed)
+            return {"bool": {**some["bool"], "must_not": must_not + lacking}}
+
+        return self._within_limit(spec, scoring, make)
 
     def _partial(self, query: dict, spec: QuerySpec, named: list[str], start: int, size: int, by_date: bool) -> list:
         """The documents listed after the full matches, each with what it lacks."""
