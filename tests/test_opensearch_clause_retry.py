@@ -55,3 +55,38 @@ def test_other_refusals_are_not_retried():
     with pytest.raises(TransportError):
         ix.search(spec_of(12))
     assert asked == [12]
+
+
+def test_a_refusal_inside_a_batch_reads_as_the_clients_own():
+    """The counts and the search go in one _msearch: a refused item is
+    raised as the client raises a refused search, its root cause in the
+    message (what the retry above reads)."""
+
+    class Client:
+        def msearch(self, body):
+            return {
+                "responses": [
+                    {"hits": {"total": {"value": 3}}},
+                    {
+                        "error": {
+                            "root_cause": [
+                                {
+                                    "type": "too_many_nested_clauses",
+                                    "reason": "Query contains too many nested clauses; maxClauseCount is set to 1024",
+                                }
+                            ],
+                            "type": "search_phase_execution_exception",
+                        },
+                        "status": 500,
+                    },
+                ]
+            }
+
+    class Backend:
+        hosts = ("http://127.0.0.1:9",)
+
+    ix = os_backend.OpenSearchIndex.__new__(os_backend.OpenSearchIndex)
+    ix._client, ix._backend, ix._target, ix.shared = Client(), Backend(), "kmsearch-x", False
+    with pytest.raises(TransportError) as refused:
+        ix._batch([{"size": 0}, {"size": 10}])
+    assert os_backend.TOO_MANY.search(str(refused.value)) and refused.value.status_code == 500

@@ -854,7 +854,8 @@ class OpenSearchIndex:
                 if "error" in a:
                     from opensearchpy import TransportError
 
-                    raise TransportError(int(a.get("status", 500)), str(a["error"].get("type", "error")), a["error"])
+                    # info as the client gives it for a search of its own: its message names the root cause
+                    raise TransportError(int(a.get("status", 500)), str(a["error"].get("type", "error")), a)
         return answers
 
     def search(
