@@ -36,7 +36,8 @@ from kmsearch.search.query import ParsedQuery
 from kmsearch.search.query import parse as parse_query
 from kmsearch.search.synonyms import SynonymFile
 
-from .corpus import DATA
+from .corpus import DATA, write_corpus
+from .sites import build_settings
 
 # property-based: hundreds of generated inputs a test
 pytestmark = pytest.mark.slow
@@ -463,6 +464,17 @@ queries = st.one_of(
     st.lists(st.sampled_from(QUERY_BITS), max_size=25).map("".join),
     st.lists(st.sampled_from(QUERY_BITS) | any_text, max_size=10).map(" ".join),
 )
+
+
+@pytest.fixture(scope="module")
+def built(sites):
+    """The tests' corpus on Whoosh, the default engine, once a session:
+    these are properties of the parser and the pages, not of an engine."""
+
+    def make(root):
+        return build_settings(write_corpus(root / "content"), root / "index", "whoosh")
+
+    return sites.get("site", "whoosh", make)
 
 
 @pytest.fixture(scope="module")
