@@ -362,9 +362,7 @@ def repo() -> Repository:
 
 
 def get_index() -> engine.SearchIndex:
-    if "km_index" not in g:
-        g.km_index = repo().open_index()
-    return g.km_index
+    return repo().open_index()  # once a request (Repository._request_memo)
 
 
 def run_query(

@@ -200,7 +200,7 @@ def _order(by_date: bool) -> list[dict]:
 
 def _hit_key(fields: dict) -> tuple[str, str]:
     """A hit's identity: ids are unique within an office, not across."""
-    return fields.get("office", ""), fields.get("id") or fields["stored"]["id"]
+    return fields.get("office", ""), fields["id"]
 
 
 _worker: tuple[str, thai.Segmenter] | None = None  # (office, segmenter) of an analysis worker
@@ -723,14 +723,15 @@ class OpenSearchIndex:
     def _office(self) -> dict:
         return {"match_all": {}} if self.shared else {"term": {"office": self._backend.slug}}
 
-    def _search(self, body: dict, **params) -> dict:
-        if self.shared and body.get("size", 10):
-            # Each office's index has term statistics of its own: a word
-            # every document of a small office holds would score next to
-            # nothing there.  Scored across offices, with the statistics of all.
-            params.setdefault("search_type", "dfs_query_then_fetch")
+    def _search_type(self, body: dict) -> dict:
+        """Each office's index has term statistics of its own: a word every
+        document of a small office holds would score next to nothing there.
+        Scored across offices, with the statistics of all."""
+        return {"search_type": "dfs_query_then_fetch"} if self.shared and body.get("size", 10) else {}
+
+    def _search(self, body: dict) -> dict:
         with self._talking():
-            return self._client.search(index=self._target, body=body, params=params)
+            return self._client.search(index=self._target, body=body, params=self._search_type(body))
 
     def _count(self, query: dict) -> int:
         with self._talking():
@@ -844,10 +845,7 @@ class OpenSearchIndex:
         """Searches sent together, in one round trip (``_msearch``), answered in order."""
         lines: list[dict] = []
         for body in bodies:
-            head: dict = {"index": self._target}
-            if self.shared and body.get("size", 10):
-                head["search_type"] = "dfs_query_then_fetch"  # as _search
-            lines += [head, body]
+            lines += [{"index": self._target, **self._search_type(body)}, body]
         with self._talking():
             answers = self._client.msearch(body=lines)["responses"]
             for a in answers:
@@ -1060,11 +1058,12 @@ class OpenSearchIndex:
             if match == MATCH_SOME or question:
                 missing = tuple(n.label for n, name in zip(spec.needs, named) if name not in held)
             score = 0.0 if by_date else float(h.get("_score") or 0.0)
+            fields = _stored(h)
             if tiered:  # score + 1 + TIER * tier, the score below TIER
                 tier = int((score - 1) // TIER)
                 score = max(0.0, score - 1 - TIER * tier)
-                tier_of[_hit_key(h["_source"])] = tier
-            hits.append(Hit(_stored(h), score, missing))
+                tier_of[_hit_key(fields)] = tier
+            hits.append(Hit(fields, score, missing))
         if size != pagelen:
             hits = self._verbatim(hits, spec.verbatim, tier_of)[start : start + pagelen]
         total = int(found["hits"]["total"]["value"]) if match != MATCH_NONE else 0
