@@ -108,6 +108,13 @@ DOCS = {
     "palad/leave.md": doc(
         "leave", "คู่มือการลาของพนักงาน", "สำนักปลัดเทศบาล", "manual", "การลาป่วยตั้งแต่สามวันขึ้นไปต้องมีใบรับรองแพทย์แนบใบลา"
     ),
+    "palad/computer.md": doc(
+        "computer",
+        "การดูแลเครื่องคอมพิวเตอร์ของสำนักงาน",
+        "สำนักปลัดเทศบาล",
+        "lesson",
+        "เครื่องช้าเพราะหน่วยความจำเต็ม ให้ปิดโปรแกรมที่ไม่ใช้ก่อนเพิ่มหน่วยความจำ",
+    ),
     "palad/elderly.md": doc(
         "elderly",
         "คู่มือการจ่ายเบี้ยยังชีพผู้สูงอายุ",
@@ -244,6 +251,15 @@ def test_a_word_only_inside_other_words_matches_them_labelled_as_such(site):
     html = page(site, "sonic")
     # a Latin run is one cluster: the mark covers it whole (a Thai piece is marked alone)
     assert "เป็นส่วนหนึ่งของคำอื่น" in html and "<mark>ultrasonic</mark>" in html
+
+
+@pytest.mark.parametrize("q", ["น่วย", "น่วยความ"])
+def test_a_piece_that_is_no_word_finds_the_words_holding_it(site, q):
+    # น่วย is no Thai word, nor a typo only: it is the piece of หน่วยความจำ and หน่วยงาน typed
+    found = api(site, q)
+    assert ids(found)[0] == "computer" and "น่วย" in found["fragments"]
+    if q == "น่วย":
+        assert "disbursement" in ids(found)
 
 
 def test_function_words_are_never_marked_on_their_own(site):

@@ -37,9 +37,11 @@ class Need:
     or a phrase), an accepted correction (``corrections``), or a facet
     value the word names (``facets``: คู่มือ กองช่าง), or the whole run it
     was typed in, without spaces (``run``: สุนัขบ้า inside โรคพิษสุนัขบ้า).
-    ``fallback`` are indexed words that hold it inside them: matched only
-    when no form of it is a word anywhere in the index, as the last resort
-    for a word the office writes only inside compounds (เบี้ย of เบี้ยยังชีพ).
+    ``fallback`` are indexed words that hold it inside them, given only
+    when a piece of another word is what was meant: no form of it is a word
+    anywhere in the index (เบี้ย, written only in เบี้ยยังชีพ), or it is no
+    Thai word at all (น่วย of หน่วย); listed after the documents that hold
+    it as a word, and labelled.
     """
 
     label: str  # as typed, to say what a document lacks

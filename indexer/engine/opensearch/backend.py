@@ -818,14 +818,9 @@ class OpenSearchIndex:
             clauses += [_all_grams(grams, f, 1.0) for f in ranking.GRAMS_WEIGHTS]
         if not typed_only:
             clauses += holding_query(need.corrections)
-            if self._fallback_applies(need):
+            if need.fallback:
                 clauses += holding_query(need.fallback)
         return _any(clauses, name)
-
-    def _fallback_applies(self, need: Need) -> bool:
-        return bool(need.fallback) and not any(
-            all(self.frequency(w) for w in words) for words in need.words + need.corrections
-        )
 
     def _scored(self, query: dict, should: list[dict]) -> dict:
         """Coordination (``ranking.GROUP_COORDINATION``): with several
@@ -979,7 +974,7 @@ class OpenSearchIndex:
                 lambda scoring: {"bool": {"filter": filters + needs, "must_not": must_not, "should": scoring}},
             )
             typed_q = {"bool": {"filter": filters + [self._need(n, True) for n in spec.needs], "must_not": must_not}}
-            fallback = [n for n in spec.needs if self._fallback_applies(n)]
+            fallback = [n for n in spec.needs if n.fallback]
             counts = [{"bool": {"filter": filters + needs, "must_not": must_not}}, typed_q]
             counts += [
                 {

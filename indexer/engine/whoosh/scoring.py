@@ -249,10 +249,6 @@ class Scorer:
                 held[self.term(name, words[0])[0] if len(words) == 1 else self.phrase(name, words)[0]] = True
         return held
 
-    def indexed(self, forms: tuple[tuple[str, ...], ...]) -> bool:
-        """Is any of ``forms`` made of words that the index holds as words?"""
-        return any(all(self.source.frequency(name, w) for w in words) for words in forms for name in WORD_FIELDS)
-
     def fragments(self, grams: tuple[str, ...]) -> np.ndarray:
         """Per document: does it hold all of ``grams`` (sub-word pairs)?"""
         held = np.zeros(self.source.size, dtype=bool)
@@ -276,7 +272,7 @@ class Scorer:
             typed |= self.fragments(need.run)
         held = typed | self.holding(need.corrections) if need.corrections else typed
         fragment = False
-        if need.fallback and not self.indexed(need.words + need.corrections):
+        if need.fallback:
             inside = self.holding(need.fallback) & ~held
             fragment = bool(inside.any())
             held = held | inside
