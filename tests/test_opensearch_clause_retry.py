@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from opensearchpy import TransportError
 
+from indexer.engine import ranking
 from indexer.engine.opensearch import backend as os_backend
 from indexer.engine.spec import Alternative, Group, Need, QuerySpec
 
@@ -90,3 +91,9 @@ def test_a_refusal_inside_a_batch_reads_as_the_clients_own():
     with pytest.raises(TransportError) as refused:
         ix._batch([{"size": 0}, {"size": 10}])
     assert os_backend.TOO_MANY.search(str(refused.value)) and refused.value.status_code == 500
+
+
+def test_a_need_of_many_forms_is_a_few_clauses():
+    # ปี of a long question: the word and 26 indexed compounds, and a phrase
+    forms = (("ปี",), *((f"ปี{i}",) for i in range(26)), ("ปี", "งบประมาณ"))
+    assert os_backend.clauses(os_backend.holding_query(forms)) == 2 * len(ranking.WORD_FIELDS)

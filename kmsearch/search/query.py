@@ -296,7 +296,10 @@ def _word_groups(
             at = b
         corrected = "".join(parts + words[at:]) if not any(c.isspace() for c in text) else " ".join(parts + words[at:])
     needs = [n for _, _, n in sorted(spans, key=lambda sp: sp[0])]
-    if one_run:
+    if one_run and len(text.strip()) <= MAX_VERBATIM_CHARS:
+        # A long run (a question typed without spaces) is held by its words:
+        # no document holds all its sub-word pairs, and each need would ask
+        # for them all (Lucene's clause limit counts every one).
         run = tuple(thai.grams(text, segmenter))
         needs = [replace(n, run=run) for n in needs]
     return groups, needs, corrected
