@@ -13,7 +13,7 @@ from pathlib import Path
 from . import __doc__ as ABOUT
 from .base import OUT, PLOT, ROOT
 from .measure import machine
-from .opensearch import OpenSearchRun, start_cluster, summarise_opensearch
+from .opensearch import HEAP, OpenSearchRun, start_cluster, summarise_opensearch
 from .plot import svg_plot
 from .run import Run, code_fingerprint
 from .summary import growth, opensearch_targets, summarise, targets
@@ -57,9 +57,16 @@ def main(argv: list[str] | None = None) -> int:
         help="backends measured, comma-separated: whoosh, opensearch [whoosh]; opensearch starts the test "
         "cluster of tests/cluster once for the run (Java 17 and Maven: make cluster-deps)",
     )
+    ap.add_argument(
+        "--opensearch-sizes",
+        default="",
+        help="sizes the OpenSearch backend runs at, when not those of --sizes (200000: past where Whoosh can finish)",
+    )
+    ap.add_argument("--heap", default=HEAP, help=f"heap of each OpenSearch data node [{HEAP}]")
     ap.add_argument("--json", default=str(OUT / "scale.json"), help="where the results go [benchmarks/out/scale.json]")
     args = ap.parse_args(argv)
-    args.sizes = [1000] if args.quick else sorted({int(x.replace("_", "")) for x in args.sizes.split(",") if x.strip()})
+    args.sizes = [1000] if args.quick else _sizes(args.sizes)
+    os_sizes = _sizes(args.opensearch_sizes) or args.sizes
     args.skip = {x.strip() for x in args.skip.split(",") if x.strip()}
     if "baseline" in args.skip:
         args.skip |= {"baseline-build", "baseline-queries"}
@@ -74,20 +81,21 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(["python -m benchmarks.scale", *argv]),
         "code": fingerprint,
         "sizes": args.sizes,
+        "opensearch_sizes": os_sizes,
         "engines": args.engines,
         "states": {},
         "summaries": {},
     }
-    cluster = start_cluster() if "opensearch" in args.engines else None
+    cluster = start_cluster(args.heap) if "opensearch" in args.engines else None
     try:
         if cluster is not None:
             result["opensearch"] = {"states": {}, "summaries": {}}
-        for n in args.sizes:
-            if "whoosh" in args.engines:
+        for n in sorted({*args.sizes, *os_sizes}):
+            if "whoosh" in args.engines and n in args.sizes:
                 state = Run(n, args, fingerprint).run()
                 result["states"][n] = state
                 result["summaries"][n] = summarise(state)
-            if cluster is not None:
+            if cluster is not None and n in os_sizes:
                 state = OpenSearchRun(n, args, fingerprint, cluster).run()
                 result["opensearch"]["states"][n] = state
                 result["opensearch"]["summaries"][n] = summarise_opensearch(state)
@@ -110,6 +118,10 @@ def main(argv: list[str] | None = None) -> int:
     print(render(result))
     print(f"\nwrote {_rel(Path(args.json))}" + (f" and {_rel(PLOT)}" if len(args.sizes) > 1 else ""))
     return 0
+
+
+def _sizes(text: str) -> list[int]:
+    return sorted({int(x.replace("_", "")) for x in text.split(",") if x.strip()})
 
 
 def _rel(p: Path) -> str:

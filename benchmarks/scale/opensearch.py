@@ -37,12 +37,12 @@ HEAP = "1g"
 CLUSTER_DIR = OUT / "cluster"
 
 
-def start_cluster(timeout: float = 300) -> TestCluster:
+def start_cluster(heap: str = HEAP, timeout: float = 300) -> TestCluster:
     """A fresh cluster for this run: full JIT (the tests' C1-only default
     starts faster but searches slower, tests/cluster/README.md)."""
     shutil.rmtree(CLUSTER_DIR, ignore_errors=True)
-    log(f"starting the OpenSearch test cluster in {CLUSTER_DIR} (heap {HEAP} per data node, full JIT) ...")
-    cluster = TestCluster.start(CLUSTER_DIR, heap=HEAP, node_jvm_opts="", timeout=timeout)
+    log(f"starting the OpenSearch test cluster in {CLUSTER_DIR} (heap {heap} per data node, full JIT) ...")
+    cluster = TestCluster.start(CLUSTER_DIR, heap=heap, node_jvm_opts="", timeout=timeout)
     log(f"cluster green in {cluster.seconds_to_green:.1f} s: {', '.join(cluster.urls)}")
     return cluster
 
@@ -89,7 +89,7 @@ class OpenSearchRun(Run):
             "corpus": manifest,
             "cluster": {
                 "urls": self.cluster.urls,
-                "heap": HEAP,
+                "heap": self.args.heap,
                 "seconds_to_green": self.cluster.seconds_to_green,
                 "version": http_json(self.cluster.urls[0])["version"]["number"],
             },
