@@ -257,16 +257,18 @@ def _word_groups(
                 spans.append((i, i + 1, Need(w, tuple(forms), fallback=fallback)))
             groups.append(Group(tuple(options)))
             i += 1
+    holders: tuple[tuple[str, ...], ...] = ()  # indexed words holding a run that is no word
     if one_run:
         # Typed as one run (เบี้ยยังชีพ): the run as a whole, in order, is
-        # stronger evidence than its pieces scattered over a document.
+        # stronger evidence than its pieces scattered over a document; and
+        # when the run is no word (ผู้สูงอา, half typed), so are the indexed
+        # words holding it (ผู้สูงอายุ).
         whole = alternative(text, segmenter, RUN_WEIGHT)
-        # ... and when the run is no word, so are the indexed words holding it
-        holders: tuple[Alternative, ...] = ()
         if vocabulary is not None and not _is_word(run_text := thai.normalise(text).strip(), known):
-            holders = tuple(Alternative(c, (), FRAGMENT_WEIGHT) for c in _containing(run_text, vocabulary))
-        if whole or holders:
-            groups.append(Group(((whole,) if whole else ()) + holders))
+            holders = _containing(run_text, vocabulary)
+        holding = tuple(Alternative(c, (), FRAGMENT_WEIGHT) for c in holders)
+        if whole or holding:
+            groups.append(Group(((whole,) if whole else ()) + holding))
     fixes = corrections(words, vocabulary, budget, known, one_run) if vocabulary is not None and words else []
     for a, b, found in fixes:
         groups.append(
@@ -301,7 +303,15 @@ def _word_groups(
         # no document holds all its sub-word pairs, and each need would ask
         # for them all (Lucene's clause limit counts every one).
         run = tuple(thai.grams(text, segmenter))
-        needs = [replace(n, run=run) for n in needs]
+        if holders and any(n.fallback or n.corrections for n in needs):
+            # A piece of it is a word nowhere in the index (อา of ผู้สูงอา)
+            # or looks like a typo (ทะเบีย): the run was typed as a piece of
+            # the words holding it, one need, marked inside them as typed
+            # (ผู้สูงอา of ผู้สูงอายุ).
+            fixed = tuple(dict.fromkeys(c for n in needs for c in n.corrections))
+            needs = [Need(run_text, (tuple(words), *holders), fixed, run=run)]
+        else:
+            needs = [replace(n, run=run) for n in needs]
     return groups, needs, corrected
 
 
@@ -341,7 +351,9 @@ def _compounds(word: str, vocabulary: Vocabulary, known: frozenset[str]) -> list
     (โฉนดที่ดิน, เจ้าของที่ดิน for ที่ดิน): they hold the word.  บ้าน does not
     hold บ้า, nor เครื่องหมาย หมา: what is left (น, ย) is no word."""
     find = getattr(vocabulary, "words_containing", None)
-    if find is None or len(word) < 2:
+    # A word of two letters is too short to be seen inside others: อายุ is
+    # no อา + ยุ, nor ตาราง ตา + ราง, though each piece is a word.
+    if find is None or len(word) < 3:
         return []
     # a union of the two sets would copy PyThaiNLP's 60 000 words for every query word
     dictionary_words = dictionary()
@@ -533,7 +545,13 @@ def _marks(needs: list[Need], verbatim: list[str]) -> Marks:
     stop = function_words()
     forms = (f for n in needs for f in (*n.words, *n.corrections))
     # a compound that holds the word (โฉนดที่ดิน for ที่ดิน): the word is marked inside it
-    inside = ((f[0], n.label) for n in needs for f in n.words if len(f) == 1 and f[0] != n.label and n.label in f[0])
+    # (a correction is marked whole: งบประมาณ for งบประมา)
+    inside = (
+        (f[0], n.label)
+        for n in needs
+        for f in n.words
+        if len(f) == 1 and f[0] != n.label and n.label in f[0] and f not in n.corrections
+    )
     return Marks(
         tuple(dict.fromkeys(f for f in forms if f and not (len(f) == 1 and f[0] in stop))),
         tuple(dict.fromkeys(v for v in verbatim if v not in stop)),
