@@ -82,7 +82,11 @@ class Scorer:
         key = (field, word)
         found = self._terms.get(key)
         if found is None:
-            ids, tf = self.source.postings(field, word)
+            # A need asks for every form of a word in every word field, and
+            # most are in no title, tag or summary: the term table (its
+            # counts remembered for the build) says so without reading
+            # every segment's postings.
+            ids, tf = self.source.postings(field, word) if self.source.frequency(field, word) else (EMPTY, EMPTY)
             if len(ids):
                 dl = self.source.lengths(field)[ids]
                 avg = self.source.average_length(field) or 1.0
