@@ -257,15 +257,21 @@ def _word_groups(
                 spans.append((i, i + 1, Need(w, tuple(forms), fallback=fallback)))
             groups.append(Group(tuple(options)))
             i += 1
+    # A short run can be a piece of a longer word; a long one (a question
+    # typed without spaces) is held by its words: no document holds all its
+    # sub-word pairs, and each need would ask for them all (Lucene's clause
+    # limit counts every one).
+    short_run = one_run and len(text.strip()) <= MAX_VERBATIM_CHARS
+    run_text = thai.normalise(text).strip()
     holders: tuple[tuple[str, ...], ...] = ()  # indexed words holding a run that is no word
+    if short_run and vocabulary is not None and not _is_word(run_text, known):
+        holders = _containing(run_text, vocabulary)
     if one_run:
         # Typed as one run (เบี้ยยังชีพ): the run as a whole, in order, is
         # stronger evidence than its pieces scattered over a document; and
         # when the run is no word (ผู้สูงอา, half typed), so are the indexed
         # words holding it (ผู้สูงอายุ).
         whole = alternative(text, segmenter, RUN_WEIGHT)
-        if vocabulary is not None and not _is_word(run_text := thai.normalise(text).strip(), known):
-            holders = _containing(run_text, vocabulary)
         holding = tuple(Alternative(c, (), FRAGMENT_WEIGHT) for c in holders)
         if whole or holding:
             groups.append(Group(((whole,) if whole else ()) + holding))
@@ -298,10 +304,7 @@ def _word_groups(
             at = b
         corrected = "".join(parts + words[at:]) if not any(c.isspace() for c in text) else " ".join(parts + words[at:])
     needs = [n for _, _, n in sorted(spans, key=lambda sp: sp[0])]
-    if one_run and len(text.strip()) <= MAX_VERBATIM_CHARS:
-        # A long run (a question typed without spaces) is held by its words:
-        # no document holds all its sub-word pairs, and each need would ask
-        # for them all (Lucene's clause limit counts every one).
+    if short_run:
         run = tuple(thai.grams(text, segmenter))
         if holders and any(n.fallback or n.corrections for n in needs):
             # A piece of it is a word nowhere in the index (อา of ผู้สูงอา)
