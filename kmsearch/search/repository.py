@@ -256,6 +256,13 @@ class Repository:
             return None
         return doc
 
+    def related_kept(self, ix: engine.SearchIndex) -> dict:
+        """(id, limit) -> related articles, kept for the build ``ix`` (at
+        most MAX_RELATED_KEPT articles)."""
+        if self._related[0] != ix.key or len(self._related[1]) > MAX_RELATED_KEPT:
+            self._related = (ix.key, {})
+        return self._related[1]
+
     def drafts(self, ix: engine.SearchIndex) -> frozenset[str]:
         """Ids of the drafts of the build, read once per build."""
         if self._drafts[0] != ix.key:
@@ -535,10 +542,8 @@ MAX_RELATED_KEPT = 10_000  # articles whose related list is kept per build
 def related(doc: dict, limit: int = 4) -> list[HitView]:
     """Articles like ``doc``, worked out once a build (two or three
     searches, a third of an article page's time on a cluster)."""
-    r, ix = repo(), get_index()
-    if r._related[0] != ix.key or len(r._related[1]) > MAX_RELATED_KEPT:
-        r._related = (ix.key, {})
-    kept = r._related[1]
+    ix = get_index()
+    kept = repo().related_kept(ix)
     if (doc["id"], limit) not in kept:
         kept[doc["id"], limit] = _related(ix, doc, limit)
     return kept[doc["id"], limit]
