@@ -264,8 +264,11 @@ def test_the_vocabulary(site):
         assert prefixed.get("ที่ดิน") == 1
         pair = tuple(thai.words("ระบายน้ำทั้งสองข้าง", ix.segmenter)[:2])  # road-repair-lesson's body
         assert len(pair) == 2
-        assert ix.phrase_count(pair) == 1
-        assert ix.phrase_count(pair[::-1]) == 0
+        assert ix.written_together(pair)
+        assert not ix.written_together(pair[::-1])
+        spaced = tuple(thai.words("ข้าง มิฉะนั้น", ix.segmenter))  # side by side there, with a space between
+        assert len(spaced) == 2 and ix.get("road-repair-lesson")
+        assert not ix.written_together(spaced)
         assert ix.withdrawn("land-tax-manual") is None
         ix.warm()
 

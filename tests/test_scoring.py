@@ -89,7 +89,9 @@ def site(request, tmp_path_factory):
     them all from Whoosh's blocks (what a rare term does)."""
     index_dir = tmp_path_factory.mktemp("scoring") / "index"
     with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(postfile, "MIN_POSTINGS", 1 if request.param == "postings-in-postfiles" else 10**9)
+        least = 1 if request.param == "postings-in-postfiles" else 10**9
+        mp.setattr(postfile, "MIN_POSTINGS", least)
+        mp.setattr(postfile, "MIN_WORD_POSTINGS", least)
         mp.setattr(postfile, "MIN_DOCS", 1)
         assert build_index(CONTENT, index_dir, procs=1).problems == []
     return {"CONTENT_DIR": str(CONTENT), "INDEX_DIR": str(index_dir)}

@@ -51,6 +51,16 @@ def test_grams_of_a_fragment_are_a_run_of_the_compound():
     assert any(whole[i : i + n] == part for i in range(len(whole)))
 
 
+def test_the_pairs_joining_words_are_the_grams_of_them_written_together():
+    text = "ภาษีทีดินและสิ่งปลูกสร้าง"
+    words = thai.words(text, SEG)
+    joins = thai.joining_pairs(words)
+    assert len(joins) == len(words) - 1
+    assert set(joins) <= set(thai.grams(text, SEG))
+    assert not set(joins) & set(thai.grams(" ".join(words), SEG))  # written apart, no pair joins them
+    assert thai.joining_pairs(["ปี", "2567", "ภาษี"]) == []  # only between Thai words
+
+
 def test_clusters_keep_marks_with_their_letter():
     for word in ("ผู้สูงอายุ", "กฎหมาย", "ที่ดิน", "น้ำ"):
         for c in thai.clusters(word):

@@ -15,7 +15,7 @@ import re
 import tempfile
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -508,7 +508,7 @@ def grams(text: str, segmenter: Segmenter) -> list[str]:
         if tok.start != last_end:
             _flush_pairs(run, whole, words, out)
             run, whole, words = [], [], 0
-        parts = _tcc(tok.text) if len(tok.text) < 64 else _tcc_long(tok.text)
+        parts = _word_clusters(tok.text)
         if len(parts) == 2:
             whole.append(len(run))
         run.extend(parts)
@@ -516,6 +516,22 @@ def grams(text: str, segmenter: Segmenter) -> list[str]:
         last_end = tok.end
     _flush_pairs(run, whole, words, out)
     return out
+
+
+def joining_pairs(words: Sequence[str]) -> list[str]:
+    """The sub-word pairs (``grams``) across the joins of ``words`` written
+    one after another without a space: the last cluster of each Thai word
+    with the first of the next.  Only a text that writes them together
+    holds these pairs; side by side with a space between, it does not."""
+    return [
+        _word_clusters(a)[-1] + _word_clusters(b)[0]
+        for a, b in zip(words, words[1:])
+        if _HAS_THAI.match(a) and _HAS_THAI.match(b)
+    ]
+
+
+def _word_clusters(word: str) -> Sequence[str]:
+    return _tcc(word) if len(word) < 64 else _tcc_long(word)
 
 
 def _flush_pairs(run: list[str], whole: list[int], words: int, out: list[str]) -> None:

@@ -140,12 +140,12 @@ def corrections(
         return vocabulary.frequency(w) > 0 or w in dictionary() or w in known_words
 
     known = [is_word(w) for w in words]
-    phrase_count = getattr(vocabulary, "phrase_count", None)
-    if one_run and phrase_count is not None:
+    together = getattr(vocabulary, "written_together", None)
+    if one_run and together is not None:
         for i, w in enumerate(words):
             if known[i] and len(w) <= 2 and len(words) > 1 and _HAS_THAI.search(w):
                 beside = [words[j : j + 2] for j in (i - 1, i) if 0 <= j and j + 1 < len(words)]
-                known[i] = any(phrase_count(tuple(pair)) for pair in beside)
+                known[i] = any(together(tuple(pair)) for pair in beside)
     out: list[tuple[int, int, list[str]]] = []
     budget = budget or Budget()
     i = 0
@@ -200,6 +200,22 @@ def _synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[str]]]
     return table
 
 
+_known: dict[tuple, frozenset[str]] = {}
+
+
+def _known_words(segmenter, synonyms) -> frozenset[str]:
+    """The office's own words and its synonyms': words though no dictionary
+    lists them.  One set while neither changes: what it decides is
+    remembered by the set (``_in_words``)."""
+    key = (segmenter.key, tuple(seq for seq, _ in synonyms))
+    found = _known.get(key)
+    if found is None:
+        if len(_known) > 8:
+            _known.clear()
+        found = _known[key] = frozenset(segmenter.words) | {w for seq in key[1] for w in seq}
+    return found
+
+
 def _build_synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[str]]]:
     table = []
     for members in groups:
@@ -221,7 +237,7 @@ def _word_groups(
     spans: list[tuple[int, int, Need]] = []  # words[a:b] -> what a document must hold of them
     one_run = len(words) > 1 and not any(c.isspace() for c in text.strip())
     piece = PIECE_WEIGHT if one_run else 1.0
-    known = frozenset(segmenter.words) | {w for seq, _ in synonyms for w in seq}
+    known = _known_words(segmenter, synonyms)
     i = 0
     while i < len(words):
         for seq, members in synonyms:
@@ -358,29 +374,29 @@ def _compounds(word: str, vocabulary: Vocabulary, known: frozenset[str]) -> list
     # no อา + ยุ, nor ตาราง ตา + ราง, though each piece is a word.
     if find is None or len(word) < 3:
         return []
-    # a union of the two sets would copy PyThaiNLP's 60 000 words for every query word
-    dictionary_words = dictionary()
-
-    def is_word(w: str) -> bool:
-        return w in dictionary_words or w in known
-
-    return [c for c in find(word, MAX_COMPOUNDS) if _splits_around(c, word, is_word)]
+    return [c for c in find(word, MAX_COMPOUNDS) if _splits_around(c, word, known)]
 
 
-def _splits_around(compound: str, word: str, is_word) -> bool:
+def _splits_around(compound: str, word: str, known: frozenset[str]) -> bool:
     at = compound.find(word)
     while at != -1:
-        if _in_words(compound[:at], is_word) and _in_words(compound[at + len(word) :], is_word):
+        if _in_words(compound[:at], known) and _in_words(compound[at + len(word) :], known):
             return True
         at = compound.find(word, at + 1)
     return False
 
 
-def _in_words(text: str, is_word, longest: int = 24) -> bool:
-    """Can ``text`` be cut into words ``is_word`` accepts (empty text can)?"""
+@lru_cache(maxsize=65536)  # the same ends recur (เจ้าของ, การ): a query's words cost a millisecond each
+def _in_words(text: str, known: frozenset[str], longest: int = 24) -> bool:
+    """Can ``text`` be cut into dictionary words or ``known`` ones (empty text can)?"""
+    # a union of the two sets would copy PyThaiNLP's 60 000 words for every query word
+    dictionary_words = dictionary()
     ok = [True] + [False] * len(text)
     for end in range(1, len(text) + 1):
-        ok[end] = any(ok[start] and is_word(text[start:end]) for start in range(max(0, end - longest), end))
+        ok[end] = any(
+            ok[start] and (text[start:end] in dictionary_words or text[start:end] in known)
+            for start in range(max(0, end - longest), end)
+        )
     return ok[-1]
 
 

@@ -1225,5 +1225,6 @@ class OpenSearchIndex:
             i += 1
         return sorted(found, key=lambda kv: (-kv[1], kv[0]))[:limit]
 
-    def phrase_count(self, words: tuple[str, ...]) -> int:
-        return self._count({"bool": {"filter": [self._office(), _any(holding_query((tuple(words),)))]}})
+    def written_together(self, words: tuple[str, ...]) -> bool:
+        joins = [_any([{"term": {f: pair}} for f in ranking.GRAMS_WEIGHTS]) for pair in thai.joining_pairs(words)]
+        return self._count({"bool": {"filter": [self._office(), _any(holding_query((tuple(words),))), *joins]}}) > 0

@@ -324,20 +324,19 @@ def _write_postfile(folder: Path, segment_id: str) -> None:
 
 def _segment_postings(seg, field: str) -> Iterator[tuple[bytes, int, tuple[np.ndarray, np.ndarray] | None]]:
     """Every term of ``field`` in one segment, in order, with its document
-    frequency and, if it is not too rare to be worth it, its postings."""
+    frequency and, if it is not too rare to be worth it, its postings.
+
+    What is worth it is ``postfile.least_postings``."""
     terms = seg._terms
     if field not in terms.indexed_field_names():
         return
+    least = postfile.least_postings(field)
     fmt = seg.schema[field].format
     for (name, tbytes), info in terms.items_from(field, b""):
         if name != field:
             break
         df = info.doc_frequency()
-        found = (
-            _postings_arrays(terms._codec.postings_reader(terms._postfile, info, fmt))
-            if df >= postfile.MIN_POSTINGS
-            else None
-        )
+        found = _postings_arrays(terms._codec.postings_reader(terms._postfile, info, fmt)) if df >= least else None
         yield tbytes, df, found
 
 
@@ -677,9 +676,8 @@ class SearchIndex:
         the last resort for a query word the index lacks as a word."""
         return self._vocabulary().containing(self.frequency, piece, limit)
 
-    def phrase_count(self, words: tuple[str, ...]) -> int:
-        """Documents holding ``words`` side by side, as whole words."""
-        return int(np.count_nonzero(self._scorer.holding((tuple(words),))))
+    def written_together(self, words: tuple[str, ...]) -> bool:
+        return self._scorer.written_together(tuple(words))
 
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
         """Indexed words within ``maxdist`` edits, most frequent first."""

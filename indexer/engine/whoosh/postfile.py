@@ -5,11 +5,10 @@ compressed together with the positions, and finds a term through a hash
 table walked in Python: the ids and frequencies of a common word cost
 milliseconds to unpack, and a document frequency tens of microseconds.  A
 build therefore writes, for each segment, one file holding every term of
-the scored fields, sorted, with its document frequency, and for each term
-in at least ``MIN_POSTINGS`` documents its document numbers (within the
-segment) and frequencies as plain little-endian arrays.  A rarer term's
-postings are one small block that Whoosh reads quickly enough; leaving
-them out makes writing the file several times faster.
+the scored fields, sorted, with its document frequency, and its document
+numbers (within the segment) and frequencies as plain little-endian
+arrays: every term of a word field, and of a sub-word gram field those in
+at least ``MIN_POSTINGS`` documents (``least_postings``).
 
 A reader keeps the sorted terms of a field in memory and finds a term by
 binary search; the postings are read from the file (``os.pread``, safe
@@ -35,9 +34,19 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.engine.ranking import GRAMS_WEIGHTS
+
 MAGIC = b"KMPOST1\n"
 SUFFIX = ".kmpost"
 MIN_POSTINGS = 64
+# A search asks whether each of up to 50 compounds of a query word
+# (โฉนดที่ดิน for ที่ดิน) is held, and Whoosh takes 0.15 ms a segment to
+# find even one rare posting: a third of a natural question's time at
+# 10 000 documents.  Writing a word field's rare terms adds about 3 s to a
+# segment of 5 000 documents; the gram fields' rare pairs (most of their
+# terms, and five times as slow to write) are left to Whoosh, whose one
+# small block a rarely asked pair costs.
+MIN_WORD_POSTINGS = 1
 # A smaller segment is left to Whoosh: its longest postings are a few
 # blocks, and the file would be rewritten at every merge of the small
 # segments that incremental builds add (up to 0.6 s at 1 000 documents).
@@ -46,6 +55,11 @@ _TAIL = struct.Struct("<Q")
 
 Postings = tuple[np.ndarray, np.ndarray]  # document numbers (int32), frequencies (float32)
 _EMPTY: Postings = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+def least_postings(field: str) -> int:
+    """The fewest documents a term of ``field`` is in for its postings to be stored."""
+    return MIN_POSTINGS if field in GRAMS_WEIGHTS else MIN_WORD_POSTINGS
 
 
 def write(path: Path, fields: dict[str, Iterable[tuple[bytes, int, Postings | None]]]) -> None:
