@@ -77,8 +77,16 @@ def measure_server(
 
 
 def get_json(conn: http.client.HTTPConnection, path: str) -> tuple[int, dict]:
-    conn.request("GET", path)
-    r = conn.getresponse()
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+    except (http.client.RemoteDisconnected, ConnectionError):
+        # The server closes a keep-alive connection left idle past its
+        # channel timeout (waitress: 120 s), as while a build of 200 000
+        # files ran from the command line: a browser reconnects, so do we.
+        conn.close()
+        conn.request("GET", path)
+        r = conn.getresponse()
     data = r.read()
     try:
         return r.status, json.loads(data)
