@@ -60,7 +60,7 @@ def test_a_file_that_is_not_a_postings_file_is_named(tmp_path):
     st.dictionaries(
         st.text(min_size=1, max_size=6),
         st.lists(st.integers(0, 500), min_size=1, max_size=20, unique=True),
-        max_size=30,
+        max_size=150,  # several of the reader's stretches of 32 terms
     )
 )
 def test_every_term_is_found_by_binary_search(tmp_path_factory, table):
@@ -71,6 +71,8 @@ def test_every_term_is_found_by_binary_search(tmp_path_factory, table):
     for t, ids in terms:
         assert pf.postings("body", t)[0].tolist() == ids
         assert pf.postings("body", t + b"\x00")[0].tolist() == dict(terms).get(t + b"\x00", [])
+        assert pf.frequency("body", t[:-1]) == len(dict(terms).get(t[:-1], []))
+    assert pf.frequency("body", b"") == 0
     pf.close()
 
 
