@@ -144,7 +144,7 @@ class _Field:
         return found
 
 
-_STRIDE = 32  # one term in 32 kept as bytes: a few hundred KB at 50 000 documents
+_STRIDE = 32  # one term in 32 kept as bytes: a few hundred KB a segment at 50 000 documents
 
 
 class PostFile:
