@@ -12,7 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from indexer.analysis import thai
 from indexer.content.office import Office
@@ -185,34 +185,29 @@ def alternative(text: str, segmenter: thai.Segmenter, weight: float = 1.0) -> Al
     return Alternative(words, tuple(thai.grams(text, segmenter)), weight)
 
 
-_tables: dict[tuple, list] = {}
+class _OfficeWords(NamedTuple):
+    """What an office's word list and synonyms say about query words."""
+
+    synonyms: list[tuple[tuple[str, ...], list[str]]]  # each synonym as a word sequence, longest first
+    # Words though no dictionary lists them: the office's own and its
+    # synonyms'.  One set while neither changes: what it decides is
+    # remembered by the set (``_in_words``).
+    known: frozenset[str]
 
 
-def _synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[str]]]:
-    """Each synonym as a word sequence, longest first; cached until the
-    synonyms file or the word list changes."""
+_tables: dict[tuple, _OfficeWords] = {}
+
+
+def _office_words(groups, segmenter) -> _OfficeWords:
+    """Cached until the synonyms file or the word list changes."""
     key = (segmenter.key, tuple(groups))
-    table = _tables.get(key)
-    if table is None:
+    found = _tables.get(key)
+    if found is None:
         if len(_tables) > 8:
             _tables.clear()
-        table = _tables[key] = _build_synonym_table(groups, segmenter)
-    return table
-
-
-_known: dict[tuple, frozenset[str]] = {}
-
-
-def _known_words(segmenter, synonyms) -> frozenset[str]:
-    """The office's own words and its synonyms': words though no dictionary
-    lists them.  One set while neither changes: what it decides is
-    remembered by the set (``_in_words``)."""
-    key = (segmenter.key, tuple(seq for seq, _ in synonyms))
-    found = _known.get(key)
-    if found is None:
-        if len(_known) > 8:
-            _known.clear()
-        found = _known[key] = frozenset(segmenter.words) | {w for seq in key[1] for w in seq}
+        table = _build_synonym_table(groups, segmenter)
+        known = frozenset(segmenter.words) | {w for seq, _ in table for w in seq}
+        found = _tables[key] = _OfficeWords(table, known)
     return found
 
 
@@ -228,7 +223,7 @@ def _build_synonym_table(groups, segmenter) -> list[tuple[tuple[str, ...], list[
 
 
 def _word_groups(
-    text: str, segmenter, synonyms, vocabulary: Vocabulary | None, budget: Budget | None = None
+    text: str, segmenter, office_words: _OfficeWords, vocabulary: Vocabulary | None, budget: Budget | None = None
 ) -> tuple[list[Group], list[Need], str]:
     """Groups (what ranks) and needs (what a match must hold) for a run of
     plain words, and the run with its typos corrected."""
@@ -237,7 +232,7 @@ def _word_groups(
     spans: list[tuple[int, int, Need]] = []  # words[a:b] -> what a document must hold of them
     one_run = len(words) > 1 and not any(c.isspace() for c in text.strip())
     piece = PIECE_WEIGHT if one_run else 1.0
-    known = _known_words(segmenter, synonyms)
+    synonyms, known = office_words
     i = 0
     while i < len(words):
         for seq, members in synonyms:
@@ -456,7 +451,7 @@ def parse(
     sort: str = "relevance",
     vocabulary: Vocabulary | None = None,
 ) -> ParsedQuery:
-    table = _synonym_table(synonyms, segmenter)
+    office_words = _office_words(synonyms, segmenter)
     groups: list[Group] = []
     exclude: list[Group] = []
     found_filters: dict[str, list[str]] = {k: list(v) for k, v in (filters or {}).items()}
@@ -493,11 +488,11 @@ def parse(
             new_needs = [Need(phrase, (alt.words,))] if alt else []
             suggestion.append(m.group(0))
         elif neg:
-            new, _, _ = _word_groups(text, segmenter, table, None)
+            new, _, _ = _word_groups(text, segmenter, office_words, None)
             new_needs = []
             suggestion.append(m.group(0))
         else:
-            new, new_needs, fixed = _word_groups(text, segmenter, table, vocabulary, budget)
+            new, new_needs, fixed = _word_groups(text, segmenter, office_words, vocabulary, budget)
             named_facet = _named_facet(text, office)
             if named_facet is not None:
                 fixed = text  # an office's name is never a typo
