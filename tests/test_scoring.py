@@ -208,6 +208,28 @@ def test_warming_reads_what_searches_need(site):
         assert ix.similar_words("ภาษา", 1, 3)  # served from what was read
 
 
+def test_the_vocabulary_counts_what_the_term_tables_count(site):
+    """Read once for all words, from postfiles or Whoosh's own term tables:
+    the same count as asking the engine word by word, field by field."""
+    with SearchIndex(site["INDEX_DIR"]) as ix:
+        counts = ix._vocabulary().counts
+        assert len(counts) > 500
+        source = ix._source
+        for word in list(counts)[::7]:
+            assert counts[word] == max(source.frequency(f, word) for f in whoosh_backend.VOCABULARY_FIELDS)
+
+
+def test_words_holding_a_piece_come_most_frequent_first():
+    from indexer.engine.vocabulary import Vocabulary
+
+    vocabulary = Vocabulary({"ที่ดิน": 9, "โฉนดที่ดิน": 2, "เจ้าของที่ดิน": 5, "ภาษีที่ดิน": 5, "บ้าน": 7, "ไร่นา": 0})
+    assert vocabulary.containing("ที่ดิน", 10) == ["ภาษีที่ดิน", "เจ้าของที่ดิน", "โฉนดที่ดิน"]
+    assert vocabulary.containing("ที่ดิน", 2) == ["ภาษีที่ดิน", "เจ้าของที่ดิน"]
+    assert vocabulary.containing("นา", 5) == []  # held by no live document
+    assert vocabulary.with_prefix("ภาษี", 5) == [("ภาษีที่ดิน", 5)]
+    assert vocabulary.similar("ที่ดืน", 1, 3) == ["ที่ดิน"]
+
+
 def test_a_server_reads_only_the_small_serving_file(site):
     """kmsearch.json holds an entry per file for the next build; searching
     needs only the word list and the withdrawn articles."""

@@ -734,7 +734,7 @@ class OpenSearchIndex:
         self.info = {k: v for k, v in meta["info"].items() if k in (*SERVING_KEYS, "offices")}
         self.segmenter = thai.Segmenter(self.info.get("words", ()), self.info.get("segmenter", thai.SEGMENTERS[0]))
         self._lock = threading.Lock()
-        self._vocab: tuple[dict[str, int], list[str], Vocabulary] | None = None
+        self._vocab: Vocabulary | None = None
         self._doc_count: int | None = None
 
     def __enter__(self):
@@ -1196,7 +1196,7 @@ class OpenSearchIndex:
 
     # --- vocabulary -------------------------------------------------------
 
-    def _vocabulary(self) -> tuple[dict[str, int], list[str], Vocabulary]:
+    def _vocabulary(self) -> Vocabulary:
         with self._lock:
             if self._vocab is not None:
                 return self._vocab
@@ -1214,35 +1214,25 @@ class OpenSearchIndex:
             after = found.get("after_key")
             if not found["buckets"] or not after:
                 break
-        groups: dict[int, list[str]] = {}
-        for w in counts:
-            groups.setdefault(len(w), []).append(w)
+        vocabulary = Vocabulary(counts)
         with self._lock:
-            self._vocab = (counts, sorted(counts), Vocabulary(groups))
-            return self._vocab
+            self._vocab = vocabulary
+            return vocabulary
 
     def warm(self) -> None:
         self._vocabulary()
 
     def frequency(self, word: str) -> int:
-        return self._vocabulary()[0].get(word, 0)
+        return self._vocabulary().frequency(word)
 
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
-        return self._vocabulary()[2].similar(self.frequency, word, maxdist, limit)
+        return self._vocabulary().similar(word, maxdist, limit)
 
     def words_containing(self, piece: str, limit: int = 20) -> list[str]:
-        return self._vocabulary()[2].containing(self.frequency, piece, limit)
+        return self._vocabulary().containing(piece, limit)
 
     def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
-        import bisect
-
-        counts, ordered, _ = self._vocabulary()
-        i = bisect.bisect_left(ordered, prefix)
-        found = []
-        while i < len(ordered) and ordered[i].startswith(prefix):
-            found.append((ordered[i], counts[ordered[i]]))
-            i += 1
-        return sorted(found, key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return self._vocabulary().with_prefix(prefix, limit)
 
     def written_together(self, words: tuple[str, ...]) -> bool:
         joins = [_any([{"term": {f: pair}} for f in ranking.GRAMS_WEIGHTS]) for pair in thai.joining_pairs(words)]

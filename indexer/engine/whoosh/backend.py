@@ -669,22 +669,22 @@ class SearchIndex:
 
     def frequency(self, word: str) -> int:
         """Documents that contain ``word`` as a whole word anywhere."""
-        return max(self._source.frequency(f, word) for f in VOCABULARY_FIELDS)
+        return self._vocabulary().frequency(word)
 
     def words_containing(self, piece: str, limit: int = 20) -> list[str]:
         """Indexed words that hold ``piece`` inside them, most frequent first:
         the last resort for a query word the index lacks as a word."""
-        return self._vocabulary().containing(self.frequency, piece, limit)
+        return self._vocabulary().containing(piece, limit)
 
     def written_together(self, words: tuple[str, ...]) -> bool:
         return self._scorer.written_together(tuple(words))
 
     def similar_words(self, word: str, maxdist: int = 1, limit: int = 3) -> list[str]:
         """Indexed words within ``maxdist`` edits, most frequent first."""
-        return self._vocabulary().similar(self.frequency, word, maxdist, limit)
+        return self._vocabulary().similar(word, maxdist, limit)
 
     def _vocabulary(self) -> Vocabulary:
-        return self._once("vocabulary", lambda: _read_vocabulary(self._searcher.reader()))
+        return self._once("vocabulary", lambda: Vocabulary(self._source.word_counts(VOCABULARY_FIELDS)))
 
     def warm(self) -> None:
         """Read what searches read once per build (lengths, facets, sort
@@ -701,13 +701,7 @@ class SearchIndex:
 
     def words_with_prefix(self, prefix: str, limit: int = 8) -> list[tuple[str, int]]:
         """Indexed words starting with ``prefix``, most frequent first."""
-        reader = self._searcher.reader()
-        found: dict[str, int] = {}
-        for f in VOCABULARY_FIELDS:
-            for term in reader.expand_prefix(f, prefix):
-                text = term.decode("utf-8") if isinstance(term, bytes) else term
-                found[text] = max(found.get(text, 0), self._source.frequency(f, text))
-        return sorted(found.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
+        return self._vocabulary().with_prefix(prefix, limit)
 
     def titles(self) -> list[tuple[str, str]]:
         """(id, title) of every document."""
@@ -719,20 +713,6 @@ def _close_searchers(searchers: list[searching.Searcher], lock: threading.Lock) 
         for s in searchers:
             s.close()
         searchers.clear()
-
-
-def _read_vocabulary(reader) -> Vocabulary:
-    # Segment by segment: the merged iterators of a multi-segment reader
-    # cost ten times more.
-    words: set[bytes] = set()
-    for seg, _ in reader.leaf_readers():
-        for f in VOCABULARY_FIELDS:
-            words.update(seg.lexicon(f))
-    groups: dict[int, list[str]] = {}
-    for b in words:
-        w = b.decode("utf-8")
-        groups.setdefault(len(w), []).append(w)
-    return Vocabulary(groups)
 
 
 class _Source:
@@ -813,6 +793,27 @@ class _Source:
                 self._frequencies.clear()
             self._frequencies[key] = found
         return found
+
+    def word_counts(self, fields: Iterable[str]) -> dict[str, int]:
+        """Every term of ``fields`` and the documents holding it in the
+        field holding it most (what ``frequency`` gives, for all words at
+        once): from the postfiles' term tables, Whoosh's own for a segment
+        without one; segment by segment, as the merged iterators of a
+        multi-segment reader cost ten times more."""
+        counts: dict[bytes, int] = {}
+        for name in fields:
+            summed: dict[bytes, int] = {}
+            for seg, _, pf in self._segments():
+                if pf is not None and name in pf:
+                    terms = pf.frequencies(name)
+                else:
+                    terms = ((t, info.doc_frequency()) for t, info in seg.iter_field(name))
+                for term, n in terms:
+                    summed[term] = summed.get(term, 0) + n
+            for term, n in summed.items():
+                if n > counts.get(term, 0):
+                    counts[term] = n
+        return {term.decode("utf-8"): n for term, n in counts.items()}
 
     def lengths(self, field: str) -> np.ndarray:
         found = self._lengths.get(field)

@@ -30,7 +30,7 @@ import json
 import os
 import struct
 from array import array
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -192,6 +192,13 @@ class PostFile:
         f = self._field(field)
         i = f.find(term)
         return 0 if i < 0 else int(f.dfs[i])
+
+    def frequencies(self, field: str) -> Iterator[tuple[bytes, int]]:
+        """Every term of ``field`` with the documents holding it, in term order."""
+        f = self._field(field)
+        terms, starts = f.terms, f.term_starts
+        for i, df in enumerate(f.dfs.tolist()):
+            yield terms[starts[i] : starts[i + 1]], df
 
     def postings(self, field: str, term: bytes) -> Postings | None:
         """The term's document numbers and frequencies (empty arrays when
