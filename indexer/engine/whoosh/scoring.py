@@ -283,7 +283,7 @@ class Scorer:
             ids, _ = self._all_of(name, words)
             if joined is not None:
                 ids = ids[np.isin(ids, joined, assume_unique=True)]
-            at, step = 0, 16
+            at, step = 0, 4
             while at < len(ids):
                 if len(self.source.phrase(name, words, ids[at : at + step])):
                     return True
