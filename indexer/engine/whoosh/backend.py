@@ -785,10 +785,14 @@ class _Source:
         found = self._frequencies.get(key)
         if found is None:
             btext = word.encode("utf-8")
-            found = sum(
-                pf.frequency(field, btext) if pf is not None and field in pf else seg.doc_frequency(field, btext)
-                for seg, _, pf in self._segments()
-            )
+            if all(pf is not None and field in pf for pf in self._postfiles):
+                # no segment reader needed: a need asks thousands of these
+                found = sum(pf.frequency(field, btext) for pf in self._postfiles if pf is not None)
+            else:
+                found = sum(
+                    pf.frequency(field, btext) if pf is not None and field in pf else seg.doc_frequency(field, btext)
+                    for seg, _, pf in self._segments()
+                )
             if len(self._frequencies) >= 100_000:
                 self._frequencies.clear()
             self._frequencies[key] = found

@@ -252,7 +252,9 @@ class Scorer:
         held = np.zeros(self.source.size, dtype=bool)
         for words in forms:
             for name in WORD_FIELDS:
-                held[self.term(name, words[0])[0] if len(words) == 1 else self.phrase(name, words)[0]] = True
+                ids = self.term(name, words[0])[0] if len(words) == 1 else self.phrase(name, words)[0]
+                if len(ids):
+                    held[ids] = True
         return held
 
     def written_together(self, words: tuple[str, ...]) -> bool:
