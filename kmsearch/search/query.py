@@ -139,18 +139,23 @@ def corrections(
     def is_word(w: str) -> bool:
         return vocabulary.frequency(w) > 0 or w in dictionary() or w in known_words
 
-    known = [is_word(w) for w in words]
     together = getattr(vocabulary, "written_together", None)
-    if one_run and together is not None:
-        for i, w in enumerate(words):
-            if known[i] and len(w) <= 2 and len(words) > 1 and _HAS_THAI.search(w):
-                beside = [words[j : j + 2] for j in (i - 1, i) if 0 <= j and j + 1 < len(words)]
-                known[i] = any(together(tuple(pair)) for pair in beside)
+
+    def known(i: int) -> bool:
+        w = words[i]
+        if not is_word(w):
+            return False
+        if one_run and together is not None and len(w) <= 2 and len(words) > 1 and _HAS_THAI.search(w):
+            # asked only of the pieces the loop reaches: each asks the index
+            beside = [words[j : j + 2] for j in (i - 1, i) if 0 <= j and j + 1 < len(words)]
+            return any(together(tuple(pair)) for pair in beside)
+        return True
+
     out: list[tuple[int, int, list[str]]] = []
     budget = budget or Budget()
     i = 0
     while i < len(words) and budget.lookups > 0:
-        if known[i]:
+        if known(i):
             i += 1
             continue
         best: tuple[int, int, list[str]] | None = None
