@@ -367,13 +367,31 @@ class OpenSearchBackend:
             return None
         return doc["_source"]
 
+    def _generations(self, indexes: list[str]) -> dict[str, int]:
+        """The generation of each build's note, from its doc values.
+
+        A note holds an entry per file (30 MB at 200 000 documents), and a
+        get parses all of it even to leave it out: 3 s for each request a
+        server answered, which asks which build is live.  Notes are written
+        with a refresh, so a search sees the last one."""
+        found = self.client.search(
+            index=self.builds,
+            body={
+                "query": {"ids": {"values": indexes}},
+                "_source": False,
+                "docvalue_fields": ["generation"],
+                "size": len(indexes),
+            },
+        )["hits"]["hits"]
+        return {h["_id"]: int(h["fields"]["generation"][0]) for h in found if h.get("fields", {}).get("generation")}
+
     def live(self) -> str | None:
         with _talking(self.hosts):
             index = self._live_index()
             if index is None:
                 return None
-            meta = self._meta(index)
-        return f"{index}#{meta['generation']}" if meta else None
+            generation = self._generations([index]).get(index)
+        return f"{index}#{generation}" if generation is not None else None
 
     def read_info(self) -> dict | None:
         with _talking(self.hosts):
@@ -389,8 +407,8 @@ class OpenSearchBackend:
             raise IndexMissing(f"{self}: no index; run 'kmsearch build' first")
         return OpenSearchIndex(self, index, meta)
 
-    def _shared_builds(self) -> tuple[str | None, list[dict]]:
-        """(key, build notes) of every office's live build in ``every``."""
+    def _shared_builds(self) -> tuple[str | None, list[str]]:
+        """(key, indexes) of every office's live build in ``every``."""
         from opensearchpy import NotFoundError
 
         with _talking(self.hosts):
@@ -398,21 +416,24 @@ class OpenSearchBackend:
                 indexes = sorted(self.client.indices.get_alias(name=self.every))
             except NotFoundError:
                 return None, []
-            if not indexes:
-                return None, []
-            found = self.client.mget(
-                index=self.builds, body={"ids": indexes}, params={"_source_excludes": "info.docs,info.titles"}
-            )["docs"]
-        notes = [d["_source"] for d in found if d.get("found")]
-        key = "every:" + ",".join(f"{d['_id']}#{d['_source']['generation']}" for d in found if d.get("found"))
-        return (key if notes else None), notes
+            generations = self._generations(indexes) if indexes else {}
+        live = [i for i in indexes if i in generations]
+        key = "every:" + ",".join(f"{i}#{generations[i]}" for i in live)
+        return (key if live else None), live
 
     def shared_live(self) -> str | None:
         return self._shared_builds()[0]
 
     def open_shared(self) -> OpenSearchIndex | None:
-        key, notes = self._shared_builds()
+        key, indexes = self._shared_builds()
         if key is None:
+            return None
+        with _talking(self.hosts):
+            found = self.client.mget(
+                index=self.builds, body={"ids": indexes}, params={"_source_excludes": "info.docs,info.titles"}
+            )["docs"]
+        notes = [d["_source"] for d in found if d.get("found")]
+        if not notes:
             return None
         own = next((n for n in notes if n["office"] == self.slug), notes[0])
         # Queries are analysed with this office's word list and segmenter:
