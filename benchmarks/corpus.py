@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 import json
 import math
+import os
 import random
 import shutil
 from dataclasses import dataclass
@@ -28,7 +29,10 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA_DIR = ROOT.parent / "shared" / "data"
+# The public Thai data sets (../shared/data beside the checkout; never in
+# the package); KMSEARCH_BENCH_DATA names another place, for a checkout
+# elsewhere (a worktree of an older commit).
+DATA_DIR = Path(os.environ.get("KMSEARCH_BENCH_DATA") or ROOT.parent / "shared" / "data")
 CONFIG_DIR = ROOT / "content"  # kmsearch.yaml, words.txt, synonyms.txt are copied from here
 SEED = "kmsearch-scale-1"
 GENERATOR_VERSION = 3

@@ -35,11 +35,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import families as fam
+from .corpus import DATA_DIR
 from .metrics import K, hit_rate, score
 from .relevance import Clock, _build, _progress, _rel, _run, _table, machine
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = DATA_DIR
 DATASETS = ("nitibench-dev", "thai-qa-dev")
 RETRIEVAL = "nitibench-dev"  # the set whose judged questions are scored here
 OUT = ROOT / "benchmarks" / "out"

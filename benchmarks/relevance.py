@@ -27,11 +27,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from . import families as fam
+from .corpus import DATA_DIR
 from .machine import describe
 from .metrics import read_judged, score
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data" / "thai-qa-dev"
+DATA = DATA_DIR / "thai-qa-dev"
 CONTENT = ROOT / "content"
 CONTENT_QUERIES = ROOT / "benchmarks" / "queries-content.jsonl"
 OUT = ROOT / "benchmarks" / "out"
