@@ -15,8 +15,8 @@ class Vocabulary:
 
     The counts are read once per build: a query asks for the frequency of
     hundreds of words (every compound of its words, every word a typo is
-    near), and a lookup per word and field in the engine cost a tenth of a
-    natural question's time at 10 000 documents.
+    near), and a lookup per word and field in the engine cost a tenth of
+    the slowest natural questions' time at 10 000 documents.
 
     Whoosh's ``terms_within`` computes an edit distance in Python for every
     word of the field: 2 s for one lookup at 10 000 documents.  Here only
