@@ -5,6 +5,7 @@ backend once it has counted its words."""
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -34,7 +35,7 @@ class Vocabulary:
         # Every word in one string, most frequent first, for ``containing``:
         # the first found are the ones wanted, and a piece inside thousands
         # of words (นา) stops early.
-        by_count = sorted((w for w, n in counts.items() if n), key=lambda w: (-counts[w], w))
+        by_count = sorted((w for w, n in counts.items() if n), key=self._rank)
         self._joined = "\n" + "\n".join(by_count) + "\n"
         self._sorted = sorted(counts)  # for ``with_prefix``
 
@@ -81,13 +82,14 @@ class Vocabulary:
     def with_prefix(self, prefix: str, limit: int) -> list[tuple[str, int]]:
         """Words starting with ``prefix`` and their counts, most frequent first."""
         ordered = self._sorted
-        found = []
-        i = bisect.bisect_left(ordered, prefix)
-        while i < len(ordered) and ordered[i].startswith(prefix):
-            found.append((ordered[i], self.counts[ordered[i]]))
-            i += 1
-        return sorted(found, key=lambda kv: (-kv[1], kv[0]))[:limit]
+        start = end = bisect.bisect_left(ordered, prefix)
+        while end < len(ordered) and ordered[end].startswith(prefix):
+            end += 1
+        return [(w, self.counts[w]) for w in self._most_frequent(ordered[start:end], limit)]
 
-    def _most_frequent(self, words: set[str], limit: int) -> list[str]:
-        counts = self.counts
-        return sorted((w for w in words if counts[w]), key=lambda w: (-counts[w], w))[:limit]
+    def _most_frequent(self, words: Iterable[str], limit: int) -> list[str]:
+        return sorted((w for w in words if self.counts[w]), key=self._rank)[:limit]
+
+    def _rank(self, word: str) -> tuple[int, str]:
+        """Most frequent first; equally frequent words in their own order."""
+        return -self.counts[word], word
